@@ -1,0 +1,92 @@
+"""Apple's privacy-manifest vocabulary, read from ``data/apple.json`` (knowledge is data)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from trtc_privacy.resources import apple_catalogue
+
+TRACKING = "NSPrivacyTracking"
+DOMAINS = "NSPrivacyTrackingDomains"
+DATA_TYPES = "NSPrivacyCollectedDataTypes"
+API_TYPES = "NSPrivacyAccessedAPITypes"
+DATA_TYPE = "NSPrivacyCollectedDataType"
+LINKED = "NSPrivacyCollectedDataTypeLinked"
+DATA_TRACKING = "NSPrivacyCollectedDataTypeTracking"
+PURPOSES = "NSPrivacyCollectedDataTypePurposes"
+API_TYPE = "NSPrivacyAccessedAPIType"
+REASONS = "NSPrivacyAccessedAPITypeReasons"
+
+#: Top-level keys in the order Xcode's template writes them (and new sections are added in).
+TOP_KEYS = (TRACKING, DOMAINS, DATA_TYPES, API_TYPES)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    category: str
+    summary: str
+    sdk_only: bool
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    read_on: str
+    sources: Tuple[str, ...]
+    categories: Dict[str, str]  # id -> label
+    reasons: Dict[str, Reason]  # code -> reason
+    data_types: Dict[str, Tuple[str, str]]  # id -> (label, App Store category)
+    purposes: Dict[str, str]  # id -> label
+    top_keys: Dict[str, str]
+    data_keys: Dict[str, str]
+    api_keys: Dict[str, str]
+
+    def reasons_for(self, category: str) -> List[str]:
+        return [r.code for r in self.reasons.values() if r.category == category]
+
+    def category_label(self, category: str) -> str:
+        return self.categories.get(category, category)
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> Catalogue:
+    raw = apple_catalogue()
+    reasons: Dict[str, Reason] = {}
+    for cat in raw["api_categories"]:
+        for r in cat["reasons"]:
+            reasons[r["code"]] = Reason(r["code"], cat["id"], r["summary"], bool(r["sdk_only"]))
+    return Catalogue(
+        read_on=raw["read_on"],
+        sources=tuple(raw["sources"]),
+        categories={c["id"]: c["label"] for c in raw["api_categories"]},
+        reasons=reasons,
+        data_types={d["id"]: (d["label"], d["category"]) for d in raw["data_types"]},
+        purposes={p["id"]: p["label"] for p in raw["purposes"]},
+        top_keys=dict(raw["top_level_keys"]),
+        data_keys=dict(raw["collected_data_keys"]),
+        api_keys=dict(raw["accessed_api_keys"]),
+    )
+
+
+def _squash(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def near_miss(value: str, known: Dict[str, str], prefix: str = "") -> Optional[str]:
+    """The known identifier a misspelt one most likely means, or None.
+
+    Matches ignoring case, spaces and punctuation, against the identifier, the identifier without
+    its common prefix, and its human label ("App functionality" -> ...PurposeAppFunctionality).
+    """
+    sq = _squash(value)
+    if not sq:
+        return None
+    for ident, label in known.items():
+        short = ident[len(prefix):] if prefix and ident.startswith(prefix) else ident
+        if sq in (_squash(ident), _squash(short), _squash(label)):
+            return ident
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.9)
+    return close[0] if close else None

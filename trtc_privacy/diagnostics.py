@@ -1,0 +1,73 @@
+"""The one diagnostic type that lint, versions and merge all report through."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from typing import Optional
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; ``error`` fails a run, ``warning`` only with ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "note": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A finding at a place in a file, in the user's terms, with what to do about it."""
+
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    rule: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    itms: str = ""
+
+    def with_severity(self, severity: Severity) -> "Diagnostic":
+        return replace(self, severity=severity)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.column or 0, self.rule, self.message)
+
+    def location(self) -> str:
+        """``PATH:LINE:COL`` with the parts that are known."""
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        return where
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "itms": self.itms or None,
+        }
+
+
+class InputError(Exception):
+    """Bad input: the run stops with exit code 2 and writes nothing."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def input_error(path: str, message: str, line: Optional[int] = None, column: Optional[int] = None,
+                rule: str = "bad-input", hint: str = "") -> InputError:
+    return InputError(Diagnostic(path, line, column, rule, Severity.ERROR, message, hint))

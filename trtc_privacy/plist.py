@@ -1,0 +1,339 @@
+"""The one reader: every manifest, app or vendor, comes through here.
+
+lxml parses with entity expansion, DTD loading and network access off, and the document is then
+checked against the property-list grammar. The result keeps the original text and the lxml tree;
+exact line and column of every element come from a small tokenizer over the same text, run only
+when a position or an edit is needed, so plain linting stays close to the cost of parsing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import plistlib
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from lxml import etree
+
+from trtc_privacy.diagnostics import InputError, input_error
+
+#: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
+MAX_BYTES = 4 * 1024 * 1024
+
+_PLIST_TAGS = {"dict", "array", "key", "string", "integer", "real", "true", "false", "date", "data"}
+_BINARY_MAGIC = b"bplist"
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+@dataclass
+class Span:
+    """Where an element sits in the text: offsets are character indexes into ``Document.text``."""
+
+    line: int
+    column: int
+    start: int  # index of "<" of the start tag
+    start_end: int  # index just after the start tag's ">"
+    end_start: int  # index of "<" of the end tag (== start for an empty element)
+    end: int  # index just after the end tag's ">"
+    empty: bool  # written as <tag/>
+
+
+@dataclass
+class Document:
+    """A parsed property list: the original text, the lxml tree, and positions on demand."""
+
+    path: str
+    text: str
+    root: etree._Element  # the <plist> element
+    encoding: str = "utf-8"
+    bom: bool = False
+    binary: bool = False
+    _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
+
+    @property
+    def top(self) -> Optional[etree._Element]:
+        """The plist's single value (normally the root ``<dict>``)."""
+        kids = elements(self.root)
+        return kids[0] if kids else None
+
+    def span(self, el: etree._Element) -> Optional[Span]:
+        """Exact offsets of an element in ``text`` (for a binary plist, in its XML rendering)."""
+        if self._spans is None:
+            self._spans = _tokenize(self.text, self.root)
+        return self._spans.get(el)
+
+    def position(self, el: Optional[etree._Element]) -> Tuple[Optional[int], Optional[int]]:
+        """1-based line and column of an element's start tag (None for binary plists)."""
+        if el is None or self.binary:
+            return None, None
+        s = self.span(el)
+        if s is None:
+            return el.sourceline, None
+        return s.line, s.column
+
+    @property
+    def newline(self) -> str:
+        i = self.text.find("\n")
+        return "\r\n" if i > 0 and self.text[i - 1] == "\r" else "\n"
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def elements(el: etree._Element) -> List[etree._Element]:
+    """Child elements, skipping comments and processing instructions."""
+    return [c for c in el if isinstance(c.tag, str)]
+
+
+def text_of(el: etree._Element) -> str:
+    """The character content of a <key> or <string>, comments left out."""
+    parts = [el.text or ""]
+    for c in el:
+        parts.append(c.tail or "")
+    return "".join(parts)
+
+
+def dict_pairs(d: etree._Element) -> List[Tuple[etree._Element, etree._Element]]:
+    """(key, value) element pairs of a <dict>, duplicates kept, in document order."""
+    kids = elements(d)
+    return [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
+
+
+def to_python(el: etree._Element) -> object:
+    """Convert a validated plist element to Python values (as plistlib would)."""
+    tag = el.tag
+    if tag == "dict":
+        return {text_of(k): to_python(v) for k, v in dict_pairs(el)}
+    if tag == "array":
+        return [to_python(c) for c in elements(el)]
+    if tag == "true":
+        return True
+    if tag == "false":
+        return False
+    if tag == "integer":
+        return int(text_of(el).strip())
+    if tag == "real":
+        return float(text_of(el).strip())
+    return text_of(el)
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def read_bytes(path: str) -> bytes:
+    """Read a file the user named, refusing what cannot be a manifest before reading it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise input_error(path, "file not found", rule="unreadable",
+                          hint="check the path, or create the file first") from None
+    except OSError as exc:
+        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
+    if os.path.isdir(path):
+        raise input_error(path, "is a directory, expected a PrivacyInfo.xcprivacy file",
+                          rule="unreadable")
+    if st.st_size > MAX_BYTES:
+        raise input_error(path, f"file is {st.st_size:,} bytes; a privacy manifest is at most "
+                          f"{MAX_BYTES:,} bytes", rule="unreadable",
+                          hint="point at the PrivacyInfo.xcprivacy file itself")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
+    if len(data) > MAX_BYTES:
+        raise input_error(path, f"file is larger than {MAX_BYTES:,} bytes", rule="unreadable")
+    return data
+
+
+def _oserror(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def read_document(path: str, label: Optional[str] = None) -> Document:
+    """Read and parse a manifest file; ``label`` is the name used in messages."""
+    return parse(read_bytes(path), label or path)
+
+
+def parse(data: bytes, path: str) -> Document:
+    """Parse XML or binary plist bytes into a Document, or raise InputError naming the place."""
+    if data.startswith(_BINARY_MAGIC):
+        return _parse_binary(data, path)
+    try:
+        tree = etree.fromstring(data, _parser()).getroottree()
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (None, None)
+        msg = _clean_xml_message(exc.msg or str(exc))
+        if "entity" in msg.lower():
+            raise input_error(path, f"entity reference refused: {msg}", line, col,
+                              rule="forbidden-dtd",
+                              hint="privacy manifests never need entities; write the text out") from None
+        raise input_error(path, f"not well-formed XML: {msg}", line, col or None,
+                          rule="not-well-formed",
+                          hint="fix the XML at this place; `plutil -lint` shows the same problem") from None
+    except ValueError as exc:  # e.g. unicode strings with an encoding declaration
+        raise input_error(path, f"not well-formed XML: {exc}", rule="not-well-formed") from None
+    _refuse_entities(tree, path)
+    root = tree.getroot()
+    docinfo = tree.docinfo
+    encoding = (docinfo.encoding or "UTF-8").lower()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        text = data[3:].decode(encoding) if bom else data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        text = data.decode("utf-8", errors="replace")
+    doc = Document(path=path, text=text, root=root, encoding=encoding, bom=bom)
+    _check_grammar(doc)
+    return doc
+
+
+def _clean_xml_message(msg: str) -> str:
+    msg = msg.strip()
+    msg = re.sub(r",\s*line \d+, column \d+\s*$", "", msg)
+    return msg.replace("\n", " ").strip()
+
+
+def _refuse_entities(tree: etree._ElementTree, path: str) -> None:
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None:
+        ents = list(dtd.entities())
+        if ents:
+            raise input_error(
+                path, f"the DOCTYPE declares {len(ents)} entit{'y' if len(ents) == 1 else 'ies'} "
+                f"(\"{ents[0].name}\"); entities are refused to keep hostile files out",
+                2 if tree.getroot().sourceline and tree.getroot().sourceline > 2 else 1, 1,
+                rule="forbidden-dtd",
+                hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
+    for node in tree.getroot().iter(etree.Entity):
+        raise input_error(path, f"entity reference &{node.name}; refused", node.sourceline, None,
+                          rule="forbidden-dtd", hint="write the text out instead of an entity")
+
+
+def _parse_binary(data: bytes, path: str) -> Document:
+    try:
+        value = plistlib.loads(data, fmt=plistlib.FMT_BINARY)
+        xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False)
+    except RecursionError:
+        raise input_error(path, "binary plist refers to itself (a reference cycle)",
+                          rule="not-a-plist", hint="regenerate the file with Xcode or plutil") from None
+    except Exception as exc:  # plistlib raises many kinds on corrupt input
+        raise input_error(path, f"corrupt binary plist: {exc or type(exc).__name__}",
+                          rule="not-a-plist",
+                          hint="convert it with `plutil -convert xml1` and check the result") from None
+    doc = parse(xml, path)
+    doc.binary = True
+    return doc
+
+
+def _check_grammar(doc: Document) -> None:
+    """The property-list grammar (what ``plutil -lint`` checks), as InputError at the place."""
+    root = doc.root
+    if root.tag != "plist":
+        raise _not_plist(doc, root, f"root element is <{root.tag}>, expected <plist>")
+    kids = elements(root)
+    if len(kids) != 1:
+        raise _not_plist(doc, root, "<plist> must hold exactly one value")
+    stack = [kids[0]]
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        if tag not in _PLIST_TAGS:
+            raise _not_plist(doc, el, f"<{tag}> is not a property-list element")
+        sub = elements(el)
+        if tag == "dict":
+            for i, c in enumerate(sub):
+                want_key = i % 2 == 0
+                if want_key and c.tag != "key":
+                    raise _not_plist(doc, c, f"<{c.tag}> inside <dict> where a <key> was expected")
+                if not want_key and c.tag == "key":
+                    raise _not_plist(doc, c, f"<key>{text_of(c)}</key> follows another key "
+                                     "without a value")
+            if len(sub) % 2:
+                raise _not_plist(doc, sub[-1], f"<key>{text_of(sub[-1])}</key> has no value")
+            stack.extend(sub)
+        elif tag == "array":
+            for c in sub:
+                if c.tag == "key":
+                    raise _not_plist(doc, c, "<key> inside <array>")
+            stack.extend(sub)
+        elif sub:
+            raise _not_plist(doc, sub[0], f"<{tag}> cannot contain <{sub[0].tag}>")
+        elif tag in ("true", "false") and text_of(el).strip():
+            raise _not_plist(doc, el, f"<{tag}/> must be empty")
+        elif tag == "integer" and not re.fullmatch(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*", text_of(el)):
+            raise _not_plist(doc, el, f"<integer> holds \"{text_of(el).strip()}\"")
+        elif tag == "real":
+            try:
+                float(text_of(el))
+            except ValueError:
+                raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
+
+
+def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
+    line, col = doc.position(el)
+    return input_error(doc.path, f"not a property list: {message}", line, col, rule="not-a-plist",
+                       hint="a privacy manifest is <plist><dict>...</dict></plist> with "
+                       "<key>/value pairs")
+
+
+# --------------------------------------------------------------------------------------------
+# positions
+
+_TOKEN = re.compile(
+    r"<!--.*?-->"  # comment
+    r"|<\?.*?\?>"  # processing instruction / XML declaration
+    r"|<!\[CDATA\[.*?\]\]>"  # CDATA
+    r"|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"  # DOCTYPE, with an internal subset if any
+    r"|<(/?)([A-Za-z_:][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>",
+    re.S,
+)
+
+
+def _tokenize(text: str, root: etree._Element) -> Dict[etree._Element, Span]:
+    """Map each element to its exact span, pairing start tags with lxml's document order."""
+    order = [el for el in root.iter() if isinstance(el.tag, str)]
+    spans: Dict[etree._Element, Span] = {}
+    stack: List[Span] = []
+    index = 0
+    line_starts = _LineIndex(text)
+    for m in _TOKEN.finditer(text):
+        name = m.group(2)
+        if name is None:
+            continue
+        closing, selfclosing = m.group(1) == "/", m.group(4) == "/"
+        if closing:
+            if stack:
+                s = stack.pop()
+                s.end_start, s.end = m.start(), m.end()
+            continue
+        line, col = line_starts.locate(m.start())
+        s = Span(line, col, m.start(), m.end(), m.start(), m.end(), selfclosing)
+        if index < len(order):
+            spans[order[index]] = s
+        index += 1
+        if not selfclosing:
+            stack.append(s)
+    return spans
+
+
+class _LineIndex:
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def locate(self, offset: int) -> Tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1

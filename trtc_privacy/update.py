@@ -1,0 +1,191 @@
+"""``merge`` as a Python call: fold vendor and extra manifests into an app's manifest file.
+
+Reads every input through the one reader, merges purely, edits through the one writer, checks
+the result, and writes atomically under a lock only when the bytes change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import plistlib
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+from trtc_privacy import catalog as C
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.files import locked, write_atomic
+from trtc_privacy.merge import MergeResult, merge
+from trtc_privacy.model import Manifest, from_document
+from trtc_privacy.plist import Document, parse, read_bytes
+from trtc_privacy.vendors import Selection, select
+
+APP_LABEL = "app"
+
+
+@dataclass
+class Input:
+    """One manifest folded into the app's: its label in summaries, its document and meaning."""
+
+    label: str
+    document: Document
+    manifest: Manifest
+    selection: Optional[Selection] = None
+
+
+@dataclass
+class MergeOutcome:
+    path: str  # the file written (APP_MANIFEST or -o)
+    before: Optional[str]
+    after: str
+    result: MergeResult
+    inputs: List[Input]
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        before = (self.before or "").splitlines(keepends=True)
+        after = self.after.splitlines(keepends=True)
+        name = self.path
+        return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
+
+
+def vendor_input(spec: str, where: str = "--sdk") -> Input:
+    sel = select(spec, where)
+    label = f"{sel.product.aliases[0]} {sel.requested}" if sel.requested else sel.product.aliases[0]
+    path = str(sel.path)
+    doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
+    m = from_document(doc)
+    m.label = label
+    return Input(label, doc, m, sel)
+
+
+def file_input(path: str) -> Input:
+    doc = parse(read_bytes(path), path)
+    m = from_document(doc)
+    m.label = path
+    return Input(path, doc, m)
+
+
+def gather(sdks: Sequence[str], manifests: Sequence[str]) -> List[Input]:
+    """Every input, in the order given: SDK templates first, then extra manifest files."""
+    return [vendor_input(s) for s in sdks] + [file_input(p) for p in manifests]
+
+
+def merge_into(app: str, inputs: Sequence[Input], output: Optional[str] = None,
+               write: bool = True,
+               check_inputs: Optional[Callable[[List[Document], Document], List[Diagnostic]]] = None,
+               ) -> MergeOutcome:
+    """Merge ``inputs`` into the manifest at ``app``; write to ``output`` (default: ``app``).
+
+    ``write=False`` computes everything and writes nothing (``--check``). ``check_inputs`` is
+    the lint hook: it sees the input documents and the result, and returns diagnostics.
+    """
+    dest = output or app
+    if write:
+        with locked(dest):
+            return _merge_into(app, inputs, dest, write, check_inputs)
+    return _merge_into(app, inputs, dest, write, check_inputs)
+
+
+def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
+                check_inputs) -> MergeOutcome:
+    from trtc_privacy.writer import apply, render_new
+
+    notes: List[str] = []
+    doc: Optional[Document] = None
+    if os.path.lexists(app):
+        doc = parse(read_bytes(app), app)
+        base = from_document(doc)
+    else:
+        base = Manifest()
+        notes.append(f"{app} does not exist; creating it")
+    base.label = APP_LABEL
+    result = merge([base] + [i.manifest for i in inputs])
+    if doc is None:
+        after = render_new(result.target)
+    else:
+        after = apply(doc, result.target)
+        if doc.binary:
+            notes.append(f"{app} is a binary property list; it is written back as XML")
+    before = None
+    if os.path.lexists(dest):
+        before = (doc.text if dest == app and doc is not None and not doc.binary
+                  else _existing_text(dest))
+    outcome = MergeOutcome(dest, before, after, result, list(inputs), notes=notes)
+    _verify(outcome, dest)
+    outcome.diagnostics += _sdk_only_warnings(outcome)
+    for i in inputs:
+        if i.selection is not None:
+            w = i.selection.warning()
+            if w is not None:
+                outcome.diagnostics.append(w)
+    if check_inputs is not None:
+        result_doc = parse((doc.encode(after) if doc is not None else after.encode("utf-8")), dest)
+        outcome.diagnostics += check_inputs([i.document for i in inputs], result_doc)
+        if any(d.severity is Severity.ERROR and d.rule != "sdk-only-reason"
+               for d in outcome.diagnostics):
+            return outcome  # the caller decides; nothing is written with errors pending
+    if write and outcome.changed:
+        data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
+        write_atomic(dest, data)
+        outcome.written = True
+    return outcome
+
+
+def _existing_text(path: str) -> Optional[str]:
+    try:
+        data = read_bytes(path)
+    except InputError:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def _verify(outcome: MergeOutcome, dest: str) -> None:
+    """Refuse to write anything that does not re-read as exactly the merged declarations."""
+    try:
+        data = plistlib.loads(outcome.after.encode("utf-8"))
+    except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
+        raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
+                          "nothing was written", rule="internal") from None
+    want = outcome.result.target.to_plist()
+    got = {k: data[k] for k in want if isinstance(data, dict) and k in data}
+    if _canon(got) != _canon(want):  # pragma: no cover - a writer bug
+        raise input_error(dest, "internal error: the edited manifest differs from the merge "
+                          "result; nothing was written", rule="internal",
+                          hint="please report this with the input files")
+
+
+def _canon(data: dict) -> object:
+    out = dict(data)
+    for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
+        if key in out:
+            out[key] = sorted((d for d in out[key] if isinstance(d, dict) and ident in d),
+                              key=lambda d: str(d[ident]))
+    return out
+
+
+def _sdk_only_warnings(outcome: MergeOutcome) -> List[Diagnostic]:
+    """C56D.1 and 0A2A.1 are reserved for third-party SDKs; say so when they land in the app's file."""
+    cat = C.catalogue()
+    out = []
+    for decl, who in outcome.result.attribution.items():
+        if decl[0] != "reason" or decl[2] not in cat.reasons or not cat.reasons[decl[2]].sdk_only:
+            continue
+        vendors = [w for w in who if w != APP_LABEL]
+        if not vendors:
+            continue
+        out.append(Diagnostic(
+            outcome.path, None, None, "sdk-only-reason", Severity.WARNING,
+            f"{decl[2]} ({C.catalogue().category_label(decl[1])}) comes from {', '.join(vendors)}; "
+            "Apple reserves this reason for third-party SDKs' own manifests",
+            hint="it is folded in verbatim, as Tencent instructs; if the SDK ships its own "
+            "manifest in your bundle you may drop it from the app's file"))
+    return out

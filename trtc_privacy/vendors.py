@@ -1,0 +1,150 @@
+"""The TRTC-family products and their versioned manifests, read from ``manifests/index.json``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from packaging.version import InvalidVersion, Version
+
+from trtc_privacy.diagnostics import Diagnostic, Severity, input_error
+from trtc_privacy.resources import manifests_dir, vendor_index
+
+
+def parse_version(text: str, scheme: str = "plain") -> Version:
+    """A comparable version; raises ValueError for text that is not one.
+
+    The TRTC SDK (``liteav`` scheme) writes one version two ways, ``12.8.19666`` on CocoaPods and
+    ``12.8.0.19666`` in its framework: a four-part version whose third part is 0 drops it.
+    """
+    t = text.strip().lstrip("vV")
+    if not re.fullmatch(r"\d+(\.\d+)*", t):
+        raise ValueError(f"\"{text}\" is not a version (expected numbers separated by dots)")
+    parts = t.split(".")
+    if scheme == "liteav" and len(parts) == 4 and parts[2] == "0":
+        parts = parts[:2] + parts[3:]
+    try:
+        return Version(".".join(parts))
+    except InvalidVersion:  # pragma: no cover - the pattern above admits only valid ones
+        raise ValueError(f"\"{text}\" is not a version") from None
+
+
+@dataclass(frozen=True)
+class Template:
+    version: str
+    path: str
+    source: str
+    section: str
+    reconstructed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    aliases: Tuple[str, ...]
+    minimum_version: str
+    version_scheme: str
+    templates: Tuple[Template, ...]
+    pods: Tuple[str, ...] = ()
+    swiftpm: Tuple[str, ...] = ()
+    extra: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def version(self, text: str) -> Version:
+        return parse_version(text, self.version_scheme)
+
+    @property
+    def minimum(self) -> Version:
+        return self.version(self.minimum_version)
+
+    def sorted_templates(self) -> List[Template]:
+        return sorted(self.templates, key=lambda t: self.version(t.version))
+
+    def template_path(self, template: Template) -> Path:
+        return manifests_dir() / template.path
+
+
+@lru_cache(maxsize=None)
+def products() -> Tuple[Product, ...]:
+    out = []
+    for p in vendor_index()["products"]:
+        known = {"id", "name", "aliases", "minimum_version", "version_scheme", "templates",
+                 "pods", "swiftpm"}
+        out.append(Product(
+            id=p["id"], name=p["name"], aliases=tuple(p["aliases"]),
+            minimum_version=p["minimum_version"], version_scheme=p.get("version_scheme", "plain"),
+            templates=tuple(Template(t["version"], t["path"], t["source"], t.get("section", ""),
+                                     bool(t.get("reconstructed")), t.get("note", ""))
+                            for t in p["templates"]),
+            pods=tuple(p.get("pods", ())), swiftpm=tuple(p.get("swiftpm", ())),
+            extra={k: v for k, v in p.items() if k not in known},
+        ))
+    return tuple(out)
+
+
+def sources() -> Dict[str, Any]:
+    return dict(vendor_index().get("sources", {}))
+
+
+def find_product(name: str) -> Optional[Product]:
+    """A product by id or alias, case-insensitively; a subspec suffix (``/Professional``) is ignored."""
+    n = name.strip().split("/", 1)[0].lower()
+    for p in products():
+        if n == p.id.lower() or n in (a.lower() for a in p.aliases):
+            return p
+    return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The template chosen for ``PRODUCT[@VERSION]``, and what the user should know about it."""
+
+    product: Product
+    template: Template
+    requested: Optional[str]
+    below_minimum: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.product.aliases[0]} {self.requested}" if self.requested else \
+            f"{self.product.aliases[0]} (template {self.template.version})"
+
+    @property
+    def path(self) -> Path:
+        return self.product.template_path(self.template)
+
+    def warning(self, where: str = "--sdk") -> Optional[Diagnostic]:
+        if not self.below_minimum:
+            return None
+        p = self.product
+        return Diagnostic(
+            where, None, None, "below-minimum", Severity.WARNING,
+            f"{p.name} {self.requested} is below {p.minimum_version}, the first version that "
+            f"bundles its own PrivacyInfo.xcprivacy; its declarations must be in the app's manifest",
+            hint=f"keep them in the app's manifest (this merge adds them), or upgrade to "
+            f"{p.aliases[0]} {p.minimum_version} or later")
+
+
+def select(spec: str, where: str = "--sdk") -> Selection:
+    """Resolve ``PRODUCT[@VERSION]``: the newest template at or below VERSION (or the newest)."""
+    name, _, version = spec.partition("@")
+    product = find_product(name)
+    if product is None:
+        known = ", ".join(p.id for p in products())
+        raise input_error(where, f"unknown product \"{name}\"", rule="usage",
+                          hint=f"known products: {known} (see `trtc-privacy sdks`)")
+    ordered = product.sorted_templates()
+    if not version:
+        return Selection(product, ordered[-1], None, False)
+    try:
+        wanted = product.version(version)
+    except ValueError as exc:
+        raise input_error(where, f"{spec}: {exc}", rule="usage",
+                          hint=f"write it as {product.id}@{product.minimum_version}") from None
+    chosen = [t for t in ordered if product.version(t.version) <= wanted]
+    below = wanted < product.minimum
+    return Selection(product, chosen[-1] if chosen else ordered[0], version, below)
