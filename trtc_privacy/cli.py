@@ -109,10 +109,15 @@ def show(
 
 @app.command()
 def merge(
-    app_manifest: str = typer.Argument(..., metavar="APP_MANIFEST",
-                                       help="The app's PrivacyInfo.xcprivacy (created if missing)."),
+    app_manifest: Optional[str] = typer.Argument(
+        None, metavar="APP_MANIFEST",
+        help="The app's PrivacyInfo.xcprivacy (created if missing); default: app-manifest "
+        "from the configuration."),
     sdk: List[str] = typer.Option([], "--sdk", metavar="PRODUCT[@VERSION]",
                                   help="A TRTC-family product to fold in; repeatable."),
+    lockfile: List[str] = typer.Option([], "--lockfile", metavar="PATH",
+                                       help="Podfile.lock or Package.resolved to take products "
+                                       "and versions from; repeatable."),
     manifest: List[str] = typer.Option([], "--manifest", metavar="PATH",
                                        help="Another PrivacyInfo.xcprivacy to fold in; repeatable."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
@@ -120,25 +125,28 @@ def merge(
     check: bool = typer.Option(False, "--check",
                                help="Write nothing; exit 1 and print the diff if out of date."),
     diff: bool = typer.Option(False, "--diff", help="Print the unified diff of the change."),
+    allow_invalid: bool = typer.Option(False, "--allow-invalid",
+                                       help="Write even when an input has a lint error."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
+                                         help="Configuration file (default: found upwards)."),
     format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Fold TRTC-family manifests (and other manifests) into the app's, without duplicates."""
     from trtc_privacy.diagnostics import InputError
-    from trtc_privacy.update import gather, merge_into
 
     if format not in ("text", "json"):
         typer.echo(f"--format: unknown format \"{format}\" (expected text or json)", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if not sdk and not manifest:
-        typer.echo("merge: nothing to merge; give --sdk PRODUCT[@VERSION] or --manifest PATH",
-                   err=True)
-        raise typer.Exit(EXIT_USAGE)
     try:
-        inputs = gather(sdk, manifest)
-        outcome = merge_into(app_manifest, inputs, output, write=not check)
+        from trtc_privacy.update import run_merge
+
+        outcome = run_merge(app_manifest, sdk, lockfile, manifest, output, check, allow_invalid,
+                            config)
     except InputError as exc:
         raise typer.Exit(report_error(exc))
     _print_merge(outcome, format, show_diff=diff or check, check=check)
+    if outcome.blocked:
+        raise typer.Exit(EXIT_FINDINGS)
     if check and outcome.changed:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -179,6 +187,12 @@ def _print_merge(outcome, format: str, show_diff: bool, check: bool) -> None:
         typer.echo(f"{outcome.path}: out of date; run the same command without --check")
     else:
         typer.echo(f"{outcome.path}: written")
+
+
+# Commands defined in trtc_privacy/commands/, one module per command. Each module imports only
+# typer at module level (the core is imported inside the command), and is registered here:
+# COMMANDS-BEGIN
+# COMMANDS-END
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -43,6 +43,7 @@ class MergeOutcome:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     written: bool = False
+    blocked: bool = False  # an input or the result has a lint error; nothing was written
 
     @property
     def changed(self) -> bool:
@@ -80,21 +81,22 @@ def gather(sdks: Sequence[str], manifests: Sequence[str]) -> List[Input]:
 def merge_into(app: str, inputs: Sequence[Input], output: Optional[str] = None,
                write: bool = True,
                check_inputs: Optional[Callable[[List[Document], Document], List[Diagnostic]]] = None,
-               ) -> MergeOutcome:
+               allow_invalid: bool = False) -> MergeOutcome:
     """Merge ``inputs`` into the manifest at ``app``; write to ``output`` (default: ``app``).
 
     ``write=False`` computes everything and writes nothing (``--check``). ``check_inputs`` is
-    the lint hook: it sees the input documents and the result, and returns diagnostics.
+    the lint hook: it sees the input documents and the result, and returns diagnostics; an
+    error among them blocks the write unless ``allow_invalid``.
     """
     dest = output or app
     if write:
         with locked(dest):
-            return _merge_into(app, inputs, dest, write, check_inputs)
-    return _merge_into(app, inputs, dest, write, check_inputs)
+            return _merge_into(app, inputs, dest, write, check_inputs, allow_invalid)
+    return _merge_into(app, inputs, dest, write, check_inputs, allow_invalid)
 
 
 def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
-                check_inputs) -> MergeOutcome:
+                check_inputs, allow_invalid: bool) -> MergeOutcome:
     from trtc_privacy.writer import apply, render_new
 
     notes: List[str] = []
@@ -128,9 +130,9 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
     if check_inputs is not None:
         result_doc = parse((doc.encode(after) if doc is not None else after.encode("utf-8")), dest)
         outcome.diagnostics += check_inputs([i.document for i in inputs], result_doc)
-        if any(d.severity is Severity.ERROR and d.rule != "sdk-only-reason"
-               for d in outcome.diagnostics):
-            return outcome  # the caller decides; nothing is written with errors pending
+        if not allow_invalid and any(d.severity is Severity.ERROR for d in outcome.diagnostics):
+            outcome.blocked = True
+            return outcome  # nothing is written while an input carries an App Store error
     if write and outcome.changed:
         data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
         write_atomic(dest, data)
@@ -189,3 +191,48 @@ def _sdk_only_warnings(outcome: MergeOutcome) -> List[Diagnostic]:
             hint="it is folded in verbatim, as Tencent instructs; if the SDK ships its own "
             "manifest in your bundle you may drop it from the app's file"))
     return out
+
+
+def run_merge(app_manifest: Optional[str], sdks: List[str], lockfiles: List[str],
+              manifests: List[str], output: Optional[str] = None, check: bool = False,
+              allow_invalid: bool = False, config_path: Optional[str] = None):
+    """Options and configuration to a finished merge (shared by ``merge`` and ``xcode``).
+
+    Options given on the command line replace the configuration's value for that option.
+    """
+    from trtc_privacy import config as cfgmod
+
+    cfg = cfgmod.load(config_path)
+    if app_manifest is None:
+        if cfg.app_manifest is None:
+            raise input_error("merge", "no APP_MANIFEST given and no app-manifest in a "
+                              "configuration file", rule="usage",
+                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
+        app_manifest = cfg.resolve(cfg.app_manifest)
+    if not (sdks or lockfiles or manifests):
+        sdks = list(cfg.sdks)
+        lockfiles = [cfg.resolve(p) for p in cfg.lockfiles]
+        manifests = [cfg.resolve(p) for p in cfg.manifests]
+    if not (sdks or lockfiles or manifests):
+        raise input_error("merge", "nothing to merge", rule="usage",
+                          hint="give --sdk PRODUCT[@VERSION], --lockfile PATH or --manifest PATH")
+    pre, notes = [], []
+    if lockfiles:
+        from trtc_privacy.lockfiles import specs_from_lockfiles
+
+        found, pre, notes = specs_from_lockfiles(lockfiles)
+        sdks = list(sdks) + [s for s in found if s not in sdks]
+    inputs = gather(sdks, manifests)
+    checker = None
+    try:
+        from trtc_privacy.linter import check_merge
+    except ImportError:  # pragma: no cover - lint not installed in this build
+        check_merge = None
+    if check_merge is not None:
+        def checker(docs, result):
+            return check_merge(docs, result, cfg)
+    outcome = merge_into(app_manifest, inputs, output, write=not check,
+                         check_inputs=checker, allow_invalid=allow_invalid)
+    outcome.diagnostics[:0] = pre
+    outcome.notes[:0] = notes
+    return outcome

@@ -1,0 +1,47 @@
+"""Shared test helpers: run the real CLI, find the reference data, keep the environment clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/, or skip the test when the reference data is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"reference data {p} is absent (it lives beside the project, not in it)")
+    return p
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("GITHUB_ACTIONS", "XCODE_VERSION_ACTUAL", "FORCE_COLOR", "CLICOLOR_FORCE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def run_cli(args: List[str], cwd: Optional[os.PathLike] = None, env: Optional[dict] = None,
+            input: Optional[str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the installed ``trtc-privacy`` as a user would, in a real process."""
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("GITHUB_ACTIONS", "XCODE_VERSION_ACTUAL")}
+    full_env["NO_COLOR"] = "1"
+    if env:
+        full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "trtc_privacy", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, input=input, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

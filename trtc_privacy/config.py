@@ -1,0 +1,166 @@
+"""Project configuration: ``[tool.trtc-privacy]`` in pyproject.toml, or ``.trtc-privacy.toml``.
+
+Found from the current directory upwards; paths in it are relative to the file's directory.
+Command-line options override it. A malformed file is an InputError naming the file and key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from trtc_privacy.diagnostics import InputError, input_error
+
+CONFIG_NAMES = (".trtc-privacy.toml", "pyproject.toml")
+
+_LIST_KEYS = ("sdks", "lockfiles", "manifests", "select", "ignore", "exclude")
+_STR_KEYS = ("app-manifest", "kind", "xcode-write", "xcode-fail-on")
+_TABLE_KEYS = ("severity",)
+
+
+@dataclass
+class Config:
+    path: Optional[str] = None  # the file it came from (None: defaults)
+    root: str = "."  # the directory paths are relative to
+    app_manifest: Optional[str] = None
+    sdks: List[str] = field(default_factory=list)
+    lockfiles: List[str] = field(default_factory=list)
+    manifests: List[str] = field(default_factory=list)
+    select: List[str] = field(default_factory=list)
+    ignore: List[str] = field(default_factory=list)
+    exclude: List[str] = field(default_factory=list)
+    severity: Dict[str, str] = field(default_factory=dict)
+    kind: str = "auto"
+    xcode_write: str = "product"  # "product" (the built app) or "source" (in place)
+    xcode_fail_on: str = "always"  # "always", "release" or "never"
+    raw: Dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, p: str) -> str:
+        """A path from the file, made relative to the current directory's view of it."""
+        return p if os.path.isabs(p) else os.path.normpath(os.path.join(self.root, p))
+
+
+def _toml():
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.9/3.10
+        import tomli as tomllib
+    return tomllib
+
+
+def find(start: Optional[str] = None) -> Optional[str]:
+    """The nearest configuration file from ``start`` upwards (pyproject only with our table)."""
+    d = os.path.abspath(start or os.getcwd())
+    while True:
+        dotfile = os.path.join(d, CONFIG_NAMES[0])
+        if os.path.isfile(dotfile):
+            return dotfile
+        py = os.path.join(d, CONFIG_NAMES[1])
+        if os.path.isfile(py) and _has_table(py):
+            return py
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _has_table(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return "[tool.trtc-privacy" in fh.read()
+    except OSError:
+        return False
+
+
+def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
+    """Load the given file, or the nearest one; defaults when there is none."""
+    if path is None:
+        path = find(start)
+        if path is None:
+            return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = _toml().load(fh)
+    except FileNotFoundError:
+        raise input_error(path, "configuration file not found", rule="bad-config") from None
+    except OSError as exc:
+        raise input_error(path, f"cannot read configuration: {exc.strerror}",
+                          rule="bad-config") from None
+    except Exception as exc:  # tomllib.TOMLDecodeError: "... (at line 3, column 7)"
+        import re
+
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        raise input_error(path, f"invalid TOML: {re.sub(r' [(]at line.*', '', msg)}", line, col,
+                          rule="bad-config", hint="fix the TOML syntax at this place") from None
+    if os.path.basename(path) == "pyproject.toml":
+        table = data.get("tool", {}).get("trtc-privacy", {})
+        prefix = "tool.trtc-privacy"
+    else:
+        table = data
+        prefix = ""
+    return _validate(table, path, prefix)
+
+
+def _validate(table: Any, path: str, prefix: str) -> Config:
+    def where(key: str) -> str:
+        return f"{prefix}.{key}" if prefix else key
+
+    def bad(key: str, expected: str) -> InputError:
+        return input_error(path, f"configuration key \"{where(key)}\": expected {expected}, "
+                           f"found {type(table[key]).__name__} {table[key]!r}",
+                           line=_line_of(path, key), rule="bad-config")
+
+    if not isinstance(table, dict):
+        raise input_error(path, f"\"{prefix}\" must be a table", rule="bad-config")
+    known = set(_LIST_KEYS) | set(_STR_KEYS) | set(_TABLE_KEYS)
+    for key in table:
+        if key not in known:
+            raise input_error(path, f"unknown configuration key \"{where(key)}\"",
+                              line=_line_of(path, key), rule="bad-config",
+                              hint="known keys: " + ", ".join(sorted(known)))
+    cfg = Config(path=path, root=os.path.dirname(os.path.abspath(path)), raw=dict(table))
+    for key in _LIST_KEYS:
+        if key in table:
+            v = table[key]
+            if isinstance(v, str):
+                v = [v]
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise bad(key, "a list of strings")
+            setattr(cfg, key.replace("-", "_"), list(v))
+    for key in _STR_KEYS:
+        if key in table:
+            if not isinstance(table[key], str):
+                raise bad(key, "a string")
+            setattr(cfg, key.replace("-", "_"), table[key])
+    choices = {"kind": ("app", "sdk", "auto"), "xcode-write": ("product", "source"),
+               "xcode-fail-on": ("always", "release", "never")}
+    for key, allowed in choices.items():
+        if key in table and table[key] not in allowed:
+            raise input_error(path, f"configuration key \"{where(key)}\": expected one of "
+                              f"{', '.join(allowed)}, found {table[key]!r}",
+                              line=_line_of(path, key), rule="bad-config")
+    if "severity" in table:
+        sev = table["severity"]
+        if not isinstance(sev, dict) or not all(
+                isinstance(v, str) and v in ("error", "warning", "note", "off")
+                for v in sev.values()):
+            raise bad("severity", "a table of rule = \"error\" | \"warning\" | \"note\" | \"off\"")
+        cfg.severity = dict(sev)
+    cfg.app_manifest = table.get("app-manifest")
+    return cfg
+
+
+def _line_of(path: str, key: str) -> Optional[int]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for n, line in enumerate(fh, 1):
+                s = line.lstrip()
+                if s.startswith(key) and s[len(key):].lstrip().startswith("="):
+                    return n
+    except OSError:
+        pass
+    return None
