@@ -1,0 +1,110 @@
+"""Property tests of the merge over generated manifests, through the reader and the writer."""
+
+from __future__ import annotations
+
+import plistlib
+from typing import List
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trtc_privacy import catalog as C
+from trtc_privacy.merge import merge
+from trtc_privacy.model import from_document
+from trtc_privacy.plist import parse
+from trtc_privacy.writer import apply
+
+CAT = C.catalogue()
+categories = st.sampled_from(sorted(CAT.categories))
+reasons = st.sampled_from(sorted(CAT.reasons))
+data_types = st.sampled_from(sorted(CAT.data_types)[:8])
+purposes = st.sampled_from(sorted(CAT.purposes))
+domains = st.sampled_from(["a.example.com", "b.example.net", "t.example.org"])
+
+api_entry = st.fixed_dictionaries({
+    C.API_TYPE: categories, C.REASONS: st.lists(reasons, max_size=3)})
+data_entry = st.fixed_dictionaries({
+    C.DATA_TYPE: data_types, C.LINKED: st.booleans(), C.DATA_TRACKING: st.booleans(),
+    C.PURPOSES: st.lists(purposes, max_size=3)})
+manifest = st.fixed_dictionaries({}, optional={
+    C.TRACKING: st.booleans(),
+    C.DOMAINS: st.lists(domains, max_size=3),
+    C.DATA_TYPES: st.lists(data_entry, max_size=4),
+    C.API_TYPES: st.lists(api_entry, max_size=4),
+})
+
+
+def _doc(data: dict, name: str, indent: str = "\t"):
+    xml = plistlib.dumps(data, sort_keys=False).decode()
+    if indent != "\t":
+        xml = "\n".join(indent * (len(l) - len(l.lstrip("\t"))) + l.lstrip("\t")
+                        for l in xml.splitlines()) + "\n"
+    return parse(xml.encode(), name)
+
+
+def _merge_text(app: dict, others: List[dict], indent: str = "\t") -> str:
+    doc = _doc(app, "app", indent)
+    inputs = [from_document(_doc(o, f"in{i}")) for i, o in enumerate(others)]
+    result = merge([from_document(doc)] + inputs)
+    return apply(doc, result.target)
+
+
+def _decls(data: dict) -> set:
+    return set(from_document(parse(plistlib.dumps(data), "x")).declarations())
+
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(manifest, st.lists(manifest, min_size=1, max_size=3), st.sampled_from(["\t", "  ", "    "]))
+def test_merge_keeps_every_declaration_has_no_duplicates_and_is_idempotent(app, others, indent):
+    text = _merge_text(app, others, indent)
+    out = plistlib.loads(text.encode())
+    got = _decls(out)
+    for m in [app] + others:
+        assert _decls(m) <= got
+    # nothing that no input declared
+    assert got <= set().union(*(_decls(m) for m in [app] + others))
+    # no duplicates
+    for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
+        ids = [d[ident] for d in out.get(key, [])]
+        assert len(ids) == len(set(ids))
+    for d in out.get(C.API_TYPES, []):
+        assert len(d[C.REASONS]) == len(set(d[C.REASONS]))
+    for d in out.get(C.DATA_TYPES, []):
+        assert len(d[C.PURPOSES]) == len(set(d[C.PURPOSES]))
+    assert len(out.get(C.DOMAINS, [])) == len(set(out.get(C.DOMAINS, [])))
+    # merging the same inputs again changes nothing, byte for byte
+    doc2 = parse(text.encode(), "app")
+    again = apply(doc2, merge([from_document(doc2)] + [from_document(_doc(o, "o")) for o in others]).target)
+    assert again == text
+
+
+@SETTINGS
+@given(manifest, st.lists(manifest, min_size=2, max_size=3), st.randoms())
+def test_the_same_declarations_whatever_the_input_order(app, others, rnd):
+    shuffled = list(others)
+    rnd.shuffle(shuffled)
+    a = _decls(plistlib.loads(_merge_text(app, others).encode()))
+    b = _decls(plistlib.loads(_merge_text(app, shuffled).encode()))
+    assert a == b
+
+
+@SETTINGS
+@given(manifest, st.lists(manifest, min_size=1, max_size=3))
+def test_existing_app_lines_are_kept_when_the_app_has_no_repeats(app, others):
+    """With no repeats to fold and no booleans to flip, the edit only adds lines."""
+    doc = _doc(app, "app")
+    base = from_document(doc)
+    if len(base.declarations()) != len(set(base.declarations())):
+        return
+    text = _merge_text(app, others)
+    old = doc.text.splitlines()
+    new = text.splitlines()
+    it = iter(new)
+    flips = {"<true/>", "<false/>", "<array/>", "<dict/>"}
+    for line in old:
+        if line.strip() in flips:
+            continue
+        assert any(line == n for n in it), f"line lost or changed: {line!r}"
