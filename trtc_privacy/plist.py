@@ -187,7 +187,7 @@ def parse(data: bytes, path: str) -> Document:
                           hint="fix the XML at this place; `plutil -lint` shows the same problem") from None
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
         raise input_error(path, f"not well-formed XML: {exc}", rule="not-well-formed") from None
-    _refuse_entities(tree, path)
+    _refuse_entities(tree, data, path)
     root = tree.getroot()
     docinfo = tree.docinfo
     encoding = (docinfo.encoding or "UTF-8").lower()
@@ -207,17 +207,18 @@ def _clean_xml_message(msg: str) -> str:
     return msg.replace("\n", " ").strip()
 
 
-def _refuse_entities(tree: etree._ElementTree, path: str) -> None:
+def _refuse_entities(tree: etree._ElementTree, data: bytes, path: str) -> None:
     dtd = tree.docinfo.internalDTD
-    if dtd is not None:
-        ents = list(dtd.entities())
-        if ents:
-            raise input_error(
-                path, f"the DOCTYPE declares {len(ents)} entit{'y' if len(ents) == 1 else 'ies'} "
-                f"(\"{ents[0].name}\"); entities are refused to keep hostile files out",
-                2 if tree.getroot().sourceline and tree.getroot().sourceline > 2 else 1, 1,
-                rule="forbidden-dtd",
-                hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
+    ents = list(dtd.entities()) if dtd is not None else []
+    if ents:
+        at = data.find(b"<!ENTITY")
+        line = data.count(b"\n", 0, at) + 1 if at >= 0 else None
+        col = at - (data.rfind(b"\n", 0, at) + 1) + 1 if at >= 0 else None
+        raise input_error(
+            path, f"the DOCTYPE declares {len(ents)} entit{'y' if len(ents) == 1 else 'ies'} "
+            f"(\"{ents[0].name}\"); entities are refused to keep hostile files out",
+            line, col, rule="forbidden-dtd",
+            hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
     for node in tree.getroot().iter(etree.Entity):
         raise input_error(path, f"entity reference &{node.name}; refused", node.sourceline, None,
                           rule="forbidden-dtd", hint="write the text out instead of an entity")
