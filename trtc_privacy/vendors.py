@@ -43,6 +43,39 @@ class Template:
 
 
 @dataclass(frozen=True)
+class Package:
+    """A pod (or SwiftPM repository) that brings a product into an app, as the index describes it.
+
+    ``role`` is ``sdk``, ``kit`` or ``engine``; ``manifest_via`` names the pod that really
+    carries the manifest when this one never contains it (TUIRoomKit through RTCRoomEngine).
+    """
+
+    pod: str
+    role: str
+    minimum_version: str
+    former_names: Tuple[str, ...] = ()
+    subspecs: Tuple[str, ...] = ()
+    subspec_notes: Dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    swiftpm: Tuple[str, ...] = ()
+    manifest_via: str = ""
+    source: str = ""
+    evidence: str = ""
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        return (self.pod,) + self.former_names
+
+
+def _package(p: Dict[str, Any]) -> Package:
+    return Package(
+        pod=p["pod"], role=p.get("role", "kit"), minimum_version=p["minimum_version"],
+        former_names=tuple(p.get("former_names", ())), subspecs=tuple(p.get("subspecs", ())),
+        subspec_notes=dict(p.get("subspec_notes", {})), swiftpm=tuple(p.get("swiftpm", ())),
+        manifest_via=p.get("manifest_via", ""), source=p.get("source", ""),
+        evidence=p.get("evidence", ""))
+
+
+@dataclass(frozen=True)
 class Product:
     id: str
     name: str
@@ -53,6 +86,7 @@ class Product:
     pods: Tuple[str, ...] = ()
     swiftpm: Tuple[str, ...] = ()
     extra: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    packages: Tuple[Package, ...] = ()
 
     def version(self, text: str) -> Version:
         return parse_version(text, self.version_scheme)
@@ -73,15 +107,18 @@ def products() -> Tuple[Product, ...]:
     out = []
     for p in vendor_index()["products"]:
         known = {"id", "name", "aliases", "minimum_version", "version_scheme", "templates",
-                 "pods", "swiftpm"}
+                 "pods", "swiftpm", "packages"}
+        packages = tuple(_package(x) for x in p.get("packages", ()))
+        pods = p.get("pods") or [n for k in packages for n in k.names]
+        swiftpm = p.get("swiftpm") or [u for k in packages for u in k.swiftpm]
         out.append(Product(
             id=p["id"], name=p["name"], aliases=tuple(p["aliases"]),
             minimum_version=p["minimum_version"], version_scheme=p.get("version_scheme", "plain"),
             templates=tuple(Template(t["version"], t["path"], t["source"], t.get("section", ""),
                                      bool(t.get("reconstructed")), t.get("note", ""))
                             for t in p["templates"]),
-            pods=tuple(p.get("pods", ())), swiftpm=tuple(p.get("swiftpm", ())),
-            extra={k: v for k, v in p.items() if k not in known},
+            pods=tuple(dict.fromkeys(pods)), swiftpm=tuple(dict.fromkeys(swiftpm)),
+            extra={k: v for k, v in p.items() if k not in known}, packages=packages,
         ))
     return tuple(out)
 
