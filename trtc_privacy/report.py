@@ -1,0 +1,432 @@
+"""The app's privacy picture as data: App Store label answers, required-reason APIs, who declared what.
+
+``build`` is pure: it turns a merge (``update.merge_into`` with ``write=False``) and its findings
+into one JSON-ready dict, and the HTML and Markdown templates render that same dict, so the three
+formats can never disagree. ``collect`` reads the inputs the way ``merge`` does (configuration,
+lockfiles, ``--sdk``, ``--manifest``) and never writes the app's manifest. The mapping from
+manifest fields to label sections follows Apple's App Privacy Details page (see
+``../shared/reference/apple-spec.md`` section 7): ``Tracking`` = true puts a data type under
+"Data Used to Track You", ``Linked`` decides "Data Linked to You" or "Data Not Linked to You".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from trtc_privacy import __version__
+from trtc_privacy.catalog import catalogue
+from trtc_privacy.diagnostics import Diagnostic, Severity
+from trtc_privacy.merge import Decl, MergeResult
+from trtc_privacy.resources import apple_catalogue
+
+#: Bumped when the JSON's shape changes incompatibly (consumers can check it).
+REPORT_SCHEMA = 1
+
+SECTIONS = (
+    ("used_to_track_you", "Data Used to Track You"),
+    ("linked_to_you", "Data Linked to You"),
+    ("not_linked_to_you", "Data Not Linked to You"),
+)
+UNKNOWN_CATEGORY = "Not an Apple data type"
+
+
+@dataclass
+class Collected:
+    """Everything a report needs, read from disk: the merge outcome and what went into it."""
+
+    app_manifest: str
+    app_exists: bool
+    outcome: Any  # update.MergeOutcome (computed with write=False)
+    lockfiles: List[str] = field(default_factory=list)
+    from_lockfiles: List[str] = field(default_factory=list)  # --sdk specs found in lockfiles
+    config: Optional[str] = None
+    #: each input's own NSPrivacyTracking (None: the key is absent), by source label
+    stated_tracking: Dict[str, Optional[bool]] = field(default_factory=dict)
+    #: ``versions``' rows for the lockfiles (Row.as_dict)
+    lockfile_sdks: List[Dict[str, Any]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the inputs (the only part that touches files)
+
+
+def collect(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequence[str],
+            manifests: Sequence[str], config_path: Optional[str] = None) -> Collected:
+    """Read the inputs exactly as ``merge`` does, merge them, and lint them; write nothing.
+
+    Unlike ``merge``, no SDK is needed: a report of the app's own manifest alone is useful.
+    Findings are ``lint``'s for the app's manifest as it is on disk (so line numbers are real)
+    and for every folded-in manifest, ``versions``' for the lockfiles, and the merge's own
+    warnings (reasons reserved for SDKs, SDK versions that ship no manifest).
+    """
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.diagnostics import input_error
+    from trtc_privacy.update import APP_LABEL, gather, merge_into
+
+    cfg = cfgmod.load(config_path)
+    if app_manifest is None:
+        if cfg.app_manifest is None:
+            raise input_error("report", "no APP_MANIFEST given and no app-manifest in a "
+                              "configuration file", rule="usage",
+                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
+        app_manifest = _shown(cfg.resolve(cfg.app_manifest))
+    sdks, lockfiles, manifests = list(sdks), list(lockfiles), list(manifests)
+    if not (sdks or lockfiles or manifests):
+        sdks = list(cfg.sdks)
+        lockfiles = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
+        manifests = [_shown(cfg.resolve(p)) for p in cfg.manifests]
+    notes: List[str] = []
+    found: List[str] = []
+    version_findings: List[Diagnostic] = []
+    version_rows: List[Dict[str, Any]] = []
+    if lockfiles:
+        from trtc_privacy.lockfiles import specs_from_lockfiles
+
+        specs, _, notes = specs_from_lockfiles(lockfiles)
+        found = [s for s in specs if s not in sdks]
+        sdks = sdks + found
+        version_findings, version_rows = _versions(lockfiles)
+    inputs = gather(sdks, manifests)
+    outcome = merge_into(app_manifest, inputs, output=None, write=False)
+    exists = os.path.lexists(app_manifest)
+    if version_findings:  # versions says it at the lockfile line; drop merge's "--sdk" copy
+        outcome.diagnostics = [d for d in outcome.diagnostics
+                               if not (d.rule == "below-minimum" and d.path == "--sdk"
+                                       and any(_spec_of(i.selection) in found
+                                               and i.selection.warning() == d
+                                               for i in inputs if i.selection))]
+    outcome.diagnostics = (_lint_findings(app_manifest if exists else None, inputs, cfg)
+                           + outcome.diagnostics + version_findings)
+    outcome.notes[:0] = notes
+    stated = {APP_LABEL: _app_tracking(app_manifest) if exists else None}
+    stated.update({i.label: i.manifest.tracking for i in inputs})
+    return Collected(app_manifest, exists, outcome, lockfiles, found, _shown(cfg.path), stated,
+                     version_rows)
+
+
+def _shown(path: Optional[str]) -> Optional[str]:
+    """A path as the user would type it from here: relative below the current directory."""
+    if path is None:
+        return None
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _app_tracking(path: str) -> Optional[bool]:
+    from trtc_privacy.model import from_document
+    from trtc_privacy.plist import parse, read_bytes
+
+    return from_document(parse(read_bytes(path), path)).tracking
+
+
+def _lint_findings(app: Optional[str], inputs: Sequence[Any], cfg: Any) -> List[Diagnostic]:
+    """``lint`` on the app's manifest (as an app's) and on each folded-in one (as an SDK's)."""
+    try:
+        from trtc_privacy.linter import lint_document, lint_file
+    except ImportError:  # pragma: no cover - lint not in this build
+        return []
+    out = list(lint_file(app, "app", cfg)) if app is not None else []
+    for i in inputs:
+        out += lint_document(i.document, "sdk", cfg)
+    return out
+
+
+def _versions(lockfiles: Sequence[str]) -> Tuple[List[Diagnostic], List[Dict[str, Any]]]:
+    """``versions`` for the lockfiles: its findings (SDKs below their minimum, known pitfalls)
+    and its rows (each TRTC-family pod, its version, whether it ships a manifest)."""
+    try:
+        from trtc_privacy.versions import check
+    except ImportError:  # pragma: no cover - versions not in this build
+        return [], []
+    found = check(list(lockfiles))
+    return list(found.diagnostics), [r.as_dict() for r in found.rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Building the report (pure)
+
+
+def build(collected: Collected) -> Dict[str, Any]:
+    """The report as one JSON-ready dict (the templates render exactly this)."""
+    outcome = collected.outcome
+    result: MergeResult = outcome.result
+    labels = [c.label for c in result.contributions]
+    findings = _findings(outcome.diagnostics)
+    label = _label(result, labels, collected.stated_tracking)
+    apis = _apis(result)
+    return {
+        "schema": REPORT_SCHEMA,
+        "tool": {"name": "trtc-privacy", "version": __version__},
+        "catalogue": {"read_on": catalogue().read_on, "sources": list(catalogue().sources)},
+        "app_manifest": collected.app_manifest,
+        "config": collected.config,
+        "sources": _sources(collected, labels),
+        "lockfiles": list(collected.lockfiles),
+        "lockfile_sdks": list(collected.lockfile_sdks),
+        "label": label,
+        "required_reason_apis": apis,
+        "findings": findings,
+        "notes": list(outcome.notes),
+        "summary": _summary(label, apis, findings),
+    }
+
+
+def _who(result: MergeResult, decl: Decl) -> List[str]:
+    return list(result.attribution.get(decl, []))
+
+
+def _category_order() -> List[str]:
+    out: List[str] = []
+    for d in apple_catalogue()["data_types"]:
+        if d["category"] not in out:
+            out.append(d["category"])
+    return out
+
+
+def _descriptions() -> Dict[str, str]:
+    return {d["id"]: d.get("description", "") for d in apple_catalogue()["data_types"]}
+
+
+def _order(ids: Iterable[str], known: Sequence[str]) -> List[str]:
+    """Catalogue order first (as App Store Connect lists them), unknown ones after, as declared."""
+    ids = list(dict.fromkeys(ids))
+    rank = {k: i for i, k in enumerate(known)}
+    return sorted(ids, key=lambda i: (0, rank[i]) if i in rank else (1, ids.index(i)))
+
+
+def _label(result: MergeResult, labels: Sequence[str],
+           stated: Dict[str, Optional[bool]]) -> Dict[str, Any]:
+    cat = catalogue()
+    target = result.target
+    descriptions = _descriptions()
+    entries = {dt.type: dt for dt in target.data_types or []}
+    rows: Dict[str, Dict[str, Any]] = {}
+    for ident in _order(entries, list(cat.data_types)):
+        dt = entries[ident]
+        known = ident in cat.data_types
+        name, category = cat.data_types.get(ident, (ident, UNKNOWN_CATEGORY))
+        rows[ident] = {
+            "id": ident,
+            "label": name,
+            "category": category,
+            "description": descriptions.get(ident, ""),
+            "known": known,
+            "linked": bool(dt.linked),
+            "tracking": bool(dt.tracking),
+            "declared_by": _who(result, ("data-type", ident)),
+            "linked_by": _who(result, ("linked", ident)),
+            "tracking_by": _who(result, ("data-tracking", ident)),
+            "purposes": [{
+                "id": p,
+                "label": cat.purposes.get(p, p),
+                "known": p in cat.purposes,
+                "declared_by": _who(result, ("purpose", ident, p)),
+            } for p in _order(dt.purposes, list(cat.purposes))],
+        }
+    sections = {}
+    for key, title in SECTIONS:
+        if key == "used_to_track_you":
+            chosen = [r for r in rows.values() if r["tracking"]]
+        elif key == "linked_to_you":
+            chosen = [r for r in rows.values() if r["linked"]]
+        else:
+            chosen = [r for r in rows.values() if not r["linked"]]
+        sections[key] = {
+            "title": title,
+            "categories": _by_category(chosen),
+            "by_purpose": [] if key == "used_to_track_you" else _by_purpose(chosen),
+        }
+    return {
+        "data_collected": bool(rows),
+        "tracking": {
+            "enabled": bool(target.tracking),
+            "declared_by": _who(result, ("tracking",)),
+            "stated_false_by": [s for s in labels if stated.get(s) is False],
+            "domains": [{"domain": d, "declared_by": _who(result, ("domain", d))}
+                        for d in target.domains or []],
+        },
+        "sections": sections,
+    }
+
+
+def _by_category(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    order = _category_order() + [UNKNOWN_CATEGORY]
+    groups: Dict[str, List[Dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r["category"], []).append(r)
+    return [{"category": c, "data_types": groups[c]} for c in _order(groups, order)]
+
+
+def _by_purpose(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """As the product page shows it: purpose, then the categories collected for it."""
+    cat = catalogue()
+    purposes: Dict[str, Tuple[str, List[str]]] = {}
+    for r in rows:
+        for p in r["purposes"]:
+            _, cats = purposes.setdefault(p["id"], (p["label"], []))
+            if r["category"] not in cats:
+                cats.append(r["category"])
+    order = _category_order() + [UNKNOWN_CATEGORY]
+    return [{"id": p, "label": purposes[p][0], "categories": _order(purposes[p][1], order)}
+            for p in _order(purposes, list(cat.purposes))]
+
+
+def _apis(result: MergeResult) -> List[Dict[str, Any]]:
+    cat = catalogue()
+    entries = {a.category: a for a in result.target.api_types or []}
+    out = []
+    for ident in _order(entries, list(cat.categories)):
+        reasons = []
+        for code in _order(entries[ident].reasons, list(cat.reasons)):
+            r = cat.reasons.get(code)
+            reasons.append({
+                "code": code,
+                "meaning": r.summary if r else "",
+                "known": r is not None,
+                "belongs_to": (cat.category_label(r.category)
+                               if r is not None and r.category != ident else None),
+                "sdk_only": bool(r and r.sdk_only),
+                "declared_by": _who(result, ("reason", ident, code)),
+            })
+        out.append({
+            "id": ident,
+            "label": cat.categories.get(ident, ident),
+            "known": ident in cat.categories,
+            "declared_by": _who(result, ("api", ident)),
+            "reasons": reasons,
+        })
+    return out
+
+
+def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]]:
+    outcome = collected.outcome
+    contributions = outcome.result.contributions
+    app = contributions[0]
+    out = [{
+        "label": app.label,
+        "kind": "app",
+        "path": collected.app_manifest,
+        "exists": collected.app_exists,
+        "declarations": len(app.added) + len(app.already),
+    }]
+    for c, i in zip(contributions[1:], outcome.inputs):
+        row: Dict[str, Any] = {"label": c.label}
+        sel = i.selection
+        if sel is not None:
+            row.update({
+                "kind": "sdk",
+                "product": sel.product.id,
+                "name": sel.product.name,
+                "version": sel.requested,
+                "template": sel.template.version,
+                "reconstructed": sel.template.reconstructed,
+                "minimum_version": sel.product.minimum_version,
+                "below_minimum": sel.below_minimum,
+                "from": "lockfile" if _spec_of(sel) in collected.from_lockfiles else "--sdk",
+            })
+        else:
+            row.update({"kind": "manifest", "path": c.label})
+        row["declarations"] = len(c.added) + len(c.already)
+        row["new"] = len(c.added)
+        out.append(row)
+    return out
+
+
+def _spec_of(sel: Any) -> str:
+    return f"{sel.product.id}@{sel.requested}" if sel.requested else sel.product.id
+
+
+def _findings(diagnostics: Sequence[Diagnostic]) -> List[Dict[str, Any]]:
+    unique = list(dict.fromkeys(diagnostics))
+    unique.sort(key=lambda d: (-d.severity.rank,) + d.sort_key())
+    return [d.as_dict() for d in unique]
+
+
+def _summary(label: Dict[str, Any], apis: Sequence[Dict[str, Any]],
+             findings: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    sections = label["sections"]
+
+    def count(key: str) -> int:
+        return sum(len(c["data_types"]) for c in sections[key]["categories"])
+
+    return {
+        "tracking": label["tracking"]["enabled"],
+        "data_types": {key: count(key) for key, _ in SECTIONS},
+        "api_categories": len(apis),
+        "reasons": sum(len(a["reasons"]) for a in apis),
+        "errors": sum(1 for f in findings if f["severity"] == Severity.ERROR.value),
+        "warnings": sum(1 for f in findings if f["severity"] == Severity.WARNING.value),
+        "notes": sum(1 for f in findings if f["severity"] == Severity.NOTE.value),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def to_json(report: Dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(report: Dict[str, Any], template: str) -> str:
+    """Render ``report.html.j2`` or ``report.md.j2``; every manifest string is escaped."""
+    from trtc_privacy.resources import jinja_env
+
+    env = jinja_env(autoescape=True)
+    env.filters["md"] = md_text
+    env.filters["mdcode"] = md_code
+    src_index = {s["label"]: n for n, s in enumerate(report["sources"])}
+    return env.get_template(template).render(r=report, src_index=src_index)
+
+
+def render_html(report: Dict[str, Any]) -> str:
+    return render(report, "report.html.j2")
+
+
+def render_markdown(report: Dict[str, Any]) -> str:
+    import re
+
+    return re.sub(r"\n{3,}", "\n\n", render(report, "report.md.j2"))
+
+
+_MD_SPECIAL = "\\`*_[]|~"
+
+
+def md_text(value: Any) -> Any:
+    """Text for Markdown (also inside a table cell): no HTML, no Markdown syntax, one line.
+
+    ``&``, ``<`` and ``>`` become entities (GitHub shows a hostile ``<script>`` as text); ``|``
+    would end a table cell and ``[``/``]`` would start a link, so Markdown punctuation is
+    backslash-escaped; newlines would end a table row, so whitespace is collapsed.
+    """
+    from markupsafe import Markup
+
+    text = " ".join(str(value).split())
+    out = []
+    for ch in text:
+        if ch in _HTML:
+            out.append(_HTML[ch])
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return Markup("".join(out))
+
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def md_code(value: Any) -> Any:
+    """An identifier or path as a code span when that is safe, else as escaped text."""
+    import re
+
+    from markupsafe import Markup
+
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9./][A-Za-z0-9 ._@/+-]*", text):
+        return Markup("`" + text + "`")
+    return md_text(text)
