@@ -3,4 +3,96 @@
 Interface (used by lint, versions, merge and report):
     render(diagnostics, fmt, *, files=None, color=None) -> str
     resolve_format(fmt: Optional[str]) -> str   # None -> github / xcode / text from the environment
+
+Each format lives in its own module and is imported only when used, so a run that prints JSON
+never imports rich.
 """
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from typing import Dict, List, Optional, Sequence
+
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+
+#: format name -> module under trtc_privacy.formatters providing ``format(diags, files, color)``
+FORMATS: Dict[str, str] = {
+    "text": "text",
+    "json": "jsonfmt",
+    "sarif": "sarif",
+    "github": "github",
+    "xcode": "xcode",
+}
+
+
+def resolve_format(fmt: Optional[str]) -> str:
+    """The format to use: the one asked for, else what the environment reads best.
+
+    ``github`` inside GitHub Actions (``GITHUB_ACTIONS=true``), ``xcode`` inside an Xcode build
+    phase (``XCODE_VERSION_ACTUAL`` set), otherwise ``text``. An unknown name is an InputError.
+    """
+    if fmt is None or fmt == "auto":
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            return "github"
+        if os.environ.get("XCODE_VERSION_ACTUAL"):
+            return "xcode"
+        return "text"
+    if fmt not in FORMATS:
+        raise unknown_format(fmt)
+    return fmt
+
+
+def unknown_format(fmt: str) -> InputError:
+    return input_error("--format", f"unknown format \"{fmt}\"", rule="usage",
+                       hint="expected one of: " + ", ".join(FORMATS))
+
+
+def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] = None,
+           color: Optional[bool] = None) -> str:
+    """Diagnostics as text in ``fmt``; ``files`` is how many files were checked (for summaries).
+
+    ``color`` None means: colour only when stdout is a terminal and NO_COLOR is not set (only
+    the text format has colour).
+    """
+    fmt = resolve_format(fmt)
+    module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
+    ordered = sorted(diagnostics, key=lambda d: d.sort_key())
+    return module.format(ordered, files, color)
+
+
+def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:
+    out = {s.value: 0 for s in Severity}
+    for d in diagnostics:
+        out[d.severity.value] += 1
+    return out
+
+
+def summary(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> Dict[str, object]:
+    """The numbers every format reports: errors, warnings, notes and files checked."""
+    c = counts(diagnostics)
+    return {"files": files if files is not None else len({d.path for d in diagnostics}),
+            "errors": c["error"], "warnings": c["warning"], "notes": c["note"]}
+
+
+def summary_line(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> str:
+    s = summary(diagnostics, files)
+    n = s["files"]
+    where = f"in {n} file{'' if n == 1 else 's'}"
+    parts: List[str] = []
+    for key, word in (("errors", "error"), ("warnings", "warning"), ("notes", "note")):
+        k = int(s[key])  # type: ignore[call-overload]
+        if k:
+            parts.append(f"{k} {word}{'' if k == 1 else 's'}")
+    return (", ".join(parts) + " " + where) if parts else f"no problems {where}"
+
+
+def use_color(color: Optional[bool]) -> bool:
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org), unless forced."""
+    if color is not None:
+        return color
+    if "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "":
+        return False
+    import sys
+
+    return sys.stdout.isatty()

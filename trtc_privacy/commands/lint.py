@@ -1,0 +1,96 @@
+"""``trtc-privacy lint``: check manifests against Apple's rules, in the format CI or Xcode reads."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+
+def lint(
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Manifest files, or directories to search for "
+                                      "PrivacyInfo.xcprivacy files."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="FORMAT",
+        help="text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in an "
+        "Xcode build phase, else text)."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    select: List[str] = typer.Option([], "--select", metavar="NAMES",
+                                     help="Run only these rules (comma-separated, repeatable)."),
+    ignore: List[str] = typer.Option([], "--ignore", metavar="NAMES",
+                                     help="Skip these rules (comma-separated, repeatable)."),
+    kind: Optional[str] = typer.Option(
+        None, "--kind", metavar="app|sdk|auto",
+        help="Lint as an app's or an SDK's manifest; auto (default) treats files inside "
+        ".framework, .xcframework, .bundle, Pods/ or a Swift package's Sources/ as SDK's."),
+    fix: bool = typer.Option(False, "--fix", help="Apply fixes that cannot change meaning "
+                             "(duplicates, near-miss spellings, empty <dict/> entries)."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
+                                         help="Configuration file (default: found upwards)."),
+) -> None:
+    """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
+    import sys
+
+    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, report_error
+    from trtc_privacy.diagnostics import InputError, Severity
+
+    try:
+        from trtc_privacy import config as cfgmod
+        from trtc_privacy.formatters import render, resolve_format
+        from trtc_privacy.linter import KINDS, check_rule_names, lint_paths
+
+        cfg = cfgmod.load(config)
+        fmt = resolve_format(format)
+        if cfg.path:
+            check_rule_names(cfg.select + cfg.ignore, cfg.path)
+        chosen = _names(select)
+        dropped = _names(ignore)
+        check_rule_names(chosen, "--select")
+        check_rule_names(dropped, "--ignore")
+        if chosen:
+            cfg.select = chosen
+        cfg.ignore = list(cfg.ignore) + dropped
+        k = kind or cfg.kind
+        if k not in KINDS:
+            from trtc_privacy.diagnostics import input_error
+
+            raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
+                              hint="expected app, sdk or auto")
+        if fix:
+            _fix(paths, k, cfg)
+        result = lint_paths(paths, k, cfg)
+    except InputError as exc:
+        raise typer.Exit(report_error(exc))
+    if not result.files:
+        typer.echo("note: no PrivacyInfo.xcprivacy found under " + ", ".join(paths), err=True)
+    sys.stdout.write(render(result.diagnostics, fmt, files=len(result.files)))
+    worst = {d.severity for d in result.diagnostics}
+    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)
+
+
+def _names(values: List[str]) -> List[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def _fix(paths: List[str], kind: str, cfg) -> None:
+    """Fix every file, then report what was fixed and what was not (stderr)."""
+    from trtc_privacy.fix import fix_file
+    from trtc_privacy.linter import discover
+
+    n_fixed, n_files = 0, 0
+    for path in discover(paths, cfg):
+        out = fix_file(path, kind, cfg)
+        for f in out.fixed:
+            typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
+        for d, why in out.not_fixed:
+            typer.echo(f"{d.location()}: not fixed: {d.message} [{d.rule}] ({why})", err=True)
+        n_fixed += len(out.fixed)
+        n_files += 1 if out.written else 0
+    if n_fixed:
+        typer.echo(f"fixed {n_fixed} problem{'' if n_fixed == 1 else 's'} in {n_files} "
+                   f"file{'' if n_files == 1 else 's'}", err=True)
+    else:
+        typer.echo("nothing to fix", err=True)

@@ -1,0 +1,37 @@
+"""``trtc-privacy rules``: list the lint rules with severity and App Store code."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def rules(
+    format: Optional[str] = typer.Option("text", "--format", "-f",
+                                         help="text, json or markdown (the README's table)."),
+) -> None:
+    """List every lint rule: name, default severity, App Store code, what it finds."""
+    import json
+
+    from trtc_privacy.cli import EXIT_USAGE
+    from trtc_privacy.rules import all_rules, markdown_table
+
+    rs = all_rules()
+    if format == "json":
+        typer.echo(json.dumps([{
+            "name": r.name, "severity": r.severity.value, "itms": list(r.itms),
+            "summary": r.summary, "explanation": r.explanation, "hint": r.hint,
+            "fixable": r.fixable,
+        } for r in rs], indent=2))
+    elif format == "markdown":
+        typer.echo(markdown_table(), nl=False)
+    elif format == "text":
+        w = max(len(r.name) for r in rs)
+        for r in rs:
+            itms = ",".join(c.replace("ITMS-", "") for c in r.itms) or "-"
+            typer.echo(f"{r.name:<{w}}  {r.severity.value:<7}  {itms:<11}  {r.summary}")
+    else:
+        typer.echo(f"--format: unknown format \"{format}\" (expected text, json or markdown)",
+                   err=True)
+        raise typer.Exit(EXIT_USAGE)

@@ -1,0 +1,37 @@
+"""GitHub Actions workflow commands: ``::error file=...,line=...,col=...,title=...::message``.
+
+Escaping follows @actions/core: data escapes ``%``, CR and LF; properties also ``:`` and ``,``.
+Notes become ``::notice``, which is GitHub's name for the lowest level.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from trtc_privacy.diagnostics import Diagnostic
+
+_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s: str) -> str:
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
+           color: Optional[bool] = None) -> str:
+    out: List[str] = []
+    for d in diagnostics:
+        props = [f"file={escape_property(d.path)}"]
+        if d.line:
+            props.append(f"line={d.line}")
+            if d.column:
+                props.append(f"col={d.column}")
+        title = d.rule + (f" ({d.itms})" if d.itms else "")
+        props.append(f"title={escape_property(title)}")
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        out.append(f"::{_LEVEL[d.severity.value]} {','.join(props)}::{escape_data(message)}")
+    return "".join(line + "\n" for line in out)

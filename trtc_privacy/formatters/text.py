@@ -1,0 +1,69 @@
+"""Human-readable text: diagnostics grouped by file, aligned, with a summary line.
+
+Colour comes from rich, imported only when colour is on (a terminal, and NO_COLOR unset), so a
+plain run never pays for it.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import List, Optional, Sequence, Tuple
+
+from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.formatters import summary_line, use_color
+
+_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+Row = Tuple[str, str, str, str, str]  # where, severity, message, rule, hint
+
+
+def _rows(diags: Sequence[Diagnostic]) -> List[Row]:
+    rows = []
+    for d in diags:
+        where = f"{d.line}:{d.column}" if d.line and d.column else (str(d.line) if d.line else "-")
+        rows.append((where, d.severity.value, " ".join(d.message.split()), d.rule,
+                     " ".join(d.hint.split())))
+    return rows
+
+
+def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
+           color: Optional[bool] = None) -> str:
+    colored = use_color(color)
+    blocks: List[Tuple[str, List[Row]]] = [
+        (path, _rows(list(group))) for path, group in groupby(diagnostics, key=lambda d: d.path)]
+    total = summary_line(diagnostics, files)
+    if colored:
+        return _rich(blocks, total, bool(diagnostics))
+    out: List[str] = []
+    for path, rows in blocks:
+        out.append(path)
+        w = max(len(r[0]) for r in rows)
+        for where, sev, msg, rule, hint in rows:
+            out.append(f"  {where:<{w}}  {sev:<7}  {msg} [{rule}]")
+            if hint:
+                out.append(f"  {'':<{w}}  {'':<7}  hint: {hint}")
+        out.append("")
+    out.append(total)
+    return "\n".join(out) + "\n"
+
+
+def _rich(blocks: List[Tuple[str, List[Row]]], total: str, problems: bool) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system="standard", width=10_000,
+                      soft_wrap=True, highlight=False, emoji=False)
+    for path, rows in blocks:
+        console.print(f"[bold underline]{escape(path)}[/]")
+        w = max(len(r[0]) for r in rows)
+        for where, sev, msg, rule, hint in rows:
+            console.print(f"  [dim]{where:<{w}}[/]  [{_STYLE[sev]}]{sev:<7}[/]  {escape(msg)} "
+                          f"[dim]\\[{escape(rule)}][/]")
+            if hint:
+                console.print(f"  {'':<{w}}  {'':<7}  [green]hint:[/] {escape(hint)}")
+        console.print("")
+    console.print(f"[bold]{escape(total)}[/]" if problems else f"[bold green]{escape(total)}[/]")
+    return buf.getvalue()

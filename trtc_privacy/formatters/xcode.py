@@ -1,0 +1,33 @@
+"""``PATH:LINE:COL: error: MESSAGE [rule]``: what Xcode's issue navigator reads from a build phase.
+
+Xcode resolves the path against nothing, so existing files are given as absolute paths. The
+column (and line) are left out when unknown, as clang does.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import List, Optional, Sequence
+
+from trtc_privacy.diagnostics import Diagnostic
+
+
+def location(d: Diagnostic) -> str:
+    path = os.path.abspath(d.path) if os.path.exists(d.path) else d.path
+    where = path
+    if d.line:
+        where += f":{d.line}"
+        if d.column:
+            where += f":{d.column}"
+    return where
+
+
+def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
+           color: Optional[bool] = None) -> str:
+    out: List[str] = []
+    for d in diagnostics:
+        message = " ".join(d.message.split())
+        if d.hint:
+            message += f" ({' '.join(d.hint.split())})"
+        out.append(f"{location(d)}: {d.severity.value}: {message} [{d.rule}]")
+    return "".join(line + "\n" for line in out)

@@ -1,0 +1,281 @@
+"""Run the lint rules over manifests: one document, one file, paths and directories, merges.
+
+Pure apart from reading the files it is given: returns Diagnostics, prints nothing. Parse
+failures from the one reader become diagnostics under their rule name; only a path that cannot
+be read at all raises InputError (exit 2).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional, Sequence, Set, Tuple
+
+from trtc_privacy import catalog as C
+from trtc_privacy.config import Config
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.plist import Document, _LineIndex, read_document
+
+KINDS = ("app", "sdk", "auto")
+MANIFEST_NAME = "PrivacyInfo.xcprivacy"
+#: Folders a directory search never enters: version control, build output, dependency caches
+#: that are not linked into the app as they stand.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "build", "Build", "DerivedData", ".build",
+                       "node_modules", "__pycache__", ".tox", ".venv", "venv", ".mypy_cache"})
+_SDK_SUFFIXES = (".framework", ".xcframework", ".bundle")
+
+
+# -- which rules, at which severity --------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """The rules to run and their severities, from configuration and command-line options."""
+
+    select: Set[str] = field(default_factory=set)  # empty: all rules
+    ignore: Set[str] = field(default_factory=set)
+    severity: dict = field(default_factory=dict)  # rule -> "error" | "warning" | "note" | "off"
+
+    @classmethod
+    def from_config(cls, cfg: Optional[Config]) -> "Selection":
+        if cfg is None:
+            return cls()
+        return cls(set(cfg.select), set(cfg.ignore), dict(cfg.severity))
+
+    def enabled(self, rule: str) -> bool:
+        if self.select and rule not in self.select:
+            return False
+        return rule not in self.ignore and self.severity.get(rule) != "off"
+
+    def stamp(self, d: Diagnostic) -> Optional[Diagnostic]:
+        """The diagnostic at its configured severity, or None when its rule is turned off."""
+        if not self.enabled(d.rule):
+            return None
+        sev = self.severity.get(d.rule)
+        return d.with_severity(Severity(sev)) if sev else d
+
+
+def check_rule_names(names: Iterable[str], where: str) -> None:
+    """Refuse unknown rule names (a typo would silently turn a rule off): InputError, exit 2."""
+    from trtc_privacy.rules import get, suggest
+
+    for n in names:
+        if get(n) is None:
+            raise input_error(where, f"unknown rule \"{n}\"", rule="usage", hint=suggest(n))
+
+
+# -- one document ------------------------------------------------------------------------------
+
+
+def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None, *,
+                  check_name: bool = False) -> List[Diagnostic]:
+    """Every finding of the enabled rules in a parsed document, sorted by place.
+
+    ``kind`` is "app" or "sdk" (sdk-only-reason applies to apps only); ``check_name`` also
+    checks the file name, which only makes sense for a file the user named.
+    """
+    from trtc_privacy.rules import Context, all_rules
+
+    if kind not in ("app", "sdk"):
+        kind = kind_for_path(doc.path) if kind == "auto" else "app"
+    sel = Selection.from_config(cfg)
+    ctx = Context(doc, kind, check_name)
+    lines: Optional[_LineIndex] = None
+    out: List[Diagnostic] = []
+    for r in all_rules():
+        if r.check is None or not sel.enabled(r.name):
+            continue
+        for f in r.check(ctx):
+            if f.offset is not None and not doc.binary:
+                lines = lines or _LineIndex(doc.text)
+                line, col = lines.locate(f.offset)
+            else:
+                line, col = doc.position(f.element)
+            d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
+                           r.primary_itms)
+            stamped = sel.stamp(d)
+            if stamped is not None:
+                out.append(stamped)
+    return sorted(out, key=lambda d: d.sort_key())
+
+
+def _parse_diagnostic(exc: InputError, sel: Selection) -> Optional[Diagnostic]:
+    from trtc_privacy.rules import get
+
+    d = exc.diagnostic
+    r = get(d.rule)
+    if r is not None:
+        d = Diagnostic(d.path, d.line, d.column, d.rule, r.severity, d.message,
+                       d.hint or r.hint, r.primary_itms)
+    return sel.stamp(d)
+
+
+# -- files and directories ---------------------------------------------------------------------
+
+
+def kind_for_path(path: str) -> str:
+    """"sdk" for a file inside a .framework, .xcframework, .bundle, Pods/ or a Swift package's
+    sources (a Sources/ folder beside a Package.swift), else "app"."""
+    full = os.path.abspath(path)
+    parts = full.split(os.sep)
+    for i, part in enumerate(parts[:-1]):
+        if part.endswith(_SDK_SUFFIXES) or part == "Pods":
+            return "sdk"
+        if part == "checkouts" and i > 0 and parts[i - 1] in (".build", "SourcePackages"):
+            return "sdk"
+        if part == "Sources" and os.path.isfile(os.sep.join(parts[:i] + ["Package.swift"])):
+            return "sdk"
+    return "app"
+
+
+def lint_file(path: str, kind: str = "auto", cfg: Optional[Config] = None) -> List[Diagnostic]:
+    """Lint one file. A file that does not parse gives one diagnostic; an unreadable path raises."""
+    sel = Selection.from_config(cfg)
+    k = kind if kind in ("app", "sdk") else kind_for_path(path)
+    try:
+        doc = read_document(path)
+    except InputError as exc:
+        if exc.diagnostic.rule == "unreadable":
+            raise
+        out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
+        out += _name_check(path, sel)
+        return sorted(out, key=lambda d: d.sort_key())
+    return lint_document(doc, k, cfg, check_name=True)
+
+
+def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
+    from trtc_privacy.rules import get
+
+    r = get("wrong-file-name")
+    name = os.path.basename(path)
+    if r is None or name == MANIFEST_NAME:
+        return []
+    d = sel.stamp(Diagnostic(path, None, None, r.name, r.severity,
+                             f"file name \"{name}\" is not {MANIFEST_NAME}", r.hint))
+    return [d] if d is not None else []
+
+
+@dataclass
+class LintResult:
+    diagnostics: List[Diagnostic]
+    files: List[str]
+
+
+def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
+    """The manifest files named by ``paths``: files as given, directories searched.
+
+    The search finds files named PrivacyInfo.xcprivacy (any case), skips SKIP_DIRS, follows
+    symbolic links to directories but never enters the same directory twice (no loops).
+    Configured ``exclude`` patterns drop files either way.
+    """
+    found: List[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found += _walk(p)
+        elif os.path.lexists(p):
+            found.append(p)
+        else:
+            raise input_error(p, "file not found", rule="unreadable",
+                              hint="check the path; a directory is searched for "
+                              "PrivacyInfo.xcprivacy files")
+    seen: Set[str] = set()
+    out = []
+    for f in found:
+        key = os.path.realpath(f)
+        if key in seen or _excluded(f, cfg):
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
+def _walk(top: str) -> List[str]:
+    out: List[str] = []
+    visited: Set[Tuple[int, int]] = set()
+    for root, dirs, files in os.walk(top, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in visited:
+            dirs[:] = []
+            continue
+        visited.add(ident)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for f in sorted(files):
+            if f.lower() == MANIFEST_NAME.lower():
+                out.append(os.path.normpath(os.path.join(root, f)))
+    return out
+
+
+def _excluded(path: str, cfg: Optional[Config]) -> bool:
+    if cfg is None or not cfg.exclude:
+        return False
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cfg.root)).replace(os.sep, "/")
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pat in cfg.exclude:
+        pat = pat.rstrip("/")
+        if any(fnmatch.fnmatchcase(p, pat) for p in prefixes):
+            return True
+    return False
+
+
+def lint_paths(paths: Sequence[str], kind: str = "auto",
+               cfg: Optional[Config] = None) -> LintResult:
+    """Lint every manifest under ``paths``; raises InputError for a path that does not exist."""
+    files = discover(paths, cfg)
+    diags: List[Diagnostic] = []
+    for f in files:
+        diags += lint_file(f, kind, cfg)
+    return LintResult(sorted(diags, key=lambda d: d.sort_key()), files)
+
+
+# -- merge --------------------------------------------------------------------------------------
+
+
+def check_merge(docs: List[Document], result: Document, cfg: Optional[Config]) -> List[Diagnostic]:
+    """Lint what ``merge`` folds in (as SDK manifests) and what it would write (as an app's).
+
+    An error here stops merge from writing unless ``--allow-invalid``. ``sdk-only-reason`` on
+    the result is left to update.py, which names the SDK each reason came from; only such
+    reasons that no input brought (the app's own) are reported here. A finding in the result
+    that an input already has (same rule and message) is reported once, at the input; one the
+    app's file already had before the merge is left to ``lint`` (merge did not cause it, and
+    refusing to update the file for it would block every merge into a file with a quirk).
+    """
+    out: List[Diagnostic] = []
+    for doc in docs:
+        out += lint_document(doc, "sdk", cfg)
+    brought = {(cat, r) for doc in docs for cat, r, _ in _reasons(doc)}
+    deferred = {pos for cat, r, pos in _reasons(result) if (cat, r) in brought}
+    at_inputs = {(d.rule, d.message) for d in out} | _already_there(result.path, cfg)
+    for d in lint_document(result, "app", cfg):
+        if d.rule == "sdk-only-reason" and (d.line, d.column) in deferred:
+            continue
+        if (d.rule, d.message) in at_inputs:
+            continue  # reported at the input that brought it, or the app's file had it
+        out.append(d)
+    return out
+
+
+def _already_there(path: str, cfg: Optional[Config]) -> Set[Tuple[str, str]]:
+    """(rule, message) of the findings in the file merge is about to replace, if it exists."""
+    if not os.path.isfile(path):
+        return set()
+    try:
+        return {(d.rule, d.message) for d in lint_file(path, "app", cfg)}
+    except InputError:
+        return set()
+
+
+def _reasons(doc: Document) -> List[Tuple[str, str, Tuple[Optional[int], Optional[int]]]]:
+    """(category, reason code, position) of every reason string in a document."""
+    from trtc_privacy.rules import Context
+
+    ctx = Context(doc, "sdk")
+    return [(ctx.string(ctx.value(d, C.API_TYPE)) or "", code, doc.position(el))
+            for d in ctx.api_entries() for code, el in ctx.strings(ctx.value(d, C.REASONS))]

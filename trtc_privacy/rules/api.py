@@ -1,0 +1,185 @@
+"""Rules about NSPrivacyAccessedAPITypes: categories, reason codes, who may declare them."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from lxml import etree
+
+from trtc_privacy import catalog as C
+from trtc_privacy.plist import elements
+from trtc_privacy.rules.base import Context, Finding, rule
+
+#: Reasons Apple restricts to a kind of app rather than to a kind of declarer.
+APP_TYPE_REASONS = {"B728.1": "health-research apps", "3EC4.1": "custom keyboard apps"}
+
+
+def _categorised(ctx: Context) -> Iterator[Tuple[Optional[str], etree._Element]]:
+    """(category or None when not a usable string, entry) for each accessed-API entry."""
+    for d in ctx.api_entries():
+        yield ctx.string(ctx.value(d, C.API_TYPE)), d
+
+
+def _reasons(ctx: Context, d: etree._Element) -> List[Tuple[str, etree._Element]]:
+    return ctx.strings(ctx.value(d, C.REASONS))
+
+
+@rule("unknown-api-category", "error",
+      "NSPrivacyAccessedAPIType is not one of Apple's five categories",
+      """App Store Connect rejects an accessed-API entry whose category it does not know with
+      ITMS-91054 "Invalid API category declaration" (flutter#145269 wrote "FileTimestamp";
+      TOCropViewController invented PhotoLibrary and Camera categories). The reasons under it
+      then count for nothing, so this is an error.""",
+      "use one of the five NSPrivacyAccessedAPICategory... identifiers",
+      ("ITMS-91054",), fixable=True)
+def unknown_api_category(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for category, d in _categorised(ctx):
+        if category and category not in cat.categories:
+            el = ctx.value(d, C.API_TYPE)
+            guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
+            hint = (f"did you mean \"{guess}\"?" if guess else
+                    "expected one of: " + ", ".join(cat.categories))
+            yield Finding(el, f"unknown API category \"{category}\"", hint)
+
+
+@rule("unknown-reason", "error",
+      "a reason code that is not one of Apple's approved reasons",
+      """Only Apple's approved reason codes are accepted; free text (Kingfisher's first manifest
+      wrote a sentence) or a made-up code draws ITMS-91055 "Invalid API reason declaration".
+      The API use is then undeclared, so this is an error.""",
+      "use an approved code for the category; `trtc-privacy explain reason-wrong-category` "
+      "shows where each belongs",
+      ("ITMS-91055", "ITMS-91106"), fixable=True)
+def unknown_reason(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for category, d in _categorised(ctx):
+        for code, el in _reasons(ctx, d):
+            if not code or code in cat.reasons:
+                continue
+            yield Finding(el, f"unknown reason code \"{_short(code)}\"", _reason_hint(code, category))
+
+
+def _reason_hint(code: str, category: Optional[str]) -> str:
+    cat = C.catalogue()
+    guess = C.near_miss(code, {r: r for r in cat.reasons})
+    if guess:
+        return f"did you mean \"{guess}\"?"
+    if category in cat.categories:
+        return f"for {category} use one of: " + ", ".join(cat.reasons_for(category))
+    return "a reason code looks like C617.1; see Apple's list for the category"
+
+
+def _short(s: str, n: int = 60) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "\u2026"
+
+
+@rule("reason-wrong-category", "error",
+      "an approved reason code declared under a category it does not belong to",
+      """Each reason code belongs to exactly one category. CA92.1 under DiskSpace
+      (tealium-swift#329) or C617.1 under SystemBootTime (citrix-mam-sdks#122) drew ITMS-91055,
+      so this is an error. The hint names the category the code belongs to.""",
+      "move the code to the category it belongs to, or pick a reason of this category",
+      ("ITMS-91055", "ITMS-91106"))
+def reason_wrong_category(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for category, d in _categorised(ctx):
+        if category not in cat.categories:
+            continue
+        for code, el in _reasons(ctx, d):
+            r = cat.reasons.get(code)
+            if r is not None and r.category != category:
+                yield Finding(el, f"reason {code} belongs to {r.category}, not {category}",
+                              f"declare {code} under {r.category}; for {category} use one of: "
+                              + ", ".join(cat.reasons_for(category)))
+
+
+@rule("sdk-only-reason", "warning",
+      "an app's manifest declares a reason only third-party SDKs may declare (0A2A.1, C56D.1)",
+      """Apple words 0A2A.1 and C56D.1 "may only be declared by third-party SDKs". In an app's
+      own manifest (including one an SDK's entries were merged into, as React Native and
+      Tencent's instructions do) Apple's wording forbids them, but no rejection is documented, so
+      this is a warning. It does not apply to SDK manifests (`--kind sdk`).""",
+      "remove it from the app's manifest if the SDK ships its own manifest in the bundle")
+def sdk_only_reason(ctx: Context) -> Iterator[Finding]:
+    if ctx.kind != "app":
+        return
+    cat = C.catalogue()
+    for _category, d in _categorised(ctx):
+        for code, el in _reasons(ctx, d):
+            r = cat.reasons.get(code)
+            if r is not None and r.sdk_only:
+                yield Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
+                              "an app's manifest")
+
+
+@rule("app-type-reason", "note",
+      "a reason valid only for a kind of app (B728.1 health research, 3EC4.1 custom keyboards)",
+      """B728.1 is for health-research apps and 3EC4.1 for custom keyboard apps. Declaring them
+      elsewhere is probably a wrong pick, but only App Review can tell what the app is, so this is
+      a note.""",
+      "keep it only if the app is of that kind; otherwise pick the reason that fits")
+def app_type_reason(ctx: Context) -> Iterator[Finding]:
+    for _category, d in _categorised(ctx):
+        for code, el in _reasons(ctx, d):
+            if code in APP_TYPE_REASONS:
+                yield Finding(el, f"{code} is only for {APP_TYPE_REASONS[code]}")
+
+
+@rule("empty-reasons", "error",
+      "an accessed-API entry with an empty reasons array",
+      """TN3181 lists an empty NSPrivacyAccessedAPITypeReasons as invalid: every declared
+      category needs at least one approved reason, otherwise the API use is undeclared. This is
+      an error.""",
+      "add the reason codes that describe how the API is used, or remove the entry")
+def empty_reasons(ctx: Context) -> Iterator[Finding]:
+    for category, d in _categorised(ctx):
+        v = ctx.value(d, C.REASONS)
+        if v is not None and v.tag == "array" and not elements(v):
+            cat = C.catalogue()
+            hint = ("for " + str(category) + " use one of: " + ", ".join(cat.reasons_for(category))
+                    if category in cat.categories else "")
+            yield Finding(v, f"no reasons given for {category or 'this category'}", hint)
+
+
+@rule("duplicate-api-category", "warning",
+      "the same API category is declared in two entries",
+      """Apple does not address repeated categories; readers may take either entry, and the
+      manifest App Store Connect rejected in forum thread 770148 had one. Folding the entries
+      into one with the union of reasons loses nothing, so this is a warning that `--fix`
+      repairs.""",
+      "merge the entries into one with all the reasons (`trtc-privacy lint --fix` does)",
+      fixable=True)
+def duplicate_api_category(ctx: Context) -> Iterator[Finding]:
+    seen: Dict[str, etree._Element] = {}
+    for category, d in _categorised(ctx):
+        if not category:
+            continue
+        if category in seen:
+            first = ctx.doc.position(seen[category])[0]
+            yield Finding(ctx.value(d, C.API_TYPE),
+                          f"{category} is already declared"
+                          + (f" at line {first}" if first else ""))
+        else:
+            seen[category] = d
+
+
+@rule("duplicate-reason", "warning",
+      "the same reason code appears twice in one entry",
+      """A repeated reason code adds nothing and is harmless to Apple's reader as far as is
+      known; it is a warning because it usually means two manifests were merged by hand.
+      `--fix` removes the repeat.""",
+      "remove the repeated code (`trtc-privacy lint --fix` does)",
+      fixable=True)
+def duplicate_reason(ctx: Context) -> Iterator[Finding]:
+    for category, d in _categorised(ctx):
+        seen = set()
+        for code, el in _reasons(ctx, d):
+            if code and code in seen:
+                yield Finding(el, f"reason {code} is listed twice for {category or 'this entry'}")
+            seen.add(code)
+
+
+RULES = [unknown_api_category, unknown_reason, reason_wrong_category, sdk_only_reason,
+         app_type_reason, empty_reasons, duplicate_api_category, duplicate_reason]

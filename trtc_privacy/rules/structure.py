@@ -1,0 +1,239 @@
+"""Rules about the manifest's shape: root, keys, value types, required and empty values, name."""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterator, Optional, Tuple
+
+from lxml import etree
+
+from trtc_privacy import catalog as C
+from trtc_privacy.plist import dict_pairs, elements, text_of
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, is_empty_dict, rule
+
+MANIFEST_NAME = "PrivacyInfo.xcprivacy"
+
+#: catalogue type strings -> (element tag, tag of the array's children or None)
+_TYPES: Dict[str, Tuple[str, Optional[str]]] = {
+    "boolean": ("bool", None),
+    "string": ("string", None),
+    "array of string": ("array", "string"),
+    "array of dict": ("array", "dict"),
+}
+
+
+def _tag_ok(el: etree._Element, want: str) -> bool:
+    return el.tag in ("true", "false") if want == "bool" else el.tag == want
+
+
+def _tag_name(want: str) -> str:
+    return "<true/> or <false/>" if want == "bool" else f"<{want}>"
+
+
+@rule("root-not-dict", "error",
+      "the plist's value is not a <dict>",
+      """Apple defines the manifest as a dictionary ("App Privacy Configuration") with four
+      optional keys. A file whose single value is an array or a string declares nothing and is
+      rejected as an invalid manifest, so this is an error.""",
+      "wrap the keys in <dict>...</dict> directly inside <plist>",
+      ITMS_INVALID)
+def root_not_dict(ctx: Context) -> Iterator[Finding]:
+    top = ctx.doc.top
+    if top is not None and top.tag != "dict":
+        yield Finding(top, f"the manifest's root value is <{top.tag}>, expected <dict>")
+
+
+@rule("unknown-key", "error",
+      "a key Apple does not define, at the top level or inside an entry",
+      """Apple's manifest contains "only the expected keys and values" (Adding a privacy manifest;
+      TN3181 lists invalid keys as a cause of ITMS-91056). An unknown key is usually a misspelt
+      or misplaced real one, and what it was meant to declare is lost, so this is an error.""",
+      "use one of Apple's keys; `trtc-privacy explain unknown-key` lists them",
+      ITMS_INVALID)
+def unknown_key(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for key, k, _ in ctx.top_pairs():
+        if key in cat.top_keys:
+            continue
+        if key in cat.api_keys or key in cat.data_keys:
+            parent = C.API_TYPES if key in cat.api_keys else C.DATA_TYPES
+            yield Finding(k, f"\"{key}\" belongs inside an entry of {parent}, not at the top "
+                          "level", f"move it into a <dict> inside the {parent} array")
+            continue
+        yield Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))
+    for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
+        for d in entries:
+            for k, _ in dict_pairs(d):
+                key = text_of(k).strip()
+                if key not in known:
+                    yield Finding(k, f"unknown key \"{key}\" in this entry",
+                                  _did_you_mean(key, known))
+
+
+def _did_you_mean(value: str, known: Dict[str, str]) -> str:
+    guess = C.near_miss(value, {k: k for k in known})
+    if guess:
+        return f"did you mean \"{guess}\"?"
+    return "expected one of: " + ", ".join(known)
+
+
+@rule("wrong-type", "error",
+      "a value of the wrong type (for example a <string> where an <array> is expected)",
+      """TN3181 lists a value of the wrong type as invalid: NSPrivacyTracking is a Boolean, the
+      lists are arrays of strings or of dictionaries. Apple's reader cannot use such a value
+      (Sentry's first manifest gave purposes as a <string>), so this is an error.""",
+      "write the value with the type Apple documents for this key",
+      ITMS_INVALID)
+def wrong_type(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for key, _, v in ctx.top_pairs():
+        if key in cat.top_keys:
+            yield from _check_type(v, key, cat.top_keys[key])
+    for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
+        for d in entries:
+            for k, v in dict_pairs(d):
+                key = text_of(k).strip()
+                if key in known:
+                    yield from _check_type(v, key, known[key])
+
+
+def _check_type(v: etree._Element, key: str, typ: str) -> Iterator[Finding]:
+    want, child = _TYPES[typ]
+    if not _tag_ok(v, want):
+        yield Finding(v, f"{key} must be {_tag_name(want) if want != 'array' else 'an <array>'}"
+                      f"{' of <' + child + '>' if child else ''}, found <{v.tag}>",
+                      f"write {key} as {'an ' if want == 'array' else ''}{typ}")
+        return
+    if child:
+        for c in elements(v):
+            if c.tag != child:
+                yield Finding(c, f"{key} must hold only <{child}> values, found <{c.tag}>",
+                              f"each item of {key} is a <{child}>")
+
+
+@rule("missing-key", "error",
+      "an entry lacks one of the keys Apple requires in it",
+      """An accessed-API entry "contains exactly two keys" (TN3183) and a collected-data entry
+      "exactly four" (TN3184). Xcode's privacy report fails on an entry missing its type
+      (AppAuth-iOS#829) and App Store Connect treats the manifest as invalid, so this is an
+      error.""",
+      "add the missing key to the entry",
+      ITMS_INVALID)
+def missing_key(ctx: Context) -> Iterator[Finding]:
+    cat = C.catalogue()
+    for entries, known, owner in ((ctx.api_entries(), cat.api_keys, C.API_TYPES),
+                                  (ctx.data_entries(), cat.data_keys, C.DATA_TYPES)):
+        for d in entries:
+            if is_empty_dict(d):
+                continue  # reported once, as empty-value
+            have = {text_of(k).strip() for k, _ in dict_pairs(d)}
+            missing = [k for k in known if k not in have]
+            if missing:
+                yield Finding(d, f"this {owner} entry lacks {', '.join(missing)}",
+                              "add " + ", ".join(f"<key>{k}</key> ({known[k]})" for k in missing))
+
+
+@rule("missing-collected-data-types", "warning",
+      "the top-level NSPrivacyCollectedDataTypes key is absent",
+      """Apple's text makes the key optional, but Xcode's Generate Privacy Report prints "Missing
+      an expected key: 'NSPrivacyCollectedDataTypes'" for a manifest without it
+      (couchbase-lite-ios#3257, Swinject#555). No App Store rejection is documented, so this is
+      a warning.""",
+      "add <key>NSPrivacyCollectedDataTypes</key><array/> when nothing is collected")
+def missing_collected_data_types(ctx: Context) -> Iterator[Finding]:
+    top = ctx.top
+    if top is None or not elements(top):
+        return  # an empty manifest is reported as such
+    if not ctx.top_values(C.DATA_TYPES):
+        yield Finding(top, "NSPrivacyCollectedDataTypes is absent")
+
+
+@rule("empty-value", "error",
+      "an empty string or an empty <dict/> where Apple expects an identifier or an entry",
+      """Placeholders such as <string></string> for a data type or purpose, or an empty <dict/>
+      in an entry list, are invalid values: New Relic's empty API entry drew ITMS-91056
+      (newrelic-ios-agent#215) and Xcode's report fails on them (TOCropViewController#575). This
+      is an error; `--fix` removes empty <dict/> entries.""",
+      "remove the empty entry, or fill in the identifier",
+      ITMS_INVALID, fixable=True)
+def empty_value(ctx: Context) -> Iterator[Finding]:
+    for key in (C.API_TYPES, C.DATA_TYPES):
+        for d in ctx.entries(key):
+            if is_empty_dict(d):
+                yield Finding(d, f"empty <dict/> entry in {key}",
+                              "remove it (`trtc-privacy lint --fix` does)")
+    for d in ctx.api_entries():
+        yield from _empty_string(ctx.value(d, C.API_TYPE), C.API_TYPE)
+        for text, el in ctx.strings(ctx.value(d, C.REASONS)):
+            if not text:
+                yield _empty_finding(el, C.REASONS)
+    for d in ctx.data_entries():
+        yield from _empty_string(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
+        for text, el in ctx.strings(ctx.value(d, C.PURPOSES)):
+            if not text:
+                yield _empty_finding(el, C.PURPOSES)
+    for text, el in ctx.domains():
+        if not text:
+            yield _empty_finding(el, C.DOMAINS)
+
+
+def _empty_string(el: Optional[etree._Element], key: str) -> Iterator[Finding]:
+    if el is not None and el.tag == "string" and not text_of(el).strip():
+        yield _empty_finding(el, key)
+
+
+def _empty_finding(el: etree._Element, key: str) -> Finding:
+    return Finding(el, f"empty string in {key}",
+                   "write one of Apple's identifiers, or remove the value")
+
+
+@rule("duplicate-key", "error",
+      "the same key appears twice in one <dict>",
+      """A property-list dictionary holds each key once; readers keep one of the repeated values
+      and silently drop the other (Python's plistlib keeps the last), so what App Store Connect
+      reads is not what the file says. This is an error; `--fix` does not guess which to keep.""",
+      "keep one <key> and merge the values by hand")
+def duplicate_key(ctx: Context) -> Iterator[Finding]:
+    top = ctx.top
+    if top is None:
+        return
+    for d in [top] + [e for e in top.iter("dict") if e is not top]:
+        seen = set()
+        for k, _ in dict_pairs(d):
+            key = text_of(k).strip()
+            if key in seen:
+                yield Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>")
+            seen.add(key)
+
+
+@rule("empty-manifest", "warning",
+      "the root <dict> declares nothing at all",
+      """Apple DTS advised "avoid adding an empty privacy manifest to your framework", while
+      another forum answer advised adding one; the sources disagree and no rejection is
+      documented, so this is a warning. Xcode's own template writes the four keys with empty
+      values.""",
+      "declare NSPrivacyTracking, NSPrivacyCollectedDataTypes and NSPrivacyAccessedAPITypes, "
+      "even as <false/> and <array/>, or remove the file")
+def empty_manifest(ctx: Context) -> Iterator[Finding]:
+    top = ctx.top
+    if top is not None and not elements(top):
+        yield Finding(top, "the manifest's <dict> is empty")
+
+
+@rule("wrong-file-name", "warning",
+      "the file is not named exactly PrivacyInfo.xcprivacy",
+      """Apple reads a bundle's manifest only from a file named exactly PrivacyInfo.xcprivacy
+      ("this is the required file name"), so a file named otherwise declares nothing. It is a
+      warning, not an error, because a file linted by name may be a template kept under another
+      name on purpose, and one case variant was seen accepted (dotnet/macios#19966).""",
+      "rename the file to PrivacyInfo.xcprivacy")
+def wrong_file_name(ctx: Context) -> Iterator[Finding]:
+    if not ctx.check_name:
+        return
+    name = os.path.basename(ctx.doc.path)
+    if name != MANIFEST_NAME:
+        yield Finding(None, f"file name \"{name}\" is not {MANIFEST_NAME}")
+
+
+RULES = [root_not_dict, unknown_key, wrong_type, missing_key, missing_collected_data_types,
+         empty_value, duplicate_key, empty_manifest, wrong_file_name]

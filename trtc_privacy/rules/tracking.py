@@ -1,0 +1,92 @@
+"""Rules about NSPrivacyTracking and NSPrivacyTrackingDomains."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional
+from urllib.parse import urlsplit
+
+from trtc_privacy import catalog as C
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, rule
+
+_HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                   r"[A-Za-z][A-Za-z0-9-]{0,62}")
+
+
+@rule("tracking-without-domains", "error",
+      "NSPrivacyTracking is true but no tracking domain is listed",
+      """Apple requires the domains an app or SDK tracks through whenever NSPrivacyTracking is
+      true (Privacy manifest files; TN3181), and a manifest that claimed tracking without
+      domains drew ITMS-91056 (forum thread 770148, kakao-ad-ios#6). This is an error.""",
+      "list the tracking domains in NSPrivacyTrackingDomains, or set NSPrivacyTracking to <false/>",
+      ITMS_INVALID)
+def tracking_without_domains(ctx: Context) -> Iterator[Finding]:
+    if not ctx.tracking():
+        return
+    if not [d for d, _ in ctx.domains() if d]:
+        el = next((v for v in ctx.top_values(C.TRACKING) if v.tag == "true"), None)
+        yield Finding(el, "NSPrivacyTracking is true but NSPrivacyTrackingDomains "
+                      + ("is empty" if ctx.top_values(C.DOMAINS) else "is absent"))
+
+
+@rule("domains-without-tracking", "error",
+      "tracking domains are listed while NSPrivacyTracking is false or absent",
+      """App Store Connect rejects this with ITMS-91064 "NSPrivacyTracking must be true if
+      NSPrivacyTrackingDomains isn't empty" (datatrans/ios-sdk#16, braze-swift-sdk#138), and with
+      ITMS-91107 for manifests anywhere in the bundle since November 2024. This is an error.""",
+      "set NSPrivacyTracking to <true/> if the SDK tracks through these domains; otherwise "
+      "remove them",
+      ("ITMS-91064", "ITMS-91107"))
+def domains_without_tracking(ctx: Context) -> Iterator[Finding]:
+    if ctx.tracking():
+        return
+    domains = [(d, el) for d, el in ctx.domains() if d]
+    if domains:
+        state = "false" if ctx.tracking() is False else "absent"
+        yield Finding(domains[0][1], f"{len(domains)} tracking domain"
+                      f"{'s are' if len(domains) != 1 else ' is'} listed but NSPrivacyTracking "
+                      f"is {state}")
+
+
+@rule("invalid-tracking-domain", "error",
+      "a tracking domain that is not a bare host name",
+      """TN3181: a tracking domain is a host name with its top-level domain, without scheme, path,
+      query or trailing slash. Apple blocks requests to the listed hosts when the user has not
+      allowed tracking, so a URL in this list protects nothing and is an invalid value: an
+      error.""",
+      "write only the host, for example ads.example.com",
+      ITMS_INVALID)
+def invalid_tracking_domain(ctx: Context) -> Iterator[Finding]:
+    for d, el in ctx.domains():
+        if d and not _HOST.fullmatch(d):
+            host = _host_of(d)
+            hint = (f"write \"{host}\"" if host and host != d else
+                    "write only the host, for example ads.example.com")
+            yield Finding(el, f"\"{d}\" is not a host name", hint)
+
+
+def _host_of(value: str) -> Optional[str]:
+    try:
+        parts = urlsplit(value if "://" in value else "//" + value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return host if host and _HOST.fullmatch(host) else None
+
+
+@rule("duplicate-tracking-domain", "warning",
+      "the same tracking domain is listed twice",
+      """A repeated domain adds nothing; it is a warning because it usually means manifests were
+      merged by hand. `--fix` removes the repeat.""",
+      "remove the repeated domain (`trtc-privacy lint --fix` does)",
+      fixable=True)
+def duplicate_tracking_domain(ctx: Context) -> Iterator[Finding]:
+    seen = set()
+    for d, el in ctx.domains():
+        if d and d in seen:
+            yield Finding(el, f"tracking domain \"{d}\" is listed twice")
+        seen.add(d)
+
+
+RULES = [tracking_without_domains, domains_without_tracking, invalid_tracking_domain,
+         duplicate_tracking_domain]
