@@ -1,0 +1,65 @@
+"""``trtc-privacy xcode``: the one-line Xcode Run Script build phase."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def xcode(
+    filelist: Optional[str] = typer.Option(
+        None, "--filelist", metavar="inputs|outputs",
+        help="Print the phase's Input or Output File List (.xcfilelist lines) and exit; works "
+        "outside Xcode, from the project directory."),
+    write: Optional[str] = typer.Option(
+        None, "--write", metavar="product|source",
+        help="Write the merged manifest into the built product (default) or the source file in "
+        "place; default: xcode-write from the configuration."),
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", metavar="always|release|never",
+        help="Which builds fail on errors (others show them as warnings); default: xcode-fail-on "
+        "from the configuration, else always."),
+    app_manifest: Optional[str] = typer.Option(
+        None, "--app-manifest", metavar="PATH",
+        help="The app's PrivacyInfo.xcprivacy; default: app-manifest from the configuration, a "
+        "declared input, or the one next to Info.plist."),
+    config: Optional[str] = typer.Option(
+        None, "--config", metavar="FILE",
+        help="Configuration file (default: a declared input, else found upwards from SRCROOT)."),
+) -> None:
+    """Merge the SDKs' manifests in an Xcode build phase; report in Xcode's issue format."""
+    import os
+
+    from trtc_privacy import xcode as X
+    from trtc_privacy.diagnostics import InputError
+
+    env = X.BuildEnv.from_environ(os.environ)
+    if filelist is not None:
+        if filelist not in ("inputs", "outputs"):
+            typer.echo(f"--filelist: expected inputs or outputs, found {filelist!r}", err=True)
+            raise typer.Exit(2)
+        try:
+            plan = X.make_plan(env, config, write, fail_on, app_manifest, need_product=False)
+        except InputError as exc:
+            from trtc_privacy.cli import report_error
+
+            raise typer.Exit(report_error(exc))
+        for line in X.filelist(plan, filelist):
+            typer.echo(line)
+        return
+    if not env.in_xcode:
+        typer.echo("error: trtc-privacy xcode: SRCROOT is not set; this command runs as an Xcode "
+                   "Run Script build phase", err=True)
+        typer.echo("  hint: outside Xcode use `trtc-privacy merge` (or `--filelist inputs` here "
+                   "to print the phase's input file list)", err=True)
+        raise typer.Exit(2)
+    result = X.run(env, config, write, fail_on, app_manifest)
+    for line in X.lines(result):
+        typer.echo(line, err=True)
+    if result.plan is not None:
+        for note in result.plan.notes:
+            typer.echo(f"trtc-privacy: {note}")
+    if result.summary:
+        typer.echo(f"trtc-privacy: {result.summary}")
+    raise typer.Exit(result.exit_code)
