@@ -24,6 +24,9 @@ MAX_BYTES = 4 * 1024 * 1024
 
 _PLIST_TAGS = {"dict", "array", "key", "string", "integer", "real", "true", "false", "date", "data"}
 _BINARY_MAGIC = b"bplist"
+#: What property-list readers (Apple's, and expat behind plistlib) read; Xcode writes UTF-8.
+_ENCODINGS = {"utf8", "utf16", "utf16le", "utf16be", "usascii", "ascii", "iso88591", "latin1"}
+_DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 
 
 def _parser() -> etree.XMLParser:
@@ -95,11 +98,13 @@ class Document:
 
 def elements(el: etree._Element) -> List[etree._Element]:
     """Child elements, skipping comments and processing instructions."""
-    return [c for c in el if isinstance(c.tag, str)]
+    return list(el.iterchildren(etree.Element))  # lxml filters in C: linting calls this a lot
 
 
 def text_of(el: etree._Element) -> str:
     """The character content of a <key> or <string>, comments left out."""
+    if not len(el):
+        return el.text or ""
     parts = [el.text or ""]
     for c in el:
         parts.append(c.tail or "")
@@ -191,6 +196,12 @@ def parse(data: bytes, path: str) -> Document:
     root = tree.getroot()
     docinfo = tree.docinfo
     encoding = (docinfo.encoding or "UTF-8").lower()
+    declared = _DECLARED.match(data)
+    for name in (docinfo.encoding or "UTF-8", declared.group(1).decode("ascii") if declared else ""):
+        if name and name.lower().replace("-", "").replace("_", "") not in _ENCODINGS:
+            raise input_error(path, f"not well-formed XML: encoding \"{name}\" is not supported",
+                              1, None, rule="not-well-formed",
+                              hint="save the file as UTF-8, as Xcode does")
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         text = data[3:].decode(encoding) if bom else data.decode(encoding)
@@ -298,7 +309,7 @@ _TOKEN = re.compile(
     r"<!--.*?-->"  # comment
     r"|<\?.*?\?>"  # processing instruction / XML declaration
     r"|<!\[CDATA\[.*?\]\]>"  # CDATA
-    r"|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"  # DOCTYPE, with an internal subset if any
+    r"|<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*'|\[.*?\])*>"  # DOCTYPE: quoted ids may hold ">"
     r"|<(/?)([A-Za-z_:][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>",
     re.S,
 )

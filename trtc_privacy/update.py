@@ -120,7 +120,8 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
         before = (doc.text if dest == app and doc is not None and not doc.binary
                   else _existing_text(dest))
     outcome = MergeOutcome(dest, before, after, result, list(inputs), notes=notes)
-    _verify(outcome, dest)
+    data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
+    _verify(outcome, dest, data)
     outcome.diagnostics += _sdk_only_warnings(outcome)
     for i in inputs:
         if i.selection is not None:
@@ -134,7 +135,6 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
             outcome.blocked = True
             return outcome  # nothing is written while an input carries an App Store error
     if write and outcome.changed:
-        data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
         write_atomic(dest, data)
         outcome.written = True
     return outcome
@@ -150,15 +150,18 @@ def _existing_text(path: str) -> Optional[str]:
     return data.decode("utf-8", errors="replace")
 
 
-def _verify(outcome: MergeOutcome, dest: str) -> None:
+def _verify(outcome: MergeOutcome, dest: str, raw: bytes) -> None:
     """Refuse to write anything that does not re-read as exactly the merged declarations."""
-    try:
-        data = plistlib.loads(outcome.after.encode("utf-8"))
+    try:  # the bytes to be written, in the file's own encoding, whatever its prolog
+        data = plistlib.loads(raw, fmt=plistlib.FMT_XML)
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
         raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
                           "nothing was written", rule="internal") from None
     want = outcome.result.target.to_plist()
-    got = {k: data[k] for k in want if isinstance(data, dict) and k in data}
+    try:  # re-read as every command reads: stripped strings, the first of a repeated key
+        got = from_document(parse(raw, dest)).to_plist()
+    except InputError:  # pragma: no cover - a writer bug
+        got = {"unreadable": data}
     if _canon(got) != _canon(want):  # pragma: no cover - a writer bug
         raise input_error(dest, "internal error: the edited manifest differs from the merge "
                           "result; nothing was written", rule="internal",

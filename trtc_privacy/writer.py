@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.model import ApiType, DataType, Manifest, sub
 from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+
+
+def escape(text: str) -> str:
+    """XML character data, as xml.sax.saxutils.escape (not imported: it pulls in urllib/ssl)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
 
 Lines = List[Tuple[int, str]]  # (nesting level relative to the insertion point, text)
 
@@ -235,7 +240,8 @@ def _strings_to(ed: Editor, array: etree._Element, values: Sequence[str]) -> Non
 def _strings_at(ed: Editor, d: etree._Element, key: str, values: Sequence[str]) -> None:
     v = sub(d, key)
     if v is None:
-        ed.append(d, pair_lines(key, list(values)))
+        if values:  # nothing to declare: leave an entry without the key as it is
+            ed.append(d, pair_lines(key, list(values)))
     elif v.tag == "array":
         _strings_to(ed, v, values)
 

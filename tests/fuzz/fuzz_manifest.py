@@ -1,0 +1,62 @@
+"""Coverage-guided fuzzing (atheris) of the reader, the rules, the merge and the writer.
+
+Every input is read as an app's manifest. Allowed outcomes: an ``InputError`` (the CLI's exit 2)
+from the reader or the model, or a full pass where lint returns diagnostics and the merge of a
+vendor manifest into it yields text that re-reads as exactly the merged declarations
+(``merge_into`` checks that itself, and an edit that does not is a bug, raised here as such).
+Anything else is a crash that atheris reports with the input that caused it.
+
+    python tests/fuzz/fuzz_manifest.py -runs=100000 CORPUS_DIR   # seeds: manifests/, ../shared/corpus
+
+tests/test_fuzz_atheris.py runs it for a bounded number of inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import atheris
+
+with atheris.instrument_imports(include=["trtc_privacy"]):
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.linter import lint_document
+    from trtc_privacy.plist import parse
+    from trtc_privacy.update import merge_into, vendor_input
+
+_DIR = tempfile.mkdtemp(prefix="trtc-privacy-fuzz-")
+_APP = os.path.join(_DIR, "PrivacyInfo.xcprivacy")
+_VENDOR = None
+
+
+def one_input(data: bytes) -> None:
+    global _VENDOR
+    try:
+        doc = parse(data, "fuzz.xcprivacy")
+    except InputError:
+        return
+    diagnostics = lint_document(doc, "app")
+    assert all(d.path == "fuzz.xcprivacy" for d in diagnostics)
+    with open(_APP, "wb") as fh:
+        fh.write(data)
+    if _VENDOR is None:
+        _VENDOR = vendor_input("trtc")
+    try:
+        outcome = merge_into(_APP, [_VENDOR], write=False)
+    except InputError as exc:
+        if exc.diagnostic.rule == "internal":
+            raise AssertionError(exc.diagnostic.message) from None
+        return
+    # merge_into verified the text with plistlib and the reader; the vendor's part must be in it
+    got = set(outcome.result.target.declarations())
+    assert set(_VENDOR.manifest.declarations()) <= got
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
