@@ -84,9 +84,18 @@ def near_miss(value: str, known: Dict[str, str], prefix: str = "") -> Optional[s
     sq = _squash(value)
     if not sq:
         return None
-    for ident, label in known.items():
-        short = ident[len(prefix):] if prefix and ident.startswith(prefix) else ident
-        if sq in (_squash(ident), _squash(short), _squash(label)):
-            return ident
+    hit = _squashed(tuple(known.items()), prefix).get(sq)
+    if hit:
+        return hit
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.9)
     return close[0] if close else None
+
+
+@lru_cache(maxsize=32)
+def _squashed(known: Tuple[Tuple[str, str], ...], prefix: str) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for ident, label in known:
+        short = ident[len(prefix):] if prefix and ident.startswith(prefix) else ident
+        for form in (ident, short, label):
+            out.setdefault(_squash(form), ident)
+    return out

@@ -64,12 +64,15 @@ class Document:
     bom: bool = False
     binary: bool = False
     _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
+    _lines: Optional["_LineIndex"] = field(default=None, repr=False)
+    _top: Optional[etree._Element] = field(default=None, repr=False)
 
     @property
     def top(self) -> Optional[etree._Element]:
         """The plist's single value (normally the root ``<dict>``)."""
-        kids = elements(self.root)
-        return kids[0] if kids else None
+        if self._top is None:
+            self._top = next(self.root.iterchildren(etree.Element), None)
+        return self._top
 
     def span(self, el: etree._Element) -> Optional[Span]:
         """Exact offsets of an element in ``text`` (for a binary plist, in its XML rendering)."""
@@ -78,13 +81,39 @@ class Document:
         return self._spans.get(el)
 
     def position(self, el: Optional[etree._Element]) -> Tuple[Optional[int], Optional[int]]:
-        """1-based line and column of an element's start tag (None for binary plists)."""
+        """1-based line and column of an element's start tag (None for binary plists).
+
+        lxml knows the line; the column is where the tag stands on that line when it stands
+        there once, which is nearly always. Otherwise the whole text is tokenized once.
+        """
         if el is None or self.binary:
             return None, None
+        if self._spans is None and el.sourceline:
+            col = self._column_on_line(el.tag, el.sourceline)
+            if col is not None:
+                return el.sourceline, col
         s = self.span(el)
         if s is None:
             return el.sourceline, None
         return s.line, s.column
+
+    def _column_on_line(self, tag: str, line: int) -> Optional[int]:
+        if self._lines is None:
+            self._lines = _LineIndex(self.text)
+        starts = self._lines.starts
+        if line > len(starts):
+            return None
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
+        text = self.text[start:end]
+        at = text.find("<" + tag)
+        if at < 0:
+            return None
+        nxt = text[at + 1 + len(tag):at + 2 + len(tag)]
+        if nxt not in ("", ">", "/", " ", "\t", "\r", "\n") or text.find("<" + tag, at + 1) >= 0 \
+                or "<!--" in text:
+            return None
+        return at + 1
 
     @property
     def newline(self) -> str:
@@ -259,14 +288,12 @@ def _check_grammar(doc: Document) -> None:
     kids = elements(root)
     if len(kids) != 1:
         raise _not_plist(doc, root, "<plist> must hold exactly one value")
-    stack = [kids[0]]
-    while stack:
-        el = stack.pop()
+    for el in kids[0].iter(etree.Element):  # document order, so the first problem is reported
         tag = el.tag
         if tag not in _PLIST_TAGS:
             raise _not_plist(doc, el, f"<{tag}> is not a property-list element")
-        sub = elements(el)
         if tag == "dict":
+            sub = elements(el)
             for i, c in enumerate(sub):
                 want_key = i % 2 == 0
                 if want_key and c.tag != "key":
@@ -276,23 +303,25 @@ def _check_grammar(doc: Document) -> None:
                                      "without a value")
             if len(sub) % 2:
                 raise _not_plist(doc, sub[-1], f"<key>{text_of(sub[-1])}</key> has no value")
-            stack.extend(sub)
         elif tag == "array":
-            for c in sub:
-                if c.tag == "key":
-                    raise _not_plist(doc, c, "<key> inside <array>")
-            stack.extend(sub)
-        elif sub:
-            raise _not_plist(doc, sub[0], f"<{tag}> cannot contain <{sub[0].tag}>")
+            continue
+        elif tag == "key" and el.getparent().tag != "dict":
+            raise _not_plist(doc, el, f"<key> inside <{el.getparent().tag}>")
+        elif len(el) and elements(el):
+            raise _not_plist(doc, elements(el)[0],
+                             f"<{tag}> cannot contain <{elements(el)[0].tag}>")
         elif tag in ("true", "false") and text_of(el).strip():
             raise _not_plist(doc, el, f"<{tag}/> must be empty")
-        elif tag == "integer" and not re.fullmatch(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*", text_of(el)):
+        elif tag == "integer" and not _INTEGER.fullmatch(text_of(el)):
             raise _not_plist(doc, el, f"<integer> holds \"{text_of(el).strip()}\"")
         elif tag == "real":
             try:
                 float(text_of(el))
             except ValueError:
                 raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
+
+
+_INTEGER = re.compile(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
 
 
 def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:

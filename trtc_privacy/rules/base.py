@@ -8,7 +8,7 @@ the wrong type is one finding among others rather than the end of the run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from lxml import etree
 
@@ -71,49 +71,59 @@ def parse_rule(name: str, severity: str, summary: str, explanation: str, hint: s
 ITMS_INVALID = ("ITMS-91056", "ITMS-91108")  # "Invalid privacy manifest" and its any-location twin
 
 
-@dataclass
 class Context:
-    """A parsed document with the shapes checks ask about, computed once."""
+    """A parsed document with the shapes checks ask about, each computed once.
 
-    doc: Document
-    kind: str  # "app" or "sdk"
-    check_name: bool = False  # whether the file name is the user's (lint) or a label (merge)
+    Thirty checks read the same few arrays and dictionaries; caching them here is what keeps
+    linting close to the cost of parsing. The tree is never modified, so the caches stay valid.
+    """
 
-    @property
-    def top(self) -> Optional[etree._Element]:
-        top = self.doc.top
-        return top if top is not None and top.tag == "dict" else None
+    def __init__(self, doc: Document, kind: str, check_name: bool = False) -> None:
+        self.doc = doc
+        self.kind = kind  # "app" or "sdk"
+        self.check_name = check_name  # whether the file name is the user's (lint) or a label
+        top = doc.top
+        self.top: Optional[etree._Element] = top if top is not None and top.tag == "dict" else None
+        self._top_pairs: Optional[List[Tuple[str, etree._Element, etree._Element]]] = None
+        self._entries: Dict[str, List[etree._Element]] = {}
+        self._maps: Dict[etree._Element, Dict[str, etree._Element]] = {}
+        self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
 
     def top_pairs(self) -> List[Tuple[str, etree._Element, etree._Element]]:
-        top = self.top
-        if top is None:
-            return []
-        return [(text_of(k).strip(), k, v) for k, v in dict_pairs(top)]
+        if self._top_pairs is None:
+            top = self.top
+            self._top_pairs = [] if top is None else [
+                (text_of(k).strip(), k, v) for k, v in dict_pairs(top)]
+        return self._top_pairs
 
     def top_values(self, key: str) -> List[etree._Element]:
         """Every value given for a top-level key (a repeated key gives several)."""
         return [v for k, _, v in self.top_pairs() if k == key]
 
-    def entries(self, key: str) -> Iterator[etree._Element]:
+    def entries(self, key: str) -> List[etree._Element]:
         """The <dict> entries of every top-level array ``key`` (APITypes or CollectedDataTypes)."""
-        for v in self.top_values(key):
-            if v.tag == "array":
-                for c in elements(v):
-                    if c.tag == "dict":
-                        yield c
+        got = self._entries.get(key)
+        if got is None:
+            got = self._entries[key] = [
+                c for v in self.top_values(key) if v.tag == "array"
+                for c in elements(v) if c.tag == "dict"]
+        return got
 
-    def api_entries(self) -> Iterator[etree._Element]:
+    def api_entries(self) -> List[etree._Element]:
         return self.entries(C.API_TYPES)
 
-    def data_entries(self) -> Iterator[etree._Element]:
+    def data_entries(self) -> List[etree._Element]:
         return self.entries(C.DATA_TYPES)
 
-    @staticmethod
-    def value(d: etree._Element, key: str) -> Optional[etree._Element]:
-        for k, v in dict_pairs(d):
-            if text_of(k).strip() == key:
-                return v
-        return None
+    def value(self, d: etree._Element, key: str) -> Optional[etree._Element]:
+        """The value of the first ``key`` in a <dict>."""
+        m = self._maps.get(d)
+        if m is None:
+            m = {}
+            for k, v in dict_pairs(d):
+                m.setdefault(text_of(k).strip(), v)
+            self._maps[d] = m
+        return m.get(key)
 
     @staticmethod
     def string(el: Optional[etree._Element]) -> Optional[str]:
@@ -122,12 +132,15 @@ class Context:
             return None
         return text_of(el).strip()
 
-    @staticmethod
-    def strings(array: Optional[etree._Element]) -> List[Tuple[str, etree._Element]]:
+    def strings(self, array: Optional[etree._Element]) -> List[Tuple[str, etree._Element]]:
         """(text, element) of the <string> children of an <array>."""
         if array is None or array.tag != "array":
             return []
-        return [(text_of(c).strip(), c) for c in elements(array) if c.tag == "string"]
+        got = self._strings.get(array)
+        if got is None:
+            got = self._strings[array] = [
+                (text_of(c).strip(), c) for c in elements(array) if c.tag == "string"]
+        return got
 
     def tracking(self) -> Optional[bool]:
         vals = self.top_values(C.TRACKING)
