@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
@@ -87,6 +86,8 @@ def near_miss(value: str, known: Dict[str, str], prefix: str = "") -> Optional[s
     hit = _squashed(tuple(known.items()), prefix).get(sq)
     if hit:
         return hit
+    import difflib
+
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.9)
     return close[0] if close else None
 

@@ -7,7 +7,7 @@ core it needs inside its body, so start-up stays close to ``import typer``.
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import typer
 
@@ -18,16 +18,6 @@ _fast_params()  # typer 0.2x: plain str/bool options skip pydantic (~0.2 s of st
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-app = typer.Typer(
-    name="trtc-privacy",
-    help="Merge and lint Apple privacy manifests (PrivacyInfo.xcprivacy) for apps that embed "
-    "Tencent's TRTC SDKs.",
-    add_completion=True,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -35,12 +25,52 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     """Merge and lint Apple privacy manifests for apps that embed Tencent's TRTC SDKs."""
+
+
+#: Every command, in the order ``--help`` lists them: name -> (module, function). Commands other
+#: than the first three live in trtc_privacy/commands/, one module each, importing only typer
+#: at module level (the core is imported inside the command).
+COMMANDS: Dict[str, Tuple[str, str]] = {
+    "sdks": ("trtc_privacy.cli", "sdks"),
+    "show": ("trtc_privacy.cli", "show"),
+    "merge": ("trtc_privacy.cli", "merge"),
+    "lint": ("trtc_privacy.commands.lint", "lint"),
+    "rules": ("trtc_privacy.commands.rules", "rules"),
+    "explain": ("trtc_privacy.commands.explain", "explain"),
+    "versions": ("trtc_privacy.commands.versions", "versions"),
+    "report": ("trtc_privacy.commands.report", "report"),
+    "init": ("trtc_privacy.commands.init", "init"),
+    "xcode": ("trtc_privacy.commands.xcode", "xcode"),
+}
+
+
+def build_app(only: Optional[str] = None) -> typer.Typer:
+    """The typer application, with every command or only ``only``.
+
+    typer builds every registered command's parameters on each run; registering just the one
+    being run keeps start-up close to ``import typer``.
+    """
+    from importlib import import_module
+
+    app = typer.Typer(
+        name="trtc-privacy",
+        help="Merge and lint Apple privacy manifests (PrivacyInfo.xcprivacy) for apps that embed "
+        "Tencent's TRTC SDKs.",
+        add_completion=True,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_root)
+    for name, (module, attr) in COMMANDS.items():
+        if only is None or name == only:
+            app.command(name)(getattr(import_module(module), attr))
+    return app
 
 
 def report_error(exc: Exception) -> int:
@@ -63,7 +93,6 @@ def print_diagnostics(diagnostics, stream=None) -> None:
             typer.echo(f"  hint: {d.hint}", err=True)
 
 
-@app.command()
 def sdks(
     format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
@@ -91,7 +120,6 @@ def sdks(
         raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
 def show(
     product: str = typer.Argument(..., metavar="PRODUCT[@VERSION]",
                                   help="A product id or alias, optionally with a version."),
@@ -110,7 +138,6 @@ def show(
     sys.stdout.write(sel.path.read_text(encoding="utf-8"))
 
 
-@app.command()
 def merge(
     app_manifest: Optional[str] = typer.Argument(
         None, metavar="APP_MANIFEST",
@@ -195,19 +222,6 @@ def _print_merge(outcome, format: str, show_diff: bool, check: bool) -> None:
         typer.echo(f"{outcome.path}: written")
 
 
-# Commands defined in trtc_privacy/commands/, one module per command. Each module imports only
-# typer at module level (the core is imported inside the command), and is registered here:
-# COMMANDS-BEGIN
-from trtc_privacy.commands.xcode import xcode as _xcode; app.command("xcode")(_xcode)  # noqa: E402
-from trtc_privacy.commands.init import init as _init; app.command("init")(_init)  # noqa: E402
-from trtc_privacy.commands.report import report as _report; app.command("report")(_report)  # noqa: E402
-from trtc_privacy.commands.versions import versions as _versions; app.command("versions")(_versions)  # noqa: E402
-from trtc_privacy.commands.lint import lint as _lint; app.command("lint")(_lint)  # noqa: E402
-from trtc_privacy.commands.rules import rules as _rules; app.command("rules")(_rules)  # noqa: E402
-from trtc_privacy.commands.explain import explain as _explain; app.command("explain")(_explain)  # noqa: E402
-# COMMANDS-END
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI and return its exit code (usable from tests and other Python code).
 
@@ -216,8 +230,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     """
     import os
 
+    args = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    app = build_app(first if first in COMMANDS else None)
     try:
-        app(args=argv, prog_name="trtc-privacy", standalone_mode=True)
+        app(args=args, prog_name="trtc-privacy", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code
         if code is None:

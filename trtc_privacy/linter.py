@@ -10,12 +10,14 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
-from trtc_privacy.config import Config
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.plist import Document, _LineIndex, read_document
+
+if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
+    from trtc_privacy.config import Config
 
 KINDS = ("app", "sdk", "auto")
 MANIFEST_NAME = "PrivacyInfo.xcprivacy"

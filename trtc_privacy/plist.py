@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import plistlib
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -265,6 +264,8 @@ def _refuse_entities(tree: etree._ElementTree, data: bytes, path: str) -> None:
 
 
 def _parse_binary(data: bytes, path: str) -> Document:
+    import plistlib
+
     try:
         value = plistlib.loads(data, fmt=plistlib.FMT_BINARY)
         xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False)

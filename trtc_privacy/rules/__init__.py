@@ -6,7 +6,6 @@ explanation and hint beside its check (see ``base.Rule``).
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Dict, List, Optional
 
@@ -41,6 +40,8 @@ def by_itms(code: str) -> List[Rule]:
 
 def suggest(name: str) -> str:
     """A did-you-mean hint for a mistyped rule name."""
+    import difflib
+
     close = difflib.get_close_matches(name, list(RULES_BY_NAME), n=1, cutoff=0.6)
     if close:
         return f"did you mean \"{close[0]}\"? (`trtc-privacy rules` lists them all)"

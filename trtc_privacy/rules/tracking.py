@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import Iterator, Optional
-from urllib.parse import urlsplit
 
 from trtc_privacy import catalog as C
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, rule
@@ -66,6 +65,8 @@ def invalid_tracking_domain(ctx: Context) -> Iterator[Finding]:
 
 
 def _host_of(value: str) -> Optional[str]:
+    from urllib.parse import urlsplit  # only for hints on bad domains
+
     try:
         parts = urlsplit(value if "://" in value else "//" + value)
         host = parts.hostname
