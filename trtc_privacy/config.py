@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import InputError, input_error
 
@@ -40,6 +40,26 @@ class Config:
     def resolve(self, p: str) -> str:
         """A path from the file, made relative to the current directory's view of it."""
         return p if os.path.isabs(p) else os.path.normpath(os.path.join(self.root, p))
+
+    def inputs(self, command: str, app_manifest: Optional[str], sdks: List[str],
+               lockfiles: List[str], manifests: List[str]
+               ) -> Tuple[str, List[str], List[str], List[str]]:
+        """Command-line inputs, with the configuration's filling what the command line left out.
+
+        The app manifest comes from ``app-manifest`` when not given; SDKs, lockfiles and extra
+        manifests come from the file only when none of the three is given on the command line.
+        """
+        if app_manifest is None:
+            if self.app_manifest is None:
+                raise input_error(command, "no APP_MANIFEST given and no app-manifest in a "
+                                  "configuration file", rule="usage",
+                                  hint="give the path, or set app-manifest in .trtc-privacy.toml")
+            app_manifest = self.resolve(self.app_manifest)
+        if not (sdks or lockfiles or manifests):
+            sdks = list(self.sdks)
+            lockfiles = [self.resolve(p) for p in self.lockfiles]
+            manifests = [self.resolve(p) for p in self.manifests]
+        return app_manifest, list(sdks), list(lockfiles), list(manifests)
 
 
 def _toml():

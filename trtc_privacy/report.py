@@ -62,21 +62,16 @@ def collect(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequenc
     warnings (reasons reserved for SDKs, SDK versions that ship no manifest).
     """
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.diagnostics import input_error
     from trtc_privacy.update import APP_LABEL, gather, merge_into
 
     cfg = cfgmod.load(config_path)
-    if app_manifest is None:
-        if cfg.app_manifest is None:
-            raise input_error("report", "no APP_MANIFEST given and no app-manifest in a "
-                              "configuration file", rule="usage",
-                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
-        app_manifest = _shown(cfg.resolve(cfg.app_manifest))
-    sdks, lockfiles, manifests = list(sdks), list(lockfiles), list(manifests)
-    if not (sdks or lockfiles or manifests):
-        sdks = list(cfg.sdks)
-        lockfiles = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
-        manifests = [_shown(cfg.resolve(p)) for p in cfg.manifests]
+    given = app_manifest, list(sdks), list(lockfiles), list(manifests)
+    app_manifest, sdks, lockfiles, manifests = cfg.inputs("report", *given)
+    if cfg.path is not None:  # paths taken from the file are shown relative to here
+        app_manifest = app_manifest if given[0] else _shown(app_manifest)
+        if not (given[1] or given[2] or given[3]):
+            lockfiles = [_shown(p) for p in lockfiles]
+            manifests = [_shown(p) for p in manifests]
     notes: List[str] = []
     found: List[str] = []
     version_findings: List[Diagnostic] = []

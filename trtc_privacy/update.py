@@ -206,16 +206,8 @@ def run_merge(app_manifest: Optional[str], sdks: List[str], lockfiles: List[str]
     from trtc_privacy import config as cfgmod
 
     cfg = cfgmod.load(config_path)
-    if app_manifest is None:
-        if cfg.app_manifest is None:
-            raise input_error("merge", "no APP_MANIFEST given and no app-manifest in a "
-                              "configuration file", rule="usage",
-                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
-        app_manifest = cfg.resolve(cfg.app_manifest)
-    if not (sdks or lockfiles or manifests):
-        sdks = list(cfg.sdks)
-        lockfiles = [cfg.resolve(p) for p in cfg.lockfiles]
-        manifests = [cfg.resolve(p) for p in cfg.manifests]
+    app_manifest, sdks, lockfiles, manifests = cfg.inputs("merge", app_manifest, sdks, lockfiles,
+                                                          manifests)
     if not (sdks or lockfiles or manifests):
         raise input_error("merge", "nothing to merge", rule="usage",
                           hint="give --sdk PRODUCT[@VERSION], --lockfile PATH or --manifest PATH")
