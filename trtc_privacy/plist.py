@@ -289,37 +289,47 @@ def _check_grammar(doc: Document) -> None:
     kids = elements(root)
     if len(kids) != 1:
         raise _not_plist(doc, root, "<plist> must hold exactly one value")
-    for el in kids[0].iter(etree.Element):  # document order, so the first problem is reported
-        tag = el.tag
-        if tag not in _PLIST_TAGS:
-            raise _not_plist(doc, el, f"<{tag}> is not a property-list element")
-        if tag == "dict":
-            sub = elements(el)
-            for i, c in enumerate(sub):
-                want_key = i % 2 == 0
-                if want_key and c.tag != "key":
-                    raise _not_plist(doc, c, f"<{c.tag}> inside <dict> where a <key> was expected")
-                if not want_key and c.tag == "key":
-                    raise _not_plist(doc, c, f"<key>{text_of(c)}</key> follows another key "
-                                     "without a value")
-            if len(sub) % 2:
-                raise _not_plist(doc, sub[-1], f"<key>{text_of(sub[-1])}</key> has no value")
-        elif tag == "array":
-            continue
-        elif tag == "key" and el.getparent().tag != "dict":
-            raise _not_plist(doc, el, f"<key> inside <{el.getparent().tag}>")
-        elif len(el) and elements(el):
-            raise _not_plist(doc, elements(el)[0],
-                             f"<{tag}> cannot contain <{elements(el)[0].tag}>")
-        elif tag in ("true", "false") and text_of(el).strip():
-            raise _not_plist(doc, el, f"<{tag}/> must be empty")
-        elif tag == "integer" and not _INTEGER.fullmatch(text_of(el)):
-            raise _not_plist(doc, el, f"<integer> holds \"{text_of(el).strip()}\"")
-        elif tag == "real":
-            try:
-                float(text_of(el))
-            except ValueError:
-                raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
+    for el in kids[0].iter(etree.Element):  # document order: the first problem is reported
+        if el.tag in _QUIET_TAGS and not len(el):
+            continue  # a string, key or date without children: nothing to check
+        _check_element(doc, el)
+
+
+#: Leaves whose text may be anything; they need a check only if they contain elements.
+_QUIET_TAGS = frozenset({"string", "key", "date", "data", "array"})
+
+
+def _check_element(doc: Document, el: etree._Element) -> None:
+    """Raise InputError if ``el`` itself breaks the property-list grammar."""
+    tag = el.tag
+    if tag not in _PLIST_TAGS:
+        raise _not_plist(doc, el, f"<{tag}> is not a property-list element")
+    if tag == "dict":
+        sub = elements(el)
+        for i, c in enumerate(sub):
+            want_key = i % 2 == 0
+            if want_key and c.tag != "key":
+                raise _not_plist(doc, c, f"<{c.tag}> inside <dict> where a <key> was expected")
+            if not want_key and c.tag == "key":
+                raise _not_plist(doc, c, f"<key>{text_of(c)}</key> follows another key "
+                                 "without a value")
+        if len(sub) % 2:
+            raise _not_plist(doc, sub[-1], f"<key>{text_of(sub[-1])}</key> has no value")
+    elif tag == "array":
+        return
+    elif tag == "key" and (el.getparent() is None or el.getparent().tag != "dict"):
+        raise _not_plist(doc, el, f"<key> inside <{el.getparent().tag}>")
+    elif len(el) and elements(el):
+        raise _not_plist(doc, elements(el)[0], f"<{tag}> cannot contain <{elements(el)[0].tag}>")
+    elif tag in ("true", "false") and text_of(el).strip():
+        raise _not_plist(doc, el, f"<{tag}/> must be empty")
+    elif tag == "integer" and not _INTEGER.fullmatch(text_of(el)):
+        raise _not_plist(doc, el, f"<integer> holds \"{text_of(el).strip()}\"")
+    elif tag == "real":
+        try:
+            float(text_of(el))
+        except ValueError:
+            raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
 
 
 _INTEGER = re.compile(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")

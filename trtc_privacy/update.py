@@ -217,17 +217,12 @@ def run_merge(app_manifest: Optional[str], sdks: List[str], lockfiles: List[str]
 
         found, pre, notes = specs_from_lockfiles(lockfiles)
         sdks = list(sdks) + [s for s in found if s not in sdks]
+    from trtc_privacy.linter import check_merge
+
     inputs = gather(sdks, manifests)
-    checker = None
-    try:
-        from trtc_privacy.linter import check_merge
-    except ImportError:  # pragma: no cover - lint not installed in this build
-        check_merge = None
-    if check_merge is not None:
-        def checker(docs, result):
-            return check_merge(docs, result, cfg)
     outcome = merge_into(app_manifest, inputs, output, write=not check,
-                         check_inputs=checker, allow_invalid=allow_invalid)
+                         check_inputs=lambda docs, result: check_merge(docs, result, cfg),
+                         allow_invalid=allow_invalid)
     outcome.diagnostics[:0] = pre
     outcome.notes[:0] = notes
     return outcome

@@ -86,15 +86,21 @@ class Context:
         self.top: Optional[etree._Element] = top if top is not None and top.tag == "dict" else None
         self._top_pairs: Optional[List[Tuple[str, etree._Element, etree._Element]]] = None
         self._entries: Dict[str, List[etree._Element]] = {}
+        self._pairs: Dict[etree._Element, List[Tuple[str, etree._Element, etree._Element]]] = {}
         self._maps: Dict[etree._Element, Dict[str, etree._Element]] = {}
         self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
 
     def top_pairs(self) -> List[Tuple[str, etree._Element, etree._Element]]:
         if self._top_pairs is None:
-            top = self.top
-            self._top_pairs = [] if top is None else [
-                (text_of(k).strip(), k, v) for k, v in dict_pairs(top)]
+            self._top_pairs = [] if self.top is None else self.pairs(self.top)
         return self._top_pairs
+
+    def pairs(self, d: etree._Element) -> List[Tuple[str, etree._Element, etree._Element]]:
+        """(key text, key element, value element) of a <dict>, repeats kept, in order."""
+        got = self._pairs.get(d)
+        if got is None:
+            got = self._pairs[d] = [(text_of(k).strip(), k, v) for k, v in dict_pairs(d)]
+        return got
 
     def top_values(self, key: str) -> List[etree._Element]:
         """Every value given for a top-level key (a repeated key gives several)."""
@@ -120,8 +126,8 @@ class Context:
         m = self._maps.get(d)
         if m is None:
             m = {}
-            for k, v in dict_pairs(d):
-                m.setdefault(text_of(k).strip(), v)
+            for k, _, v in self.pairs(d):
+                m.setdefault(k, v)
             self._maps[d] = m
         return m.get(key)
 
@@ -156,4 +162,4 @@ class Context:
 
 
 def is_empty_dict(el: etree._Element) -> bool:
-    return el.tag == "dict" and not elements(el)
+    return el.tag == "dict" and next(el.iterchildren(etree.Element), None) is None

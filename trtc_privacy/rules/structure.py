@@ -8,7 +8,7 @@ from typing import Dict, Iterator, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import dict_pairs, elements, text_of
+from trtc_privacy.plist import elements, text_of
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, is_empty_dict, rule
 
 MANIFEST_NAME = "PrivacyInfo.xcprivacy"
@@ -63,8 +63,7 @@ def unknown_key(ctx: Context) -> Iterator[Finding]:
         yield Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))
     for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
         for d in entries:
-            for k, _ in dict_pairs(d):
-                key = text_of(k).strip()
+            for key, k, _ in ctx.pairs(d):
                 if key not in known:
                     yield Finding(k, f"unknown key \"{key}\" in this entry",
                                   _did_you_mean(key, known))
@@ -91,8 +90,7 @@ def wrong_type(ctx: Context) -> Iterator[Finding]:
             yield from _check_type(v, key, cat.top_keys[key])
     for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
         for d in entries:
-            for k, v in dict_pairs(d):
-                key = text_of(k).strip()
+            for key, _, v in ctx.pairs(d):
                 if key in known:
                     yield from _check_type(v, key, known[key])
 
@@ -126,7 +124,7 @@ def missing_key(ctx: Context) -> Iterator[Finding]:
         for d in entries:
             if is_empty_dict(d):
                 continue  # reported once, as empty-value
-            have = {text_of(k).strip() for k, _ in dict_pairs(d)}
+            have = {key for key, _, _ in ctx.pairs(d)}
             missing = [k for k in known if k not in have]
             if missing:
                 yield Finding(d, f"this {owner} entry lacks {', '.join(missing)}",
@@ -197,10 +195,9 @@ def duplicate_key(ctx: Context) -> Iterator[Finding]:
     top = ctx.top
     if top is None:
         return
-    for d in [top] + [e for e in top.iter("dict") if e is not top]:
+    for d in top.iter("dict"):
         seen = set()
-        for k, _ in dict_pairs(d):
-            key = text_of(k).strip()
+        for key, k, _ in ctx.pairs(d):
             if key in seen:
                 yield Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>")
             seen.add(key)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from lxml import etree
+
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, parse_rule, rule
 
 NOT_WELL_FORMED = parse_rule(
@@ -44,15 +46,22 @@ NOT_A_PLIST = parse_rule(
       ITMS_INVALID)
 def stray_text(ctx: Context) -> Iterator[Finding]:
     """Text between elements of a <plist>, <dict> or <array> (the reader only checks elements)."""
-    for el in ctx.doc.root.iter("plist", "dict", "array"):
-        parts = [(el, el.text)] + [(c, c.tail) for c in el]
-        for _owner, text in parts:
-            if text and text.strip():
-                yield Finding(el, f"text \"{_short(text.strip())}\" inside <{el.tag}>; only "
-                              "elements may appear here",
-                              "remove the text, or run the tool that fills in this template",
-                              offset=_text_offset(ctx, el, text))
-                break
+    reported = set()
+    for text in _STRAY(ctx.doc.root):
+        owner = text.getparent()
+        el = owner.getparent() if text.is_tail else owner
+        if el is None or el in reported:
+            continue
+        reported.add(el)
+        yield Finding(el, f"text \"{_short(text.strip())}\" inside <{el.tag}>; only "
+                      "elements may appear here",
+                      "remove the text, or run the tool that fills in this template",
+                      offset=_text_offset(ctx, el, str(text)))
+
+
+#: Non-blank text directly inside a container, found by libxml2 in one pass.
+_STRAY = etree.XPath("descendant-or-self::*[self::plist or self::dict or self::array]"
+                     "/text()[normalize-space()]")
 
 
 def _text_offset(ctx: Context, el, text: str) -> Optional[int]:
