@@ -89,10 +89,13 @@ def merge_into(app: str, inputs: Sequence[Input], output: Optional[str] = None,
     error among them blocks the write unless ``allow_invalid``.
     """
     dest = output or app
-    if write:
-        with locked(dest):
-            return _merge_into(app, inputs, dest, write, check_inputs, allow_invalid)
-    return _merge_into(app, inputs, dest, write, check_inputs, allow_invalid)
+    # First without the lock: an up-to-date file (the common case in a build) needs no lock. A
+    # concurrent writer only ever adds declarations, so what is already there stays there.
+    outcome = _merge_into(app, inputs, dest, False, check_inputs, allow_invalid)
+    if not write or not outcome.changed or outcome.blocked:
+        return outcome
+    with locked(dest):
+        return _merge_into(app, inputs, dest, True, check_inputs, allow_invalid)
 
 
 def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
