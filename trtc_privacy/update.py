@@ -10,7 +10,7 @@ import difflib
 import os
 import plistlib
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -125,7 +125,8 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
     outcome = MergeOutcome(dest, before, after, result, list(inputs), notes=notes)
     data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
     _verify(outcome, dest, data)
-    outcome.diagnostics += _sdk_only_warnings(outcome)
+    # lines point into the file as it will be on disk: only when it is written or already so
+    outcome.diagnostics += _sdk_only_warnings(outcome, located=write or not outcome.changed)
     for i in inputs:
         if i.selection is not None:
             w = i.selection.warning()
@@ -180,7 +181,15 @@ def _canon(data: dict) -> object:
     return out
 
 
-def _sdk_only_warnings(outcome: MergeOutcome) -> List[Diagnostic]:
+def _where(text: str, needle: str) -> Tuple[Optional[int], Optional[int]]:
+    """1-based line and column of the first ``needle`` in the merged text, if it is there."""
+    at = text.find(needle)
+    if at < 0:
+        return None, None
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _sdk_only_warnings(outcome: MergeOutcome, located: bool) -> List[Diagnostic]:
     """C56D.1 and 0A2A.1 are reserved for third-party SDKs; say so when they land in the app's file."""
     cat = C.catalogue()
     out = []
@@ -190,8 +199,10 @@ def _sdk_only_warnings(outcome: MergeOutcome) -> List[Diagnostic]:
         vendors = [w for w in who if w != APP_LABEL]
         if not vendors:
             continue
+        line, col = (_where(outcome.after, f"<string>{decl[2]}</string>") if located
+                     else (None, None))
         out.append(Diagnostic(
-            outcome.path, None, None, "sdk-only-reason", Severity.WARNING,
+            outcome.path, line, col, "sdk-only-reason", Severity.WARNING,
             f"{decl[2]} ({C.catalogue().category_label(decl[1])}) comes from {', '.join(vendors)}; "
             "Apple reserves this reason for third-party SDKs' own manifests",
             hint="it is folded in verbatim, as Tencent instructs; if the SDK ships its own "
