@@ -78,7 +78,7 @@ def find(start: Optional[str] = None) -> Optional[str]:
         if os.path.isfile(dotfile):
             return dotfile
         py = os.path.join(d, CONFIG_NAMES[1])
-        if os.path.isfile(py) and _has_table(py):
+        if os.path.isfile(py) and has_table(py):
             return py
         parent = os.path.dirname(d)
         if parent == d:
@@ -86,7 +86,8 @@ def find(start: Optional[str] = None) -> Optional[str]:
         d = parent
 
 
-def _has_table(path: str) -> bool:
+def has_table(path: str) -> bool:
+    """Whether a pyproject.toml holds a [tool.trtc-privacy] table (cheap text check)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return "[tool.trtc-privacy" in fh.read()

@@ -61,7 +61,7 @@ def write_atomic(path: str, data: bytes) -> None:
         raise _unwritable(path, exc) from None
     if os.path.exists(target) and not mode & 0o222:
         raise input_error(path, "file is read-only", rule="unwritable",
-                          hint="make it writable (chmod u+w), or write elsewhere with -o")
+                          hint="make it writable (chmod u+w) and run again")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=directory)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
-from trtc_privacy.plist import Document, _LineIndex, read_document
+from trtc_privacy.plist import Document, LineIndex, read_document
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
@@ -83,14 +83,14 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
         kind = kind_for_path(doc.path) if kind == "auto" else "app"
     sel = Selection.from_config(cfg)
     ctx = Context(doc, kind, check_name)
-    lines: Optional[_LineIndex] = None
+    lines: Optional[LineIndex] = None
     out: List[Diagnostic] = []
     for r in all_rules():
         if r.check is None or not sel.enabled(r.name):
             continue
         for f in r.check(ctx):
             if f.offset is not None and not doc.binary:
-                lines = lines or _LineIndex(doc.text)
+                lines = lines or LineIndex(doc.text)
                 line, col = lines.locate(f.offset)
             else:
                 line, col = doc.position(f.element)

@@ -63,7 +63,7 @@ class Document:
     bom: bool = False
     binary: bool = False
     _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
-    _lines: Optional["_LineIndex"] = field(default=None, repr=False)
+    _lines: Optional["LineIndex"] = field(default=None, repr=False)
     _top: Optional[etree._Element] = field(default=None, repr=False)
 
     @property
@@ -98,7 +98,7 @@ class Document:
 
     def _column_on_line(self, tag: str, line: int) -> Optional[int]:
         if self._lines is None:
-            self._lines = _LineIndex(self.text)
+            self._lines = LineIndex(self.text)
         starts = self._lines.starts
         if line > len(starts):
             return None
@@ -361,7 +361,7 @@ def _tokenize(text: str, root: etree._Element) -> Dict[etree._Element, Span]:
     spans: Dict[etree._Element, Span] = {}
     stack: List[Span] = []
     index = 0
-    line_starts = _LineIndex(text)
+    line_starts = LineIndex(text)
     for m in _TOKEN.finditer(text):
         name = m.group(2)
         if name is None:
@@ -382,7 +382,9 @@ def _tokenize(text: str, root: etree._Element) -> Dict[etree._Element, Span]:
     return spans
 
 
-class _LineIndex:
+class LineIndex:
+    """Line starts of a text, to turn a character offset into a 1-based line and column."""
+
     def __init__(self, text: str) -> None:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 

@@ -209,7 +209,7 @@ def _declared_config(env: BuildEnv) -> Optional[str]:
         base = os.path.basename(p)
         if base == cfgmod.CONFIG_NAMES[0] and os.path.isfile(p):
             return p
-        if base == cfgmod.CONFIG_NAMES[1] and os.path.isfile(p) and cfgmod._has_table(p):
+        if base == cfgmod.CONFIG_NAMES[1] and os.path.isfile(p) and cfgmod.has_table(p):
             return p
     return None
 
