@@ -38,8 +38,17 @@ class Config:
     raw: Dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, p: str) -> str:
-        """A path from the file, made relative to the current directory's view of it."""
-        return p if os.path.isabs(p) else os.path.normpath(os.path.join(self.root, p))
+        """A path from the file, as seen from the current directory.
+
+        Relative to it when the file lies below it (as users write paths and read messages),
+        absolute otherwise.
+        """
+        full = p if os.path.isabs(p) else os.path.normpath(os.path.join(self.root, p))
+        try:
+            rel = os.path.relpath(full)
+        except ValueError:  # another drive (Windows)
+            return full
+        return full if rel == ".." or rel.startswith(".." + os.sep) else rel
 
     def inputs(self, command: str, app_manifest: Optional[str], sdks: List[str],
                lockfiles: List[str], manifests: List[str]
