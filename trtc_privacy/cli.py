@@ -86,7 +86,8 @@ def report_error(exc: Exception) -> int:
     raise exc
 
 
-def print_diagnostics(diagnostics, stream=None) -> None:
+def print_diagnostics(diagnostics) -> None:
+    """Merge's and show's findings on stderr, ``PATH:LINE:COL: severity: message [rule]``."""
     for d in sorted(diagnostics, key=lambda d: d.sort_key()):
         typer.echo(f"{d.location()}: {d.severity.value}: {d.message} [{d.rule}]", err=True)
         if d.hint:

@@ -58,7 +58,7 @@ class MergeOutcome:
 
 def vendor_input(spec: str, where: str = "--sdk") -> Input:
     sel = select(spec, where)
-    label = f"{sel.product.aliases[0]} {sel.requested}" if sel.requested else sel.product.aliases[0]
+    label = sel.label
     path = str(sel.path)
     doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
     m = from_document(doc)
@@ -124,7 +124,7 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
                   else _existing_text(dest))
     outcome = MergeOutcome(dest, before, after, result, list(inputs), notes=notes)
     data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
-    _verify(outcome, dest, data)
+    result_doc = _verify(outcome, dest, data)
     # lines point into the file as it will be on disk: only when it is written or already so
     outcome.diagnostics += _sdk_only_warnings(outcome, located=write or not outcome.changed)
     for i in inputs:
@@ -133,7 +133,6 @@ def _merge_into(app: str, inputs: Sequence[Input], dest: str, write: bool,
             if w is not None:
                 outcome.diagnostics.append(w)
     if check_inputs is not None:
-        result_doc = parse((doc.encode(after) if doc is not None else after.encode("utf-8")), dest)
         outcome.diagnostics += check_inputs([i.document for i in inputs], result_doc)
         if not allow_invalid and any(d.severity is Severity.ERROR for d in outcome.diagnostics):
             outcome.blocked = True
@@ -154,8 +153,11 @@ def _existing_text(path: str) -> Optional[str]:
     return data.decode("utf-8", errors="replace")
 
 
-def _verify(outcome: MergeOutcome, dest: str, raw: bytes) -> None:
-    """Refuse to write anything that does not re-read as exactly the merged declarations."""
+def _verify(outcome: MergeOutcome, dest: str, raw: bytes) -> Document:
+    """Refuse to write anything that does not re-read as exactly the merged declarations.
+
+    Returns the re-read result, which the lint hook then checks.
+    """
     try:  # the bytes to be written, in the file's own encoding, whatever its prolog
         data = plistlib.loads(raw, fmt=plistlib.FMT_XML)
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
@@ -163,13 +165,15 @@ def _verify(outcome: MergeOutcome, dest: str, raw: bytes) -> None:
                           "nothing was written", rule="internal") from None
     want = outcome.result.target.to_plist()
     try:  # re-read as every command reads: stripped strings, the first of a repeated key
-        got = from_document(parse(raw, dest)).to_plist()
+        result = parse(raw, dest)
+        got = from_document(result).to_plist()
     except InputError:  # pragma: no cover - a writer bug
         got = {"unreadable": data}
     if _canon(got) != _canon(want):  # pragma: no cover - a writer bug
         raise input_error(dest, "internal error: the edited manifest differs from the merge "
                           "result; nothing was written", rule="internal",
                           hint="please report this with the input files")
+    return result
 
 
 def _canon(data: dict) -> object:

@@ -147,8 +147,9 @@ class Selection:
 
     @property
     def label(self) -> str:
-        return f"{self.product.aliases[0]} {self.requested}" if self.requested else \
-            f"{self.product.aliases[0]} (template {self.template.version})"
+        """How summaries and reports name this input: the pod name and the version asked for."""
+        name = self.product.aliases[0]
+        return f"{name} {self.requested}" if self.requested else name
 
     @property
     def path(self) -> Path:

@@ -87,10 +87,6 @@ class Row:
     pitfalls: List[Pitfall] = field(default_factory=list)
     carried_by: Optional["Row"] = None  # the engine row that brings this kit's manifest
 
-    @property
-    def ships_manifest(self) -> Optional[bool]:
-        return None if self.status == UNKNOWN else self.status == OK
-
     def as_dict(self) -> dict:
         return {
             "product": self.product.id,

@@ -280,22 +280,18 @@ def sandbox_problems(plan: Plan) -> List[Diagnostic]:
     if not plan.env.sandboxed:
         return []
     out: List[Diagnostic] = []
-    declared_in = {os.path.realpath(p) for p in plan.env.inputs + plan.env.outputs}
-    declared_out = {os.path.realpath(p) for p in plan.env.outputs}
-    for p in plan.reads():
-        if os.path.realpath(p) not in declared_in:
-            out.append(Diagnostic(p, None, None, "xcode-undeclared-input", Severity.ERROR,
-                                  "the build phase reads this file but does not declare it as an "
-                                  "input (user script sandboxing)",
-                                  hint="add the lines of `trtc-privacy xcode --filelist inputs` "
-                                  "to the phase's Input File List"))
-    for p in plan.writes():
-        if os.path.realpath(p) not in declared_out:
-            out.append(Diagnostic(p, None, None, "xcode-undeclared-output", Severity.ERROR,
-                                  "the build phase writes this file but does not declare it as "
-                                  "an output (user script sandboxing)",
-                                  hint="add the lines of `trtc-privacy xcode --filelist outputs` "
-                                  "to the phase's Output File List"))
+    checks = (("input", "reads", plan.reads(), plan.env.inputs + plan.env.outputs, "Input"),
+              ("output", "writes", plan.writes(), plan.env.outputs, "Output"))
+    for kind, verb, used, declared, lists in checks:
+        allowed = {os.path.realpath(p) for p in declared}
+        for p in used:
+            if os.path.realpath(p) not in allowed:
+                out.append(Diagnostic(
+                    p, None, None, f"xcode-undeclared-{kind}", Severity.ERROR,
+                    f"the build phase {verb} this file but does not declare it as an {kind} "
+                    "(user script sandboxing)",
+                    hint=f"add the lines of `trtc-privacy xcode --filelist {kind}s` to the "
+                    f"phase's {lists} File List"))
     return out
 
 
@@ -325,7 +321,6 @@ class Result:
     diagnostics: List[Diagnostic]
     written: bool = False
     changed: bool = False
-    failed: bool = False
     exit_code: int = 0
     summary: str = ""
 
@@ -339,7 +334,7 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
         plan = make_plan(env, config_path, write, fail_on, app_manifest)
     except InputError as exc:
         # Without a readable configuration the fail-on policy is unknown: fail, to be safe.
-        return Result(None, [exc.diagnostic], failed=True, exit_code=2)
+        return Result(None, [exc.diagnostic], exit_code=2)
     diags = sandbox_problems(plan)
     if diags:
         return _finish(plan, diags, exit_code=2)
@@ -407,7 +402,7 @@ def _finish(plan: Plan, diags: List[Diagnostic], exit_code: int) -> Result:
         diags = [d.with_severity(Severity.WARNING) if d.severity is Severity.ERROR else d
                  for d in diags]
         exit_code = 0
-    return Result(plan, diags, failed=errors and failing, exit_code=exit_code if failing else 0)
+    return Result(plan, diags, exit_code=exit_code if failing else 0)
 
 
 def xcode_line(d: Diagnostic) -> str:
