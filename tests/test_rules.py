@@ -189,7 +189,7 @@ def test_every_rule_has_a_case_and_the_issue_names_all_exist() -> None:
     unknown-purpose empty-purposes duplicate-data-type duplicate-purpose tracking-without-domains
     domains-without-tracking invalid-tracking-domain duplicate-tracking-domain
     data-tracking-without-tracking duplicate-key wrong-file-name empty-manifest""".split()
-    names = [r.name for r in all_rules()]
+    names = [r.name for r in all_rules() if r.scope == "lint"]
     assert set(required) <= set(names)
     covered = {c[0] for c in CASES} | {"wrong-file-name"}
     assert set(names) == covered

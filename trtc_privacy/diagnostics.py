@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Optional, Tuple
 
 
 class Severity(str, enum.Enum):
@@ -31,6 +31,8 @@ class Diagnostic:
     message: str
     hint: str = ""
     itms: str = ""
+    #: what the finding rests on, one line each (a symbol in a binary, a source line), if any
+    evidence: Tuple[str, ...] = ()
 
     def with_severity(self, severity: Severity) -> "Diagnostic":
         return replace(self, severity=severity)
@@ -48,7 +50,7 @@ class Diagnostic:
         return where
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -58,6 +60,9 @@ class Diagnostic:
             "hint": self.hint,
             "itms": self.itms or None,
         }
+        if self.evidence:  # only findings about what code does carry evidence
+            out["evidence"] = list(self.evidence)
+        return out
 
 
 class InputError(Exception):

@@ -14,7 +14,7 @@ from trtc_privacy.formatters import summary_line, use_color
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
-Row = Tuple[str, str, str, str, str]  # where, severity, message, rule, hint
+Row = Tuple[str, str, str, str, str, Tuple[str, ...]]  # where, severity, message, rule, hint, evidence
 
 
 def _rows(diags: Sequence[Diagnostic]) -> List[Row]:
@@ -22,7 +22,7 @@ def _rows(diags: Sequence[Diagnostic]) -> List[Row]:
     for d in diags:
         where = f"{d.line}:{d.column}" if d.line and d.column else (str(d.line) if d.line else "-")
         rows.append((where, d.severity.value, " ".join(d.message.split()), d.rule,
-                     " ".join(d.hint.split())))
+                     " ".join(d.hint.split()), d.evidence))
     return rows
 
 
@@ -38,8 +38,10 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
     for path, rows in blocks:
         out.append(path)
         w = max(len(r[0]) for r in rows)
-        for where, sev, msg, rule, hint in rows:
+        for where, sev, msg, rule, hint, evidence in rows:
             out.append(f"  {where:<{w}}  {sev:<7}  {msg} [{rule}]")
+            for e in evidence:
+                out.append(f"  {'':<{w}}  {'':<7}  at {e}")
             if hint:
                 out.append(f"  {'':<{w}}  {'':<7}  hint: {hint}")
         out.append("")
@@ -59,9 +61,11 @@ def _rich(blocks: List[Tuple[str, List[Row]]], total: str, problems: bool) -> st
     for path, rows in blocks:
         console.print(f"[bold underline]{escape(path)}[/]")
         w = max(len(r[0]) for r in rows)
-        for where, sev, msg, rule, hint in rows:
+        for where, sev, msg, rule, hint, evidence in rows:
             console.print(f"  [dim]{where:<{w}}[/]  [{_STYLE[sev]}]{sev:<7}[/]  {escape(msg)} "
                           f"[dim]\\[{escape(rule)}][/]")
+            for e in evidence:
+                console.print(f"  {'':<{w}}  {'':<7}  [dim]at {escape(e)}[/]")
             if hint:
                 console.print(f"  {'':<{w}}  {'':<7}  [green]hint:[/] {escape(hint)}")
         console.print("")

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional
 
-from trtc_privacy.rules import api, data, structure, syntax, tracking
+from trtc_privacy.rules import api, data, structure, syntax, tracking, usage
 from trtc_privacy.rules.base import Context, Finding, Rule
 
 __all__ = ["Context", "Finding", "Rule", "RULES_BY_NAME", "all_rules", "get", "by_itms",
            "suggest", "markdown_table"]
 
 RULES_BY_NAME: Dict[str, Rule] = {}
-for _module in (syntax, structure, api, data, tracking):
+for _module in (syntax, structure, api, data, tracking, usage):
     for _rule in _module.RULES:
         assert _rule.name not in RULES_BY_NAME, _rule.name
         RULES_BY_NAME[_rule.name] = _rule

@@ -42,6 +42,8 @@ class Rule:
     itms: Tuple[str, ...] = ()
     fixable: bool = False
     check: Optional[Check] = field(default=None, compare=False, repr=False)
+    #: the command family that makes the finding: "lint" for manifest rules, else e.g. "scan"
+    scope: str = "lint"
 
     @property
     def primary_itms(self) -> str:
@@ -60,10 +62,11 @@ def rule(name: str, severity: str, summary: str, explanation: str, hint: str,
 
 
 def parse_rule(name: str, severity: str, summary: str, explanation: str, hint: str,
-               itms: Tuple[str, ...] = ()) -> Rule:
-    """A rule reported by the reader (plist.parse) rather than by a check."""
+               itms: Tuple[str, ...] = (), scope: str = "lint") -> Rule:
+    """A rule with no check of its own: reported by the reader (plist.parse), or by a command
+    that is not lint (``scope`` names it)."""
     return Rule(name, Severity(severity), summary, " ".join(explanation.split()), hint,
-                tuple(itms), False, None)
+                tuple(itms), False, None, scope)
 
 
 # -- the context -------------------------------------------------------------------------------
