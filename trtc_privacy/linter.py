@@ -146,6 +146,20 @@ def lint_file(path: str, kind: str = "auto", cfg: Optional[Config] = None) -> Li
     return lint_document(doc, k, cfg, check_name=True)
 
 
+def lint_bytes(data: bytes, label: str, kind: str = "sdk", cfg: Optional[Config] = None
+               ) -> Tuple[Optional[Document], List[Diagnostic]]:
+    """Lint a manifest read from somewhere other than a file (a member of an .ipa), named
+    ``label``; returns the Document (None if it does not parse) and the findings."""
+    from trtc_privacy.plist import parse
+
+    try:
+        doc = parse(data, label)
+    except InputError as exc:
+        d = _parse_diagnostic(exc, Selection.from_config(cfg))
+        return None, [d] if d is not None else []
+    return doc, lint_document(doc, kind, cfg)
+
+
 def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
     from trtc_privacy.rules import get
 
