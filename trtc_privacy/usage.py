@@ -1,14 +1,19 @@
 """What code was found to do: required-reason API uses, with the evidence for each.
 
 The source scanner and the Mach-O reader (through the API catalogue) both yield ``Use``; ``scan``
-and ``audit`` group them by the bundle that carries them and compare them with the manifests that
-cover that bundle.
+and ``audit`` group them by the bundle that carries them (``Bundle``) and call ``compare``, which
+makes the diagnostics (its signature and model are described above ``Bundle`` below).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+
+from trtc_privacy.diagnostics import Diagnostic
+
+if TYPE_CHECKING:  # the caller builds the selection from its configuration
+    from trtc_privacy.linter import Selection
 
 
 @dataclass(frozen=True)
@@ -42,3 +47,148 @@ class Use:
 
     category: str
     evidence: Evidence
+
+
+# -- the comparison shared by ``scan`` (a project tree) and ``audit`` (built artifacts) ----------
+#
+#     compare(bundles: Sequence[Bundle], selection: Optional[linter.Selection] = None)
+#         -> List[Diagnostic]
+#
+# Each Bundle is one thing App Store Connect reads on its own: the app's executable, or one
+# dynamic framework (static libraries and source pods are part of the app). The app's
+# declarations cover every bundle (the stopgap most reports describe); a framework's own cover
+# only itself. Findings, each made once here with the registered rules of rules/usage.py:
+#   api-not-declared          a bundle uses a category that neither its manifest nor the app's
+#                             declares (ITMS-91053; every piece of evidence; the reasons Apple
+#                             allows for that kind of bundle; the manifest to add it to)
+#   api-declared-by-app-only  a framework uses a category only the app's manifest declares
+#   api-declared-not-used     a manifest declares a category nothing it covers was seen to use
+# Exactly one bundle should have ``is_app``; without one, frameworks are judged on their own.
+
+
+@dataclass
+class Bundle:
+    """One bundle as App Store Connect sees it, with what it was seen to use and declare."""
+
+    name: str  # "the app", "TXFFmpeg.framework"
+    asc_path: str  # the path App Store Connect names: "Frameworks/TXFFmpeg.framework/TXFFmpeg"
+    is_app: bool
+    uses: List[Use] = field(default_factory=list)
+    #: categories its own manifest declares, with the (line, column) of each in ``manifest``
+    #: (None, None when not known, e.g. brought by a template); None: it has no manifest
+    declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
+    manifest: str = ""  # the manifest that covers it: the file, or where it would be created
+    location: str = ""  # where findings about it are reported (default: ``manifest``)
+
+    def used(self) -> Dict[str, List[Evidence]]:
+        """Category -> evidence, in the order seen, each piece once."""
+        out: Dict[str, List[Evidence]] = {}
+        seen: Set[Tuple[str, Evidence]] = set()
+        for u in self.uses:
+            if (u.category, u.evidence) in seen:
+                continue
+            seen.add((u.category, u.evidence))
+            out.setdefault(u.category, []).append(u.evidence)
+        return out
+
+    def picture(self) -> Dict[str, object]:
+        """The per-bundle view for JSON: what it uses (with evidence) and declares."""
+        used = self.used()
+        return {
+            "name": self.name,
+            "path": self.asc_path,
+            "kind": "app" if self.is_app else "framework",
+            "manifest": self.manifest or None,
+            "has_manifest": self.declared is not None,
+            "declared": sorted(self.declared or {}),
+            "used": {c: [e.describe() for e in ev] for c, ev in sorted(used.items())},
+        }
+
+
+def reasons_text(category: str, for_app: bool) -> str:
+    """The reasons Apple allows for ``category`` in this kind of bundle's manifest, as one line.
+
+    SDK-only reasons (0A2A.1, C56D.1) are never offered for an app's manifest; for a framework
+    they are marked.
+    """
+    from trtc_privacy.catalog import catalogue
+
+    cat = catalogue()
+    parts = []
+    for code in cat.reasons_for(category):
+        r = cat.reasons[code]
+        if r.sdk_only and for_app:
+            continue
+        mark = " [third-party SDKs only]" if r.sdk_only else ""
+        parts.append(f"{code}{mark} ({r.summary.rstrip('.')})")
+    return "; ".join(parts)
+
+
+def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
+            ) -> List[Diagnostic]:
+    """The diagnostics for what each bundle uses against what covers it (see above)."""
+    from trtc_privacy.catalog import catalogue
+    from trtc_privacy.rules import get
+
+    labels = catalogue()
+    app = next((b for b in bundles if b.is_app), None)
+    app_declared = set(app.declared or {}) if app is not None else set()
+    out: List[Diagnostic] = []
+
+    def emit(rule: str, b: Bundle, message: str, hint: str, evidence: Tuple[str, ...] = (),
+             line: Optional[int] = None, column: Optional[int] = None) -> None:
+        r = get(rule)
+        assert r is not None, rule
+        d = Diagnostic(b.location or b.manifest or b.asc_path, line, column, r.name, r.severity,
+                       message, hint or r.hint, r.primary_itms, evidence)
+        if selection is not None:
+            stamped = selection.stamp(d)
+            if stamped is None:
+                return
+            d = stamped
+        out.append(d)
+
+    used_anywhere: Set[str] = set()
+    for b in bundles:
+        own = set(b.declared or {})
+        for category, evidence in b.used().items():
+            used_anywhere.add(category)
+            label = f"{labels.category_label(category)} ({category})"
+            ev = tuple(e.describe() for e in evidence)
+            if category in own:
+                continue
+            if not b.is_app and category in app_declared:
+                emit("api-declared-by-app-only", b,
+                     f"{b.asc_path} uses {label}; only the app's manifest declares it",
+                     f"add it to {b.name}'s own manifest ({b.manifest}) with one of: "
+                     f"{reasons_text(category, for_app=False)}; ask the SDK's vendor for a "
+                     "manifest that declares it", ev)
+                continue
+            if b.is_app:
+                where = f"the app's manifest ({b.manifest})" if b.manifest else \
+                    "the app's PrivacyInfo.xcprivacy"
+                hint = (f"declare {category} in {where} with one of the reasons Apple allows "
+                        f"an app: {reasons_text(category, for_app=True)}")
+            else:
+                hint = (f"{b.name}'s manifest ({b.manifest}) should declare it with one of: "
+                        f"{reasons_text(category, for_app=False)}; until the vendor ships one "
+                        f"that does, declare it in the app's manifest"
+                        + (f" ({app.manifest})" if app is not None and app.manifest else "")
+                        + f" with one of: {reasons_text(category, for_app=True)}")
+            emit("api-not-declared", b,
+                 f"{b.asc_path} uses {label}, which no manifest covering it declares "
+                 "(App Store Connect would email ITMS-91053 \"Missing API declaration\")",
+                 hint, ev)
+    for b in bundles:
+        if not b.declared:
+            continue
+        used = set(b.used())
+        for category, (line, column) in sorted(b.declared.items()):
+            if category in used or (b.is_app and category in used_anywhere):
+                continue
+            label = f"{labels.category_label(category)} ({category})"
+            what = "nothing the scan read" if b.is_app else f"nothing in {b.asc_path}"
+            emit("api-declared-not-used", b,
+                 f"{b.name} declares {label}, but {what} was seen to use it", "", (),
+                 line, column)
+    return sorted(out, key=lambda d: d.sort_key())
