@@ -386,8 +386,8 @@ def _index_zip(tree: Tree, path: str, file_size: int) -> None:
             elif info.is_dir():
                 if name:
                     tree._add(Entry(name, "dir"))
-            elif info.create_system == 3 and mode and not stat.S_ISREG(mode) \
-                    and not stat.S_ISDIR(mode):
+            elif info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG,
+                                                                        stat.S_IFDIR):
                 raise tree.error(name, "is a FIFO, socket or device entry, not a file")
             else:
                 tree._add(Entry(name, "file", size=info.file_size, info=info))

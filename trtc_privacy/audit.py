@@ -175,33 +175,58 @@ def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
 
 
 def _compare_all(layout: Layout, views: List[BundleView]) -> List[Diagnostic]:
-    from trtc_privacy.usage import compare
+    """``usage.compare`` once per app-like bundle (the app, each extension) with the frameworks
+    it embeds: an extension's own manifest covers it as the app's covers the app."""
+    from trtc_privacy import usage
 
     by_path = {v.bundle.path: v for v in views}
-    out: List[Diagnostic] = []
+    groups: Dict[Optional[str], List[BundleView]] = {}
     for v in views:
-        if not v.read_executable:
-            continue
-        app = _app_of(v, by_path)
-        own = set().union(*(r.categories for r in v.own)) if v.own else set()
-        app_cats: Set[str] = set()
-        if app is not None and app is not v:
-            app_cats = set().union(*(r.categories for r in app.own)) if app.own else set()
-        hints = {c: r.manifest.shown for r in v.resources for c in sorted(r.categories)}
-        found = compare(
-            binary=v.bundle.executable_shown,
-            uses=v.uses,
-            declared=own,
-            declared_where=v.own[0].manifest.shown if v.own else v.bundle.manifest_shown,
-            app_declared=app_cats,
-            resource_declared=hints,
-            is_app=v.bundle.is_app,
-            complete=not v.encrypted,
-        )
-        if v.macos:
-            found = [_as_macos_note(d) for d in found]
-        out += found
+        if v.read_executable:
+            app = _app_of(v, by_path)
+            groups.setdefault(app.bundle.path if app is not None else None, []).append(v)
+    out: List[Diagnostic] = []
+    for members in groups.values():
+        shared = [_shared(v) for v in members]
+        found = usage.compare(shared)
+        out += [_placed(d, members) for d in found]
     return out
+
+
+def _shared(v: BundleView) -> "Any":
+    """The bundle as the shared comparison sees it; findings are placed at its executable."""
+    from trtc_privacy.usage import Bundle as Compared
+
+    b = v.bundle
+    declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
+    if v.own:
+        declared = {c: (None, None) for r in v.own for c in sorted(r.categories)}
+    name = "the app" if b.kind == "app" and b.parent is None else posixpath.basename(b.path)
+    return Compared(name, b.executable_shown, b.is_app, list(v.uses), declared,
+                    manifest=v.own[0].manifest.shown if v.own else b.manifest_shown,
+                    location=b.executable_shown)
+
+
+def _placed(d: Diagnostic, members: List[BundleView]) -> Diagnostic:
+    """A resource bundle's declaration is a hint on the finding, never coverage; on macOS
+    required-reason findings are notes (Apple does not require the declarations there)."""
+    from dataclasses import replace
+
+    v = next((m for m in members if m.bundle.executable_shown == d.path), None)
+    if v is None:
+        return d
+    if d.rule == "api-not-declared":
+        for r in v.resources:
+            hit = next((c for c in sorted(r.categories) if f"({c})" in d.message), None)
+            if hit is not None:
+                d = replace(d, hint=f"{r.manifest.shown} declares it, but a resource bundle's "
+                            f"manifest is not counted for the executable; {d.hint}")
+                break
+    if v.macos and d.severity is not Severity.NOTE:
+        d = replace(d, severity=Severity.NOTE, itms="",
+                    message=d.message + " (macOS: Apple does not require required-reason "
+                    "declarations there)")
+    return d
 
 
 def _app_of(v: BundleView, by_path: Dict[str, BundleView]) -> Optional[BundleView]:
@@ -212,16 +237,6 @@ def _app_of(v: BundleView, by_path: Dict[str, BundleView]) -> Optional[BundleVie
             return cur
         cur = by_path.get(cur.bundle.parent) if cur.bundle.parent is not None else None
     return None
-
-
-def _as_macos_note(d: Diagnostic) -> Diagnostic:
-    from dataclasses import replace
-
-    if d.severity is Severity.NOTE:
-        return d
-    return replace(d, severity=Severity.NOTE, itms="",
-                   message=d.message + " (macOS: Apple does not require required-reason "
-                   "declarations there)")
 
 
 # -- ITMS-91061: listed SDKs without their own manifest -----------------------------------------
