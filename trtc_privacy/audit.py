@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MAX_EXECUTABLE = 1 << 30
 MAX_RECEIPT = 1 << 20
 MACOS_PLATFORMS = frozenset({"macos", "maccatalyst"})
+_ASC_91053 = ' (App Store Connect would email ITMS-91053 "Missing API declaration")'
 
 
 @dataclass
@@ -223,9 +224,10 @@ def _placed(d: Diagnostic, members: List[BundleView]) -> Diagnostic:
                             f"manifest is not counted for the executable; {d.hint}")
                 break
     if v.macos and d.severity is not Severity.NOTE:
+        message = d.message.replace(_ASC_91053, "")
         d = replace(d, severity=Severity.NOTE, itms="",
-                    message=d.message + " (macOS: Apple does not require required-reason "
-                    "declarations there)")
+                    message=message + " (on macOS Apple does not require required-reason "
+                    "declarations, so this is a note)")
     return d
 
 
