@@ -38,7 +38,7 @@ def audit(
         result = run(artifact, cfg)
     except InputError as exc:
         raise typer.Exit(report_error(exc))
-    text = render(result.diagnostics, fmt, files=result.manifests + len(result.views))
+    text = render(result.diagnostics, fmt, files=result.manifests + sum(v.read_executable for v in result.views))
     if fmt == "json":
         import json
 
