@@ -485,3 +485,21 @@ def _zip_link(tree: Tree, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str)
         else:
             parts.append(p)
     return "/".join(parts)
+
+
+def is_artifact(path: str) -> bool:
+    """Whether ``path`` names a built artifact rather than a manifest: by its suffix, or a
+    regular file that starts like a zip (an .ipa renamed)."""
+    if kind_of(path):
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False

@@ -425,3 +425,77 @@ def md_code(value: Any) -> Any:
     if re.fullmatch(r"[A-Za-z0-9./][A-Za-z0-9 ._@/+-]*", text):
         return Markup("`" + text + "`")
     return md_text(text)
+
+
+# --------------------------------------------------------------------------------------------
+# A built artifact (``report APP.ipa``): every bundle, and the label aggregated across them
+
+
+def build_artifact(result: Any) -> Dict[str, Any]:
+    """The report for an ``audit.AuditResult``: the same label and API sections, merged from
+    every manifest in the artifact (as Xcode's privacy report aggregates them), plus each
+    bundle with what it declares and what its executable was found to use."""
+    from trtc_privacy.merge import merge as merge_manifests
+
+    reads = [r for v in result.views for r in v.reads if r.declared is not None]
+    labels = {id(r): _bundle_label(v.bundle.shown, r.manifest)
+              for v in result.views for r in v.reads}
+    manifests = []
+    for r in reads:
+        m = r.declared
+        m.label = labels[id(r)]
+        manifests.append(m)
+    merged = merge_manifests(manifests)
+    names = [c.label for c in merged.contributions]
+    stated = {labels[id(r)]: r.declared.tracking for r in reads}
+    label = _label(merged, names, stated)
+    apis = _apis(merged)
+    findings = _findings(result.diagnostics)
+    picture = result.picture()
+    sources = [{"label": labels[id(r)], "kind": "bundle", "path": r.manifest.shown,
+                "role": r.manifest.role, "exists": True,
+                "declarations": len(c.added) + len(c.already), "new": len(c.added)}
+               for r, c in zip(reads, merged.contributions)]
+    return {
+        "schema": REPORT_SCHEMA,
+        "tool": {"name": "trtc-privacy", "version": __version__},
+        "catalogue": {"read_on": catalogue().read_on, "sources": list(catalogue().sources)},
+        "app_manifest": result.source,
+        "artifact": {"path": result.source, "kind": result.kind,
+                     "signatures": picture["signatures"]},
+        "bundles": [_bundle_summary(b) for b in picture["bundles"]],
+        "config": None,
+        "sources": sources,
+        "lockfiles": [],
+        "lockfile_sdks": [],
+        "label": label,
+        "required_reason_apis": apis,
+        "findings": findings,
+        "notes": [],
+        "summary": _summary(label, apis, findings),
+    }
+
+
+def _bundle_label(bundle: str, manifest: Any) -> str:
+    """A source's name in chips: the bundle, or the resource bundle inside it."""
+    if manifest.role == "own":
+        return bundle
+    return manifest.shown.rsplit("/", 1)[0]
+
+
+def _bundle_summary(row: Dict[str, Any]) -> Dict[str, Any]:
+    """A picture row with each category's label and whether the bundle's own manifest covers it."""
+    cat = catalogue()
+    used = row["categories_used"]
+    declared = row["categories_declared"]
+    row = dict(row)
+    row["apis"] = [{
+        "id": c,
+        "label": cat.categories.get(c, c),
+        "used": c in used,
+        "evidence": used.get(c, []),
+        "declared": c in declared,
+        "reasons": declared.get(c, []),
+        "in_resource_bundle": row["categories_declared_in_resource_bundles"].get(c, []),
+    } for c in _order(list(used) + list(declared), list(cat.categories))]
+    return row
