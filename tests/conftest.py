@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -45,3 +45,18 @@ def run_cli(args: List[str], cwd: Optional[os.PathLike] = None, env: Optional[di
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def macho_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
+    """The Mach-O fixtures of tests/machofixtures/build.py, built once per test session.
+
+    Skips when clang, ld64.lld or the llvm tools are not installed (CI installs them).
+    """
+    from machofixtures.build import build_all, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        pytest.skip("Mach-O fixtures need " + ", ".join(missing)
+                    + " (Debian: apt-get install clang lld llvm)")
+    return build_all(tmp_path_factory.mktemp("macho"))
