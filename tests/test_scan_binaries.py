@@ -4,16 +4,14 @@ and the real Tencent frameworks laid out as the TXLiteAVSDK_TRTC pod ships them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Dict, Set, Tuple
 
 import pytest
 
-from conftest import REPO, shared_path
+from conftest import shared_path
 from trtc_privacy.cli import main
 
 FT = "NSPrivacyAccessedAPICategoryFileTimestamp"
@@ -30,28 +28,13 @@ def _manifest(*categories: str) -> bytes:
     return manifest(*categories)
 
 
-def _builder():
-    path = REPO / "tests" / "machofixtures" / "build.py"
-    if not path.exists():
-        pytest.skip("tests/machofixtures/build.py is not in this checkout")
-    spec = importlib.util.spec_from_file_location("machofixtures_build", path)
-    assert spec is not None and spec.loader is not None
-    mod = sys.modules.get(spec.name)
-    if mod is None:
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod  # dataclasses look their module up while being made
-        spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="session")
-def fixtures(tmp_path_factory) -> Tuple[object, Dict[str, Path]]:
-    build = _builder()
-    missing = build.missing_tools()
-    if missing:
-        pytest.skip("Mach-O fixtures need " + ", ".join(missing)
-                    + " (Debian: apt-get install clang lld llvm)")
-    return build, build.build_all(tmp_path_factory.mktemp("macho"))
+def fixtures(macho_fixtures: Dict[str, Path]) -> Tuple[object, Dict[str, Path]]:
+    """The fixture script's layout helpers and its binaries (built once, shared with the
+    reader's tests; skips without clang/lld)."""
+    from machofixtures import build
+
+    return build, macho_fixtures
 
 
 @pytest.fixture
