@@ -1,4 +1,4 @@
-"""``trtc-privacy scan``: a project tree's uses, grouped by bundle, against the manifests covering them."""
+"""``trtc-privacy scan``: a project tree's uses, by bundle, against the manifests covering them."""
 
 from __future__ import annotations
 
@@ -70,9 +70,12 @@ def source_project(tmp_path: Path) -> Path:
                                "int my_lstat(const char *p);\n"
                                "int f(const char *p) { struct stat st; return stat(p, &st); }\n",
                                encoding="utf-8")
-    skipped = tmp_path / "build" / "Gen"
-    skipped.mkdir(parents=True)
-    (skipped / "gen.m").write_text("id x = [UITextInputMode activeInputModes];\n")
+    for skipped in (tmp_path / "build" / "Gen", tmp_path / "Carthage" / "Checkouts" / "Dep"):
+        skipped.mkdir(parents=True)
+        (skipped / "gen.m").write_text("id x = [UITextInputMode activeInputModes];\n")
+    headers = tmp_path / "Pods" / "Headers" / "Public" / "Kit"
+    headers.mkdir(parents=True)
+    (headers / "kit.c").symlink_to(pod / "kit.c")  # CocoaPods' header links: read once, in place
     return tmp_path
 
 
@@ -92,7 +95,8 @@ def test_sources_uses_attributed_to_the_app(source_project: Path, capsys,
     assert DS in note["message"] and note["line"]
     [app] = doc["bundles"]
     assert app["kind"] == "app" and app["declared"] == [DS]
-    assert set(app["used"]) == {UD, BT, FT}  # nothing from build/ (skipped like discovery)
+    # nothing from build/ (skipped like discovery) or Carthage/Checkouts (Carthage/Build ships)
+    assert set(app["used"]) == {UD, BT, FT}
     assert doc["summary"]["files"] == 3
 
 

@@ -177,3 +177,17 @@ def test_tencent_frameworks(tencent: Path, capsys, monkeypatch) -> None:
     assert pic["TXSoundTouch.framework"]["used"] == {}
     assert pic["TXLiteAVSDK_ReplayKitExt.framework"]["used"] == {}
     assert pic["TXFFmpeg.framework"]["declared"] == [BT]
+
+
+def test_tencent_gap_covered_by_the_merged_app_manifest_is_a_warning(tencent: Path, capsys,
+                                                                     monkeypatch) -> None:
+    """The TRTC template declares FileTimestamp; folded into the app's manifest (as merge
+    would), it covers TXFFmpeg, which should still declare it itself."""
+    (tencent / ".trtc-privacy.toml").write_text('sdks = ["trtc@11.7"]\n')
+    monkeypatch.chdir(tencent)
+    doc = scan_json(capsys)
+    assert doc["exit"] == 0
+    [w] = [d for d in doc["diagnostics"] if d["severity"] != "note"]
+    assert w["rule"] == "api-declared-by-app-only" and FT in w["message"]
+    assert w["message"].startswith("Frameworks/TXFFmpeg.framework/TXFFmpeg")
+    assert not (tencent / "PrivacyInfo.xcprivacy").exists()  # scan writes nothing

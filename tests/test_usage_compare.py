@@ -1,4 +1,4 @@
-"""usage.compare: what each bundle uses against the manifests that cover it (shared by scan, audit)."""
+"""usage.compare: what each bundle uses against the manifests covering it (scan's and audit's)."""
 
 from __future__ import annotations
 

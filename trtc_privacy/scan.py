@@ -1,4 +1,5 @@
-"""``scan``: the required-reason APIs a project tree really uses, grouped by the bundle carrying them.
+"""``scan``: the required-reason APIs a project tree really uses, grouped by the bundle that carries
+them.
 
 Run before a build. It reads the app's sources, ``Pods/`` (source pods, vendored ``.framework``,
 ``.xcframework`` device slices and ``.a`` files), Swift package checkouts and artifacts and
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.linter import MANIFEST_NAME, SKIP_DIRS, Selection, kind_for_path
@@ -29,6 +30,9 @@ from trtc_privacy.usage import Bundle, Use, compare
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
+    from trtc_privacy.macho import Image
+
+_Add = Callable[[List[str], str], None]  # add a path to one of _Found's lists, once
 
 APP = "the app"
 #: Folders below a root that the generic walk skips (SKIP_DIRS) but that hold what the app links:
@@ -38,6 +42,9 @@ DEPENDENCY_DIRS = (("Carthage", "Build"), (".build", "checkouts"), (".build", "a
 #: Never entered: built or resource bundles and folders that hold no code.
 _NO_CODE_SUFFIXES = (".app", ".appex", ".dSYM", ".xcassets", ".xcodeproj", ".xcworkspace",
                      ".bundle", ".lproj", ".storyboardc", ".momd", ".playground")
+#: (parent, folder) pairs never entered: CocoaPods' header symlinks (the sources are read where
+#: they live) and Carthage's checkouts (what ships is the framework built in Carthage/Build).
+_NOT_CODE_OF_APP = frozenset({("Pods", "Headers"), ("Carthage", "Checkouts")})
 _BINARY_LIMIT = 2 << 30
 
 
@@ -178,7 +185,7 @@ def find_inputs(paths: Sequence[str]) -> _Found:
     return found
 
 
-def _walk(top: str, found: _Found, add, visited: Set[Tuple[int, int]]) -> None:
+def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]]) -> None:
     from trtc_privacy.sourcescan import is_source
 
     for root, dirs, files in os.walk(top, followlinks=True):
@@ -193,9 +200,10 @@ def _walk(top: str, found: _Found, add, visited: Set[Tuple[int, int]]) -> None:
             continue
         visited.add(ident)
         keep = []
+        parent = os.path.basename(os.path.normpath(root))
         for d in sorted(dirs):
             full = os.path.join(root, d)
-            if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES):
+            if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
                 continue
             if d.endswith(".xcframework"):
                 _xcframework(full, found, add)
@@ -225,7 +233,7 @@ def device_slices(xcf: str) -> List[str]:
             if n.startswith("ios-") and not n.endswith(("-simulator", "-maccatalyst"))]
 
 
-def _xcframework(xcf: str, found: _Found, add) -> None:
+def _xcframework(xcf: str, found: _Found, add: _Add) -> None:
     slices = device_slices(xcf)
     if not slices:
         found.notes.append(f"{xcf}: no iOS device slice (ios-...); not read")
@@ -295,7 +303,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
         for h in hits:
             app_uses += h.uses()
 
-    def read_binary(path: str):
+    def read_binary(path: str) -> Optional[List["Image"]]:
         nonlocal bad, files
         from trtc_privacy import macho  # only when there is a binary to read
 
