@@ -1,4 +1,4 @@
-"""The required-reason API catalogue (``data/apis.json``): which symbols and spellings are which API.
+"""The required-reason API catalogue (``data/apis.json``): which symbol or spelling is which API.
 
 Knowledge is data: every binary form (imported C function, Foundation constant, Objective-C
 class, selector, Swift-mangled token) and source spelling is one ``Entry`` read from the JSON

@@ -46,6 +46,7 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "report": ("trtc_privacy.commands.report", "report"),
     "init": ("trtc_privacy.commands.init", "init"),
     "xcode": ("trtc_privacy.commands.xcode", "xcode"),
+    "scan": ("trtc_privacy.commands.scan", "scan"),
     "audit": ("trtc_privacy.commands.audit", "audit"),
 }
 

@@ -199,7 +199,7 @@ def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
     out = []
     for f in found:
         key = os.path.realpath(f)
-        if key in seen or _excluded(f, cfg):
+        if key in seen or excluded(f, cfg):
             continue
         seen.add(key)
         out.append(f)
@@ -227,7 +227,8 @@ def _walk(top: str) -> List[str]:
     return out
 
 
-def _excluded(path: str, cfg: Optional[Config]) -> bool:
+def excluded(path: str, cfg: Optional[Config]) -> bool:
+    """Whether the configuration's ``exclude`` patterns drop ``path`` (a file or a folder)."""
     if cfg is None or not cfg.exclude:
         return False
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cfg.root)).replace(os.sep, "/")

@@ -105,7 +105,7 @@ class Bundle:
         }
 
 
-def reasons_text(category: str, for_app: bool) -> str:
+def reasons_text(category: str, for_app: bool, codes_only: bool = False) -> str:
     """The reasons Apple allows for ``category`` in this kind of bundle's manifest, as one line.
 
     SDK-only reasons (0A2A.1, C56D.1) are never offered for an app's manifest; for a framework
@@ -120,8 +120,8 @@ def reasons_text(category: str, for_app: bool) -> str:
         if r.sdk_only and for_app:
             continue
         mark = " [third-party SDKs only]" if r.sdk_only else ""
-        parts.append(f"{code}{mark} ({r.summary.rstrip('.')})")
-    return "; ".join(parts)
+        parts.append(code + mark if codes_only else f"{code}{mark} ({r.summary.rstrip('.')})")
+    return ", ".join(parts) if codes_only else "; ".join(parts)
 
 
 def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
@@ -174,9 +174,10 @@ def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
                         f"{reasons_text(category, for_app=False)}; until the vendor ships one "
                         f"that does, declare it in the app's manifest"
                         + (f" ({app.manifest})" if app is not None and app.manifest else "")
-                        + f" with one of: {reasons_text(category, for_app=True)}")
+                        + f" with one of {reasons_text(category, True, codes_only=True)}")
+            none = " (it has no privacy manifest)" if b.declared is None else ""
             emit("api-not-declared", b,
-                 f"{b.asc_path} uses {label}, which no manifest covering it declares "
+                 f"{b.asc_path} uses {label}, which no manifest covering it declares{none} "
                  "(App Store Connect would email ITMS-91053 \"Missing API declaration\")",
                  hint, ev)
     for b in bundles:

@@ -31,6 +31,8 @@ def explain(
         w = max(len(x.name) for x in found)
         for x in found:
             typer.echo(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}")
+        for scope in sorted({x.scope for x in found if x.scope in _REPORTED_BY}):
+            typer.echo(f"Run {_REPORTED_BY[scope]}.")
         return
     if r is None:
         typer.echo(f"unknown rule \"{name}\"", err=True)
@@ -45,10 +47,20 @@ def explain(
     typer.echo(textwrap.fill(r.explanation, 88))
     typer.echo("")
     typer.echo(textwrap.fill("Fix: " + r.hint, 88))
+    if r.scope in _REPORTED_BY:
+        typer.echo("")
+        typer.echo(f"Reported by {_REPORTED_BY[r.scope]}.")
     vocab = _vocabulary(r.name)
     if vocab:
         typer.echo("")
         typer.echo(vocab)
+
+
+#: Rules made by a command other than lint: where to run it and read about it.
+_REPORTED_BY = {
+    "scan": "`trtc-privacy scan` on the project folder before a build (what it reads, what "
+            "counts as covering what and how sure it is: docs/scan.md)",
+}
 
 
 def _vocabulary(rule: str) -> str:

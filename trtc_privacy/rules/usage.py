@@ -18,7 +18,7 @@ API_NOT_DECLARED = parse_rule(
     so this is a prediction: the evidence lists every symbol, selector or source line it rests
     on. It is an error because the upload is rejected for it.""",
     "declare the category with one of the reasons Apple allows, in the manifest named; "
-    "`trtc-privacy explain api-not-declared` tells how uses are found",
+    "docs/scan.md tells how `trtc-privacy scan` finds uses",
     ("ITMS-91053",), scope="scan")
 
 API_DECLARED_BY_APP_ONLY = parse_rule(

@@ -1,0 +1,72 @@
+"""``trtc-privacy scan [PATH...]``: predict ITMS-91053 before a build, from sources and binaries."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+
+def scan(
+    paths: List[str] = typer.Argument(None, metavar="[PATH...]",
+                                      help="Project folders (or files) to scan; default: the "
+                                      "configured project, else the current directory."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="FORMAT",
+        help="text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in an "
+        "Xcode build phase, else text). json adds the per-bundle picture under \"bundles\"."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    select: List[str] = typer.Option([], "--select", metavar="NAMES",
+                                     help="Report only these rules (comma-separated, repeatable)."),
+    ignore: List[str] = typer.Option([], "--ignore", metavar="NAMES",
+                                     help="Skip these rules (comma-separated, repeatable)."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
+                                         help="Configuration file (default: found upwards)."),
+) -> None:
+    """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
+    import sys
+
+    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, report_error
+    from trtc_privacy.diagnostics import InputError, Severity
+
+    try:
+        from trtc_privacy import config as cfgmod
+        from trtc_privacy.formatters import render, resolve_format
+        from trtc_privacy.linter import Selection, check_rule_names
+        from trtc_privacy.scan import default_paths, scan as run_scan
+
+        cfg = cfgmod.load(config)
+        fmt = resolve_format(format)
+        if cfg.path:
+            check_rule_names(cfg.select + cfg.ignore, cfg.path)
+        chosen = _names(select)
+        dropped = _names(ignore)
+        check_rule_names(chosen, "--select")
+        check_rule_names(dropped, "--ignore")
+        if chosen:
+            cfg.select = chosen
+        cfg.ignore = list(cfg.ignore) + dropped
+        result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
+                          Selection.from_config(cfg))
+    except InputError as exc:
+        raise typer.Exit(report_error(exc))
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    out = render(result.diagnostics, fmt, files=result.files)
+    if fmt == "json":  # the same document as lint's, plus the per-bundle picture
+        import json
+
+        doc = json.loads(out)
+        doc["bundles"] = result.picture()
+        out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    sys.stdout.write(out)
+    if result.bad_input:
+        raise typer.Exit(EXIT_USAGE)
+    worst = {d.severity for d in result.diagnostics}
+    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)
+
+
+def _names(values: List[str]) -> List[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
