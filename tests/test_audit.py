@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -23,21 +22,16 @@ import pytest
 from conftest import SHARED, run_cli
 from trtc_privacy.cli import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "machofixtures"))
-import artifacts as A  # noqa: E402
-import build as B  # noqa: E402
+from machofixtures import artifacts as A
+from machofixtures import build as B
 
 FORMATS = ("text", "json", "sarif", "github", "xcode")
 TENCENT = SHARED / "reference" / "trtc" / "binaries"
 
 
 @pytest.fixture(scope="session")
-def binaries(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
-    try:
-        return B.build_all(tmp_path_factory.mktemp("bin"))
-    except B.ToolMissing as exc:
-        pytest.skip(str(exc))
-        raise
+def binaries(macho_fixtures: Dict[str, Path]) -> Dict[str, Path]:
+    return macho_fixtures
 
 
 @pytest.fixture(scope="session")

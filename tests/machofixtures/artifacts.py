@@ -39,11 +39,11 @@ import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-import build as B  # noqa: E402  (the sibling module, importable as a script too)
+if __package__:
+    from machofixtures import build as B
+else:  # run as a script: the sibling module
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import build as B  # type: ignore[no-redef]
 
 FT = "NSPrivacyAccessedAPICategoryFileTimestamp"
 DS = "NSPrivacyAccessedAPICategoryDiskSpace"
