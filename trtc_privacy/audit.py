@@ -18,7 +18,7 @@ from __future__ import annotations
 import plistlib
 import posixpath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from trtc_privacy.artifact import LIMITS, Limits, Tree, open_artifact
 from trtc_privacy.bundles import Bundle, Layout, Manifest, walk
@@ -89,8 +89,13 @@ class AuditResult:
                 "bundles": [_bundle_row(v) for v in self.views]}
 
 
-def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS) -> AuditResult:
-    """Every finding about the artifact at ``path``; InputError (exit 2) for a refused one."""
+def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS,
+          linted: FrozenSet[str] = frozenset()) -> AuditResult:
+    """Every finding about the artifact at ``path``; InputError (exit 2) for a refused one.
+
+    ``linted`` names manifests (as shown, e.g. ``PrivacyInfo.xcprivacy``) whose lint findings
+    the caller already has - the Xcode phase's merge result - so they are read, not re-linted.
+    """
     from trtc_privacy.linter import Selection
 
     sel = Selection.from_config(cfg)
@@ -103,7 +108,7 @@ def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS) ->
             for m in v.bundle.manifests:
                 read, found = _lint(tree, m, cfg)
                 v.reads.append(read)
-                diags += found
+                diags += [] if m.shown in linted else found
                 n += 1
         for m in layout.stray:
             _, found = _lint(tree, m, cfg)

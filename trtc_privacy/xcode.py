@@ -423,3 +423,44 @@ def xcode_line(d: Diagnostic) -> str:
 
 def lines(result: Result) -> Sequence[str]:
     return [xcode_line(d) for d in sorted(result.diagnostics, key=lambda d: d.sort_key())]
+
+
+def audit_product(environ: Mapping[str, str], fails: bool = True,
+                  merged: Optional[str] = None) -> "tuple[List[str], int]":
+    """``xcode --audit``: after the merge, audit the built product the way App Store Connect
+    will, so a missing declaration shows in the issue navigator of the build that caused it.
+
+    Returns the lines to print (Xcode's issue format; paths made absolute where the file is on
+    disk, so Xcode can open manifests) and the exit code: 1 for errors when this build fails on
+    errors (``xcode-fail-on``), 2 for an unreadable product, else 0 (errors become warnings).
+    ``merged`` is the manifest the phase just wrote: the merge linted it, so audit only reads it.
+    """
+    from dataclasses import replace
+
+    from trtc_privacy.audit import audit
+
+    base, name = environ.get("TARGET_BUILD_DIR"), (environ.get("WRAPPER_NAME")
+                                                   or environ.get("FULL_PRODUCT_NAME"))
+    if not base or not name:
+        return ["warning: trtc-privacy xcode --audit: TARGET_BUILD_DIR and WRAPPER_NAME are not "
+                "set, so there is no built product to audit"], 0
+    product = os.path.join(base, name)
+    linted = frozenset()
+    if merged:
+        rel = os.path.relpath(os.path.abspath(merged), os.path.abspath(product))
+        linted = frozenset({rel.replace(os.sep, "/")}) if not rel.startswith(os.pardir) else linted
+    try:
+        result = audit(product, linted=linted)
+    except InputError as exc:
+        d = exc.diagnostic if fails else exc.diagnostic.with_severity(Severity.WARNING)
+        return [xcode_line(d)], 2 if fails else 0
+    out = []
+    for d in result.diagnostics:
+        on_disk = os.path.join(product, d.path)
+        if not os.path.isabs(d.path) and os.path.exists(on_disk):
+            d = replace(d, path=on_disk)
+        if not fails and d.severity is Severity.ERROR:
+            d = d.with_severity(Severity.WARNING)
+        out.append(d)
+    errors = any(d.severity is Severity.ERROR for d in out)
+    return [xcode_line(d) for d in out], 1 if errors else 0

@@ -27,6 +27,10 @@ def xcode(
     config: Optional[str] = typer.Option(
         None, "--config", metavar="FILE",
         help="Configuration file (default: a declared input, else found upwards from SRCROOT)."),
+    audit: bool = typer.Option(
+        False, "--audit",
+        help="After the merge, audit the built product ($TARGET_BUILD_DIR/$WRAPPER_NAME) as App "
+        "Store Connect will (ITMS-91053/61/65); run the phase after Embed Frameworks."),
 ) -> None:
     """Merge the SDKs' manifests in an Xcode build phase; report in Xcode's issue format."""
     import os
@@ -62,4 +66,12 @@ def xcode(
             typer.echo(f"trtc-privacy: {note}")
     if result.summary:
         typer.echo(f"trtc-privacy: {result.summary}")
-    raise typer.Exit(result.exit_code)
+    code = result.exit_code
+    if audit:
+        plan = result.plan
+        lines, audited = X.audit_product(os.environ, plan.fails() if plan else True,
+                                         plan.output if plan else None)
+        for line in lines:
+            typer.echo(line, err=True)
+        code = max(code, audited)
+    raise typer.Exit(code)
