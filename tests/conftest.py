@@ -60,3 +60,12 @@ def macho_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
         pytest.skip("Mach-O fixtures need " + ", ".join(missing)
                     + " (Debian: apt-get install clang lld llvm)")
     return build_all(tmp_path_factory.mktemp("macho"))
+
+
+@pytest.fixture(scope="session")
+def audit_artifacts(macho_fixtures: Dict[str, Path],
+                    tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
+    """The .app, .ipa, .xcarchive and macOS app of tests/machofixtures/artifacts.py, built once."""
+    from machofixtures.artifacts import assemble
+
+    return assemble(tmp_path_factory.mktemp("artifacts"), macho_fixtures)
