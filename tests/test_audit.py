@@ -18,25 +18,24 @@ from typing import Dict, List, Tuple
 from urllib.parse import unquote
 
 import pytest
-
 from conftest import SHARED, run_cli
-from trtc_privacy.cli import main
-
 from machofixtures import artifacts as A
 from machofixtures import build as B
+
+from trtc_privacy.cli import main
 
 FORMATS = ("text", "json", "sarif", "github", "xcode")
 TENCENT = SHARED / "reference" / "trtc" / "binaries"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def binaries(macho_fixtures: Dict[str, Path]) -> Dict[str, Path]:
     return macho_fixtures
 
 
-@pytest.fixture(scope="session")
-def arts(binaries: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
-    return A.assemble(tmp_path_factory.mktemp("artifacts"), binaries)
+@pytest.fixture
+def arts(audit_artifacts: Dict[str, Path]) -> Dict[str, Path]:
+    return audit_artifacts
 
 
 def run(args: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
@@ -100,7 +99,7 @@ def test_audit_finds_exactly_what_was_planted(which: str, fmt: str, arts: Dict[s
 
 
 def _json(arts: Dict[str, Path], which: str, capsys: pytest.CaptureFixture) -> dict:
-    code, out, _ = run(["audit", str(arts[which]), "--format", "json"], capsys)
+    _, out, _ = run(["audit", str(arts[which]), "--format", "json"], capsys)
     return json.loads(out)
 
 
@@ -113,7 +112,8 @@ def test_evidence_and_hints(arts: Dict[str, Path], capsys: pytest.CaptureFixture
     [demo] = _find(doc, "Demo", "api-not-declared")
     assert "NSPrivacyAccessedAPICategorySystemBootTime" in demo["message"]
     assert demo["itms"] == "ITMS-91053" and demo["severity"] == "error"
-    assert demo["evidence"] == ["Demo (arm64): _mach_absolute_time", "Demo (arm64): systemUptime"]
+    assert demo["evidence"] == ["Demo (arm64): _mach_absolute_time",
+                                "Demo (arm64): systemUptime"]
     # a resource bundle's declaration is a hint, not coverage
     assert demo["hint"].startswith("TUICallKit_Privacy.bundle/PrivacyInfo.xcprivacy declares it")
     by_app = _find(doc, "Frameworks/RR.framework/RR", "api-declared-by-app-only")
@@ -124,7 +124,8 @@ def test_evidence_and_hints(arts: Dict[str, Path], capsys: pytest.CaptureFixture
     assert missing["itms"] == "ITMS-91061" and "Alamofire 5.9.1" in missing["message"]
     [unsigned] = _find(doc, "Frameworks/Alamofire.framework", "sdk-signature-missing")
     assert unsigned["itms"] == "ITMS-91065"
-    assert unsigned["evidence"] == ["Signatures/Alamofire.xcframework-ios.signature: signed = false"]
+    assert unsigned["evidence"] == [
+        "Signatures/Alamofire.xcframework-ios.signature: signed = false"]
     [lint] = _find(doc, "PrivacyInfo.xcprivacy", "sdk-only-reason")
     assert lint["line"] and lint["column"] and "C56D.1" in lint["message"]
 
@@ -134,9 +135,10 @@ def test_json_carries_the_per_bundle_picture(arts: Dict[str, Path],
     pic = _json(arts, "ipa", capsys)["artifact"]
     assert pic["kind"] == "ipa" and pic["signatures"] == "Signatures"
     rows = {b["bundle"]: b for b in pic["bundles"]}
-    assert list(rows) == ["Demo.app", "Frameworks/Alamofire.framework", "Frameworks/Clean.framework",
-                          "Frameworks/DGCharts.framework", "Frameworks/RR.framework",
-                          "PlugIns/Share.appex", "PlugIns/Share.appex/Frameworks/ShareKit.framework"]
+    assert list(rows) == ["Demo.app", "Frameworks/Alamofire.framework",
+                          "Frameworks/Clean.framework", "Frameworks/DGCharts.framework",
+                          "Frameworks/RR.framework", "PlugIns/Share.appex",
+                          "PlugIns/Share.appex/Frameworks/ShareKit.framework"]
     app = rows["Demo.app"]
     assert app["executable"] == "Demo" and app["version"] == "2.1"  # from a binary Info.plist
     assert app["manifests"] == [
@@ -161,7 +163,7 @@ def test_dsyms_are_skipped(arts: Dict[str, Path], capsys: pytest.CaptureFixture)
     """The .xcarchive's dSYMs/ holds a debug copy of Demo and a broken manifest: neither is read."""
     doc = _json(arts, "xcarchive", capsys)
     assert not [d for d in doc["diagnostics"] if "dSYM" in d["path"]]
-    assert [b["bundle"] for b in doc["artifact"]["bundles"]][0] == "Demo.app"
+    assert doc["artifact"]["bundles"][0]["bundle"] == "Demo.app"
     assert not [b for b in doc["artifact"]["bundles"] if "dSYM" in b["bundle"]]
 
 
@@ -190,7 +192,8 @@ def test_root_manifest_of_an_xcframework_does_not_count(binaries: Dict[str, Path
     assert code == 1
     assert d["rule"] == "sdk-without-manifest"
     assert d["path"] == "SDWebImage.xcframework/ios-arm64/SDWebImage.framework"
-    assert "SDWebImage.xcframework/PrivacyInfo.xcprivacy sits at the .xcframework's root" in d["hint"]
+    assert ("SDWebImage.xcframework/PrivacyInfo.xcprivacy sits at the .xcframework's root"
+            in d["hint"])
 
 
 def test_a_binary_that_is_not_mach_o_is_bad_input(binaries: Dict[str, Path], tmp_path: Path,
@@ -204,16 +207,16 @@ def test_a_binary_that_is_not_mach_o_is_bad_input(binaries: Dict[str, Path], tmp
 
 
 @pytest.fixture(scope="session")
-def tencent_app(binaries: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tencent_app(macho_fixtures: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not TENCENT.is_dir():
         pytest.skip(f"reference data {TENCENT} is absent (it lives beside the project)")
     app = tmp_path_factory.mktemp("tencent") / "Video.app"
     app.mkdir()
-    shutil.copyfile(binaries["decoy"], app / "Video")
+    shutil.copyfile(macho_fixtures["decoy"], app / "Video")
     (app / "PrivacyInfo.xcprivacy").write_bytes(A.manifest({}))
     for name in ("TXFFmpeg", "TXSoundTouch", "TXLiteAVSDK_ReplayKitExt"):
-        shutil.copytree(TENCENT / f"{name}.xcframework" / "ios-arm64_armv7" / f"{name}.framework",
-                        app / "Frameworks" / f"{name}.framework")
+        slice_ = TENCENT / f"{name}.xcframework" / "ios-arm64_armv7"
+        shutil.copytree(slice_ / f"{name}.framework", app / "Frameworks" / f"{name}.framework")
     return app
 
 
@@ -239,6 +242,7 @@ def test_audit_in_a_real_process(arts: Dict[str, Path], tmp_path: Path) -> None:
     before = sorted(os.listdir(tmp_path))
     proc = run_cli(["audit", str(arts["ipa"])], cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "5 errors, 3 warnings, 1 note in 13 files"  # 6 manifests, 7 executables
+    # 6 manifests and 7 executables read
+    assert proc.stdout.splitlines()[-1] == "5 errors, 3 warnings, 1 note in 13 files"
     assert "Frameworks/TXFFmpeg" not in proc.stdout
     assert sorted(os.listdir(tmp_path)) == before

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
 import pytest
-
 from conftest import run_cli
+
 from trtc_privacy.artifact import Limits, open_artifact
 from trtc_privacy.cli import main
 from trtc_privacy.diagnostics import InputError
@@ -122,7 +122,7 @@ def too_many_members(d: Path) -> Path:
     p = _zip(d / "count.ipa", _app_members())
     data = p.read_bytes()
     eocd = data.rfind(b"PK\x05\x06")
-    _, _, _, _, count, cd_size, cd_off, _ = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
+    cd_size, cd_off = struct.unpack("<II", data[eocd + 12:eocd + 20])
     body = data[:eocd]
     record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 1_000_000,
                          1_000_000, cd_size, cd_off)

@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-
 from conftest import REPO
-from test_audit import arts, binaries  # noqa: F401  (session fixtures)
 from test_report_html import chromium, page_requests
+
 from trtc_privacy.cli import main
 
 SCREENSHOT = REPO / "docs" / "audit-report.png"
 UPDATE = os.environ.get("TRTC_PRIVACY_UPDATE_GOLDEN") == "1"
+@pytest.fixture
+def arts(audit_artifacts: Dict[str, Path]) -> Dict[str, Path]:
+    return audit_artifacts
+
+
 BUNDLES = ["Demo.app", "Frameworks/Alamofire.framework", "Frameworks/Clean.framework",
            "Frameworks/DGCharts.framework", "Frameworks/RR.framework", "PlugIns/Share.appex",
            "PlugIns/Share.appex/Frameworks/ShareKit.framework"]

@@ -37,7 +37,7 @@ def test_audit_after_the_merge_reports_in_xcode_format(tmp_path: Path,
     lines = [i for i in found if i[0] == str(app / "PrivacyInfo.xcprivacy")]
     assert len(lines) == len(set(lines)) and lines
     # every required-reason finding names the executable as App Store Connect would
-    for path, sev, rule in by_rule:
+    for path, _, rule in by_rule:
         if rule == "api-not-declared":
             assert path == str(app / "App")
 

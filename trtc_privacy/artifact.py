@@ -1,4 +1,4 @@
-"""One read-only virtual tree over a built artifact: .ipa, .xcarchive, .app, .framework, .xcframework.
+"""One read-only virtual tree over a built artifact (.ipa, .xcarchive, .app, .xcframework).
 
 An .ipa is a zip file: its central directory is checked (entry count, names, sizes, ratios,
 overlaps, symbolic links) before anything is decompressed, and members are read into memory on
@@ -219,7 +219,8 @@ def _zip_reason(exc: BaseException) -> str:
 def _read_regular(full: str, cap: int, tree: Tree, member: str) -> bytes:
     """Read a regular file, refusing anything else (a FIFO would block for ever)."""
     try:
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(full, flags)
     except OSError as exc:
         raise tree.error(member, f"cannot read: {(exc.strerror or str(exc)).lower()}") from None
     try:
@@ -257,7 +258,8 @@ def open_artifact(path: str, limits: Limits = LIMITS) -> Tree:
         st = os.stat(path)
     except FileNotFoundError:
         raise input_error(path, "file not found", rule="unreadable",
-                          hint="give an .ipa, .xcarchive, .app, .framework or .xcframework") from None
+                          hint="give an .ipa, .xcarchive, .app, .framework or .xcframework"
+                          ) from None
     except OSError as exc:
         raise input_error(path, f"cannot read: {(exc.strerror or str(exc)).lower()}",
                           rule="unreadable") from None

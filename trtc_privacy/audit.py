@@ -163,7 +163,8 @@ def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
 
         raise input_error(f"{tree.source}: {b.executable_shown}", f"not a readable Mach-O "
                           f"binary: {exc}", rule="bad-binary",
-                          hint="rebuild or re-export the app; `file PATH` says what it is")
+                          hint="rebuild or re-export the app; `file PATH` says what it is"
+                          ) from None
     v.read_executable = True
     v.platforms = {i.platform for i in images if i.platform}
     v.archs = sorted({i.arch for i in images})

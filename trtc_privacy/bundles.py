@@ -95,7 +95,7 @@ class Layout:
 
 
 def walk(tree: Tree) -> Layout:
-    """Find the bundles of an opened artifact; InputError (exit 2) when there are none or too many."""
+    """Find the bundles of an opened artifact; InputError (exit 2) when none or too many."""
     roots, app_root = _roots(tree)
     signatures = next((p for p in ("Signatures", "Products/Signatures") if tree.is_dir(p)), None)
     bundles: List[Bundle] = []
@@ -141,7 +141,7 @@ def _roots(tree: Tree) -> Tuple[List[str], str]:
     elif tree.kind == "xcframework":
         return _xcframework_slices(tree), ""
     else:  # a bundle given directly: names are relative to it (the app) or include it
-        return [""], "" if tree.kind == "app" else ""
+        return [""], ""
     if not apps:
         nested = [e.path for e in tree.files() if e.path.lower().endswith(_ARCHIVES)]
         if nested:

@@ -16,7 +16,7 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from trtc_privacy import config as cfgmod
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -426,7 +426,7 @@ def lines(result: Result) -> Sequence[str]:
 
 
 def audit_product(environ: Mapping[str, str], fails: bool = True,
-                  merged: Optional[str] = None) -> "tuple[List[str], int]":
+                  merged: Optional[str] = None) -> Tuple[List[str], int]:
     """``xcode --audit``: after the merge, audit the built product the way App Store Connect
     will, so a missing declaration shows in the issue navigator of the build that caused it.
 

@@ -37,8 +37,9 @@ def audit(
             check_rule_names(cfg.select + cfg.ignore, cfg.path)
         result = run(artifact, cfg)
     except InputError as exc:
-        raise typer.Exit(report_error(exc))
-    text = render(result.diagnostics, fmt, files=result.manifests + sum(v.read_executable for v in result.views))
+        raise typer.Exit(report_error(exc)) from None
+    read = result.manifests + sum(v.read_executable for v in result.views)
+    text = render(result.diagnostics, fmt, files=read)
     if fmt == "json":
         import json
 
