@@ -206,6 +206,25 @@ def test_a_binary_that_is_not_mach_o_is_bad_input(binaries: Dict[str, Path], tmp
     assert "Bad.app: Bad: error: not a readable Mach-O binary" in err
 
 
+def test_an_encrypted_binary_is_said_to_be_partly_read(binaries: Dict[str, Path],
+                                                       tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    app = tmp_path / "Store.app"
+    A.encrypted_copy(binaries["dylib"], app / "Store")
+    (app / "PrivacyInfo.xcprivacy").write_bytes(A.manifest({A.FT: ["C617.1"], A.DS: ["E174.1"],
+                                                            A.BT: ["35F9.1"], A.UD: ["CA92.1"]}))
+    code, out, _ = run(["audit", str(app), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert [(d["path"], d["rule"], d["severity"]) for d in doc["diagnostics"]] == [
+        ("Store", "binary-encrypted", "note")]
+    assert code == 0
+    [row] = doc["artifact"]["bundles"]
+    assert row["encrypted"] is True
+    # imports are still read (mach_absolute_time), selectors are not (no activeInputModes)
+    assert row["categories_used"][A.BT] == ["_mach_absolute_time"]
+    assert A.AK not in row["categories_used"]
+
+
 @pytest.fixture(scope="session")
 def tencent_app(macho_fixtures: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not TENCENT.is_dir():

@@ -136,6 +136,25 @@ def make_ios_app(files: Dict[str, Path], dest: Path,
     return app
 
 
+def encrypted_copy(binary: Path, dest: Path) -> Path:
+    """A thin 64-bit Mach-O with its LC_UUID turned into LC_ENCRYPTION_INFO_64, cryptid 1: what
+    a FairPlay-encrypted App Store download carries (same size: both commands are 24 bytes)."""
+    import struct
+
+    data = bytearray(binary.read_bytes())
+    ncmds = struct.unpack_from("<I", data, 16)[0]
+    off = 32
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", data, off)
+        if cmd == 0x1B:  # LC_UUID
+            struct.pack_into("<IIIIII", data, off, 0x2C, 24, 0, 0, 1, 0)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(bytes(data))
+            return dest
+        off += size
+    raise ValueError(f"{binary} has no LC_UUID to turn into LC_ENCRYPTION_INFO_64")
+
+
 def receipt(library: str, signed: bool) -> bytes:
     """A ``Signatures/<Name>.xcframework-<platform>.signature`` receipt as Xcode writes it."""
     return plistlib.dumps({
