@@ -6,8 +6,9 @@ Usage (from the project root, with the Python that has trtc-privacy installed):
     python benchmarks/macho_speed.py FILE...    # your own binaries
 
 For each input set it prints MB/s of ``trtc_privacy.macho.read_file`` and of the floor (open,
-read all bytes, close), best of several interleaved rounds of CPU time, and the ratio. Fixtures are built
-into a temporary directory with tests/machofixtures/build.py when clang/lld are installed.
+read all bytes, close), best of several interleaved rounds of CPU time, and the ratio; and LIEF's
+(deep configuration) when it is installed. Fixtures are built into a temporary directory with
+tests/machofixtures/build.py when clang/lld are installed.
 """
 
 from __future__ import annotations
