@@ -137,6 +137,26 @@ def _cstring(buf: bytes, start: int, limit: int, what: str) -> str:
     return buf[start:end].decode("utf-8", "backslashreplace")
 
 
+def _uleb(reader: "_Reader", buf: bytes, pos: int, end: int) -> Tuple[int, int]:
+    """(value, next position) of the ULEB128 number at ``pos``; at most 64 bits, inside ``end``."""
+    if pos < end and buf[pos] < 0x80:
+        return buf[pos], pos + 1
+    result = shift = 0
+    while True:
+        if pos >= end:
+            raise reader.fail("corrupt Mach-O: a bind opcode's number runs past the end of "
+                              "the bind opcodes", pos)
+        byte = buf[pos]
+        pos += 1
+        if shift > 63:
+            raise reader.fail("corrupt Mach-O: a bind opcode's number is longer than 64 bits",
+                              pos - 1)
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result & 0xFFFFFFFFFFFFFFFF, pos
+
+
 class _Reader:
     """Parses one thin Mach-O image held in ``buf`` (a bytes object of exactly that image)."""
 
@@ -316,7 +336,7 @@ class _Reader:
 
         Each opcode consumes at least one byte and none jumps backwards, so the walk is linear
         in the stream; addresses are tracked only to reject binds outside their segment (a
-        stream that would bind billions of slots).
+        stream that would bind billions of slots is an error, not a loop).
         """
         self.span(off, size, "the dyld bind opcodes")
         buf, end = self.buf, off + size
@@ -325,87 +345,70 @@ class _Reader:
         pos, name, seg_size, addr = off, "", -1, 0
         threaded = False
         mask = (1 << 64) - 1
-
-        def uleb() -> int:
-            nonlocal pos
-            result = shift = 0
-            while True:
-                if pos >= end:
-                    raise self.fail("corrupt Mach-O: a bind opcode's number runs past the end "
-                                    "of the bind opcodes", pos)
-                byte = buf[pos]
-                pos += 1
-                if shift > 63:
-                    raise self.fail("corrupt Mach-O: a bind opcode's number is longer than 64 "
-                                    "bits", pos - 1)
-                result |= (byte & 0x7F) << shift
-                shift += 7
-                if byte < 0x80:
-                    return result & mask
-
-        def bound(count: int, stride: int) -> None:
-            nonlocal addr
-            if threaded:
-                into.add(name)
-                return
-            if seg_size < 0 or not name:
-                raise self.fail("corrupt Mach-O: a bind opcode binds before naming a segment "
-                                "and symbol", pos - 1)
-            last = addr + (count - 1) * stride
-            if addr >= seg_size or last >= seg_size or count > seg_size:
-                raise self.fail(f"corrupt Mach-O: bind opcodes bind {count} slot(s) at offset "
-                                f"0x{addr:x}, outside their {seg_size}-byte segment", pos - 1)
-            into.add(name)
-            addr = (addr + count * stride) & mask
-
+        names: Set[str] = set()
         while pos < end:
             byte = buf[pos]
             pos += 1
-            op, imm = byte & 0xF0, byte & 0x0F
+            op = byte & 0xF0
+            if op == 0x40:                                   # SET_SYMBOL_TRAILING_FLAGS_IMM
+                stop = buf.find(b"\0", pos, end)
+                if stop < 0:
+                    raise self.fail("corrupt Mach-O: a bind opcode's symbol name is not "
+                                    "NUL-terminated", pos)
+                name = buf[pos:stop].decode("utf-8", "backslashreplace")
+                pos = stop + 1
+                continue
+            if op in (0x10, 0x30, 0x50):                     # dylib ordinal / special, type
+                continue
             if op == 0x00:                                   # DONE
-                if not lazy:
-                    return
-            elif op in (0x10, 0x30):                         # SET_DYLIB_ORDINAL_IMM / SPECIAL
-                pass
-            elif op == 0x20:                                 # SET_DYLIB_ORDINAL_ULEB
-                uleb()
-            elif op == 0x40:                                 # SET_SYMBOL_TRAILING_FLAGS_IMM
-                name = _cstring(buf, pos, end, "a bind opcode's symbol name")
-                pos = buf.index(b"\0", pos, end) + 1
-            elif op == 0x50:                                 # SET_TYPE_IMM
-                pass
-            elif op == 0x60:                                 # SET_ADDEND_SLEB
-                uleb()
-            elif op == 0x70:                                 # SET_SEGMENT_AND_OFFSET_ULEB
+                if lazy:
+                    continue
+                break
+            if op in (0x20, 0x60, 0x70, 0x80, 0xA0, 0xC0) or byte == 0xD0:
+                value, pos = _uleb(self, buf, pos, end)      # the opcode's first number
+            else:
+                value = 0
+            if op == 0x70:                                   # SET_SEGMENT_AND_OFFSET_ULEB
+                imm = byte & 0x0F
                 if imm >= len(segments):
                     raise self.fail(f"corrupt Mach-O: a bind opcode names segment {imm}, but "
                                     f"there are {len(segments)}", pos - 1)
-                seg_size = segments[imm][1]
-                addr = uleb()
+                seg_size, addr = segments[imm][1], value
             elif op == 0x80:                                 # ADD_ADDR_ULEB
-                addr = (addr + uleb()) & mask
-            elif op == 0x90:                                 # DO_BIND
-                bound(1, ptr)
-            elif op == 0xA0:                                 # DO_BIND_ADD_ADDR_ULEB
-                bound(1, ptr)
-                addr = (addr + uleb()) & mask
-            elif op == 0xB0:                                 # DO_BIND_ADD_ADDR_IMM_SCALED
-                bound(1, ptr + imm * ptr)
-            elif op == 0xC0:                                 # DO_BIND_ULEB_TIMES_SKIPPING_ULEB
-                count = uleb()
-                skip = uleb()
-                if count:
-                    bound(count, ptr + skip)
-            elif op == 0xD0:                                 # THREADED
-                if imm == 0x00:                              # SET_BIND_ORDINAL_TABLE_SIZE_ULEB
-                    uleb()
-                    threaded = True
-                elif imm != 0x01:                            # APPLY walks chains: no names
-                    raise self.fail(f"corrupt Mach-O: unknown threaded bind opcode 0x{byte:02x}",
+                addr = (addr + value) & mask
+            elif op in (0x90, 0xA0, 0xB0, 0xC0):             # the four DO_BIND forms
+                if op == 0xC0:                               # ..._ULEB_TIMES_SKIPPING_ULEB
+                    count = value
+                    skip, pos = _uleb(self, buf, pos, end)
+                    stride = ptr + skip
+                    if count == 0:
+                        continue
+                else:
+                    count = 1
+                    stride = ptr + (byte & 0x0F) * ptr if op == 0xB0 else ptr
+                if threaded:
+                    names.add(name)
+                    continue
+                if seg_size < 0 or not name:
+                    raise self.fail("corrupt Mach-O: a bind opcode binds before naming a "
+                                    "segment and symbol", pos - 1)
+                if addr >= seg_size or count > seg_size or \
+                        addr + (count - 1) * stride >= seg_size:
+                    raise self.fail(f"corrupt Mach-O: bind opcodes bind {count} slot(s) at "
+                                    f"offset 0x{addr:x}, outside their {seg_size}-byte segment",
                                     pos - 1)
-            else:
+                names.add(name)
+                addr = (addr + count * stride + (value if op == 0xA0 else 0)) & mask
+            elif op == 0xD0:                                 # THREADED
+                if byte == 0xD0:                             # SET_BIND_ORDINAL_TABLE_SIZE_ULEB
+                    threaded = True
+                elif byte != 0xD1:                           # APPLY walks chains: no names
+                    raise self.fail(f"corrupt Mach-O: unknown threaded bind opcode "
+                                    f"0x{byte:02x}", pos - 1)
+            elif op not in (0x20, 0x60):
                 raise self.fail(f"corrupt Mach-O: unknown bind opcode 0x{byte:02x} at offset "
                                 f"0x{self.base + pos - 1:x}", pos - 1)
+        into.update(names)
 
     def _chained_fixups(self, off: int, size: int, into: Set[str]) -> Dict[int, int]:
         """Names in the chained-fixups import table; returns segment index -> pointer format."""

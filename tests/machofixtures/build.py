@@ -55,6 +55,11 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
 ``chained`` fixtures link the decoy objects in too, so they carry both sets.
 - ``dsym``: ``Demo.dSYM/Contents/Resources/DWARF/Demo`` (MH_DSYM) from dsymutil; absent when
   dsymutil cannot make one.
+- ``objc_object_armv7``: rr.m as a 32-bit armv7 iOS 10 object (LC_VERSION_MIN_IPHONEOS, 32-bit
+  relocations): the same imports and selectors as ``objc_object``.
+- ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
+  simulator and macOS 10.12 with LC_VERSION_MIN_*, Mac Catalyst, tvOS, 32-bit watchOS, arm64
+  simulator): imports ``_strlen``.
 
 Each fixture's expected content is in ``EXPECTED`` (imports, selectors, arch, platform, filetype,
 signed) so tests assert against one table.
@@ -71,7 +76,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 SRC = Path(__file__).resolve().parent / "src"
 IOS = "arm64-apple-ios15.0"
@@ -195,7 +200,21 @@ EXPECTED: Dict[str, Expected] = {
     "decoy": Expected("arm64", "ios", "dylib", DECOY_IMPORTS | LAZY, DECOY_SELECTORS),
     "decoy_object": Expected("arm64", "ios", "object", DECOY_OBJC_IMPORTS, DECOY_SELECTORS),
     "dsym": Expected("arm64", "ios", "dsym", frozenset()),
+    "objc_object_armv7": Expected("armv7", "ios", "object", OBJC_IMPORTS, OBJC_SELECTORS),
 }
+#: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
+#: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
+PLATFORM_TARGETS = {
+    "arm64-apple-ios10.0": ("arm64", "ios"),
+    "x86_64-apple-ios10.0-simulator": ("x86_64", "ios-simulator"),
+    "x86_64-apple-macos10.12": ("x86_64", "macos"),
+    "arm64-apple-ios14.0-macabi": ("arm64", "maccatalyst"),
+    "arm64-apple-tvos12.0": ("arm64", "tvos"),
+    "armv7k-apple-watchos5.0": ("armv7k", "watchos"),
+    "arm64-apple-ios15.0-simulator": ("arm64", "ios-simulator"),
+}
+for _target, (_arch, _platform) in PLATFORM_TARGETS.items():
+    EXPECTED[f"platform-{_target}"] = Expected(_arch, _platform, "object", CLEAN_IMPORTS)
 
 
 def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], cwd: Path,
@@ -243,6 +262,9 @@ def build_all(out: Path) -> Dict[str, Path]:
     statmac = cc("statmac.c", MACOS, "statmac.o")
 
     files: Dict[str, Path] = {}
+    files["objc_object_armv7"] = cc("rr.m", "armv7-apple-ios10.0", "rr_m_armv7.o")
+    for target in PLATFORM_TARGETS:
+        files[f"platform-{target}"] = cc("clean.c", target, f"clean-{target}.o")
     files["object"] = shutil.copyfile(rr, out / "rr.o")
     files["objc_object"] = shutil.copyfile(rr_m, out / "rr_m.o")
     files["decoy_object"] = shutil.copyfile(decoy_m, out / "decoy_m.o")
@@ -298,7 +320,7 @@ def build_all(out: Path) -> Dict[str, Path]:
     return files
 
 
-def _write_plist(path: Path, value: Dict[str, object]) -> None:
+def _write_plist(path: Path, value: Mapping[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(plistlib.dumps(value))
 
@@ -355,7 +377,7 @@ class Slice:
     archs: Tuple[str, ...]             # e.g. ("arm64",) or ("arm64", "x86_64")
     variant: Optional[str] = None      # "simulator", "maccatalyst" or None
     manifest: Optional[bytes] = None
-    static: bool = False               # a static library (``libX.a`` + Headers) instead of a framework
+    static: bool = False               # a static library (libX.a + Headers), not a framework
 
 
 def make_xcframework(dest_dir: Path, name: str, slices: Sequence[Slice],
