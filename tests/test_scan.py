@@ -125,6 +125,14 @@ def test_templates_from_the_configuration_cover_the_app(source_project: Path, ca
     assert (source_project / "App" / "PrivacyInfo.xcprivacy").read_bytes() == before
 
 
+def test_configured_exclude_patterns_are_not_read(source_project: Path, capsys,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (source_project / ".trtc-privacy.toml").write_text('exclude = ["Pods/Kit"]\n')
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    assert set(doc["bundles"][0]["used"]) == {UD, BT}  # kit.c's stat is not read
+
+
 def test_every_format_renders(source_project: Path, capsys,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(source_project)

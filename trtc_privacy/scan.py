@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
-from trtc_privacy.linter import MANIFEST_NAME, SKIP_DIRS, Selection, kind_for_path
+from trtc_privacy.linter import MANIFEST_NAME, SKIP_DIRS, Selection, excluded, kind_for_path
 from trtc_privacy.model import Manifest, from_document
 from trtc_privacy.plist import parse, read_bytes
 from trtc_privacy.usage import Bundle, Use, compare
@@ -143,8 +143,9 @@ class _Found:
     notes: List[str] = field(default_factory=list)
 
 
-def find_inputs(paths: Sequence[str]) -> _Found:
-    """Everything ``scan`` reads under ``paths`` (files as given, directories walked)."""
+def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
+    """Everything ``scan`` reads under ``paths`` (files as given, directories walked, without
+    SKIP_DIRS and the configuration's ``exclude`` patterns)."""
     from trtc_privacy.sourcescan import is_source
 
     found = _Found()
@@ -153,7 +154,7 @@ def find_inputs(paths: Sequence[str]) -> _Found:
 
     def add(kind: List[str], p: str) -> None:
         key = os.path.realpath(p)
-        if key not in seen_files:
+        if key not in seen_files and not excluded(p, cfg):
             seen_files.add(key)
             kind.append(os.path.normpath(p))
 
@@ -164,11 +165,11 @@ def find_inputs(paths: Sequence[str]) -> _Found:
             elif p.endswith(".framework"):
                 add(found.frameworks, p)
             else:
-                _walk(p, found, add, visited)
+                _walk(p, found, add, visited, cfg)
                 for parts in DEPENDENCY_DIRS:
                     dep = os.path.join(p, *parts)
-                    if os.path.isdir(dep):
-                        _walk(dep, found, add, visited)
+                    if os.path.isdir(dep) and not excluded(dep, cfg):
+                        _walk(dep, found, add, visited, cfg)
         elif os.path.lexists(p):
             if p.endswith(".a"):
                 add(found.archives, p)
@@ -185,7 +186,8 @@ def find_inputs(paths: Sequence[str]) -> _Found:
     return found
 
 
-def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]]) -> None:
+def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
+          cfg: Optional["Config"]) -> None:
     from trtc_privacy.sourcescan import is_source
 
     for root, dirs, files in os.walk(top, followlinks=True):
@@ -204,6 +206,8 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]]) -> 
         for d in sorted(dirs):
             full = os.path.join(root, d)
             if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
+                continue
+            if cfg is not None and cfg.exclude and excluded(full, cfg):
                 continue
             if d.endswith(".xcframework"):
                 _xcframework(full, found, add)
@@ -286,7 +290,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     from trtc_privacy.apis import uses_in_images
     from trtc_privacy.sourcescan import SourceReadError, scan_file
 
-    found = find_inputs(paths)
+    found = find_inputs(paths, cfg)
     notes = list(found.notes)
     diags: List[Diagnostic] = []
     bad = False

@@ -2,7 +2,25 @@
 
 The source scanner and the Mach-O reader (through the API catalogue) both yield ``Use``; ``scan``
 and ``audit`` group them by the bundle that carries them (``Bundle``) and call ``compare``, which
-makes the diagnostics (its signature and model are described above ``Bundle`` below).
+makes the diagnostics. Its interface (``audit`` calls it for built artifacts as ``scan`` does for
+a project tree)::
+
+    compare(bundles: Sequence[Bundle], selection: Optional[linter.Selection] = None)
+            -> List[Diagnostic]
+
+    Each Bundle is one thing App Store Connect reads on its own: the app's executable, or one
+    dynamic framework (static libraries and source pods are part of the app). The app's
+    declarations cover every bundle (the stopgap most reports describe); a framework's own cover
+    only itself. Findings, each made once here with the registered rules of rules/usage.py:
+      api-not-declared          a bundle uses a category that neither its manifest nor the app's
+                                declares (ITMS-91053; every piece of evidence; the reasons Apple
+                                allows for that kind of bundle; the manifest to add it to)
+      api-declared-by-app-only  a framework uses a category only the app's manifest declares
+      api-declared-not-used     a manifest declares a category nothing it covers was seen to use
+    Exactly one bundle should have ``is_app``; without one, frameworks are judged on their own.
+    A Bundle's ``declared`` is None when it has no manifest at all; ``location`` is where its
+    findings are reported (default: ``manifest``); ``asc_path`` is how App Store Connect names
+    it ("Frameworks/X.framework/X"). ``reasons_text(category, for_app)`` gives the reasons hint.
 """
 
 from __future__ import annotations
@@ -49,21 +67,7 @@ class Use:
     evidence: Evidence
 
 
-# -- the comparison shared by ``scan`` (a project tree) and ``audit`` (built artifacts) ----------
-#
-#     compare(bundles: Sequence[Bundle], selection: Optional[linter.Selection] = None)
-#         -> List[Diagnostic]
-#
-# Each Bundle is one thing App Store Connect reads on its own: the app's executable, or one
-# dynamic framework (static libraries and source pods are part of the app). The app's
-# declarations cover every bundle (the stopgap most reports describe); a framework's own cover
-# only itself. Findings, each made once here with the registered rules of rules/usage.py:
-#   api-not-declared          a bundle uses a category that neither its manifest nor the app's
-#                             declares (ITMS-91053; every piece of evidence; the reasons Apple
-#                             allows for that kind of bundle; the manifest to add it to)
-#   api-declared-by-app-only  a framework uses a category only the app's manifest declares
-#   api-declared-not-used     a manifest declares a category nothing it covers was seen to use
-# Exactly one bundle should have ``is_app``; without one, frameworks are judged on their own.
+# -- the comparison shared by ``scan`` and ``audit`` (described in the module docstring) -------
 
 
 @dataclass
