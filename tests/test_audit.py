@@ -265,3 +265,17 @@ def test_audit_in_a_real_process(arts: Dict[str, Path], tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[-1] == "5 errors, 3 warnings, 1 note in 13 files"
     assert "Frameworks/TXFFmpeg" not in proc.stdout
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_bare_framework_is_audited_on_its_own(capsys: pytest.CaptureFixture) -> None:
+    if not TENCENT.is_dir():
+        pytest.skip(f"reference data {TENCENT} is absent (it lives beside the project)")
+    fw = TENCENT / "TXFFmpeg.xcframework" / "ios-arm64_armv7" / "TXFFmpeg.framework"
+    code, out, _ = run(["audit", str(fw), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert sorted((d["path"], d["rule"]) for d in doc["diagnostics"]) == [
+        ("TXFFmpeg.framework/TXFFmpeg", "api-declared-not-used"),
+        ("TXFFmpeg.framework/TXFFmpeg", "api-not-declared")]
+    assert doc["diagnostics"][0]["message"].startswith("TXFFmpeg.framework declares")
+    assert doc["artifact"]["bundles"][0]["version"] == "1.0"
+    assert code == 1

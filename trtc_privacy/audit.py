@@ -208,7 +208,8 @@ def _shared(v: BundleView) -> "Any":
     declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
     if v.own:
         declared = {c: (None, None) for r in v.own for c in sorted(r.categories)}
-    name = "the app" if b.kind == "app" and b.parent is None else posixpath.basename(b.path)
+    name = "the app" if b.kind == "app" and b.parent is None else (
+        posixpath.basename(b.path) or posixpath.basename(b.shown))
     return Compared(name, b.executable_shown, b.is_app, list(v.uses), declared,
                     manifest=v.own[0].manifest.shown if v.own else b.manifest_shown,
                     location=b.executable_shown)

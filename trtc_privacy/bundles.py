@@ -126,7 +126,7 @@ def walk(tree: Tree) -> Layout:
 
 
 def _join(a: str, b: str) -> str:
-    return posixpath.join(a, b) if a else b
+    return posixpath.join(a, b) if a and b else (a or b)
 
 
 def _roots(tree: Tree) -> Tuple[List[str], str]:
