@@ -3,7 +3,7 @@
 Usage (from the project root, with the Python that has trtc-privacy installed, and Debian's
 clang/lld for the fixture binaries):
 
-    python benchmarks/audit.py                # ~400 MB .ipa, 3 runs each; table + JSON
+    python benchmarks/audit.py                # 400 MiB .ipa, 20,000 members; 3 runs each
     python benchmarks/audit.py --mb 800 --repeat 5 --json out.json
 
 The .ipa is the test fixture app (tests/machofixtures/artifacts.py: an app, an extension,
@@ -41,8 +41,9 @@ READ = ("import sys\n"
         "        pass\n")
 
 
-def make_ipa(work: Path, megabytes: int) -> Path:
-    """The fixture app zipped as an .ipa, padded with random stored members to ``megabytes``."""
+def make_ipa(work: Path, megabytes: int, small: int) -> Path:
+    """The fixture app zipped as an .ipa, with ``small`` 4 KiB deflated assets, padded with
+    random stored members to ``megabytes``."""
     from machofixtures import artifacts as A
 
     shared = REPO.parent / "shared" / "reference" / "trtc" / "binaries"
@@ -52,6 +53,10 @@ def make_ipa(work: Path, megabytes: int) -> Path:
     ipa = work / "Large.ipa"
     shutil.copyfile(arts["ipa"], ipa)
     chunk = 4 << 20
+    with zipfile.ZipFile(ipa, "a", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(small):
+            zf.writestr(f"Payload/Demo.app/Assets.car.d/{i // 1000:02d}/a{i:05d}.png",
+                        os.urandom(2048) + bytes(2048))
     with zipfile.ZipFile(ipa, "a", zipfile.ZIP_STORED) as zf:
         n = 0
         while ipa.stat().st_size < megabytes << 20:
@@ -63,11 +68,12 @@ def make_ipa(work: Path, megabytes: int) -> Path:
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mb", type=int, default=400, help="size of the generated .ipa (MiB)")
+    ap.add_argument("--small", type=int, default=20_000, help="how many small asset members")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", help="where to write the JSON results")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="trtc-audit-bench-") as tmp:
-        ipa = make_ipa(Path(tmp), args.mb)
+        ipa = make_ipa(Path(tmp), args.mb, args.small)
         size = ipa.stat().st_size
         with zipfile.ZipFile(ipa) as zf:
             members = len(zf.infolist())
