@@ -660,8 +660,9 @@ def _member_name(header: bytes, data: Data, data_at: int, size: int,
         if i >= len(long_names):
             raise MachOError(f"corrupt static archive: member header at offset 0x{at:x} names "
                              f"long name {i}, outside the name table", at)
-        endl = long_names.find(b"\n", i)
-        text = long_names[i:endl if endl >= 0 else len(long_names)]
+        stop = min(len(long_names), i + MAX_MEMBERS_NAME)   # bounded: names may overlap
+        endl = long_names.find(b"\n", i, stop)
+        text = long_names[i:endl if endl >= 0 else stop]
         return text.rstrip(b"/").decode("utf-8", "backslashreplace"), 0
     if raw.endswith(b"/") and raw not in (b"/", b"//"):
         raw = raw[:-1]
