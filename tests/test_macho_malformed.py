@@ -225,3 +225,30 @@ def test_wrong_magic_and_tiny_inputs() -> None:
     fails(b"\xcf\xfa\xed\xfe", "only 4 bytes")
     fails(b"\x7fELF" + b"\0" * 60, "not a Mach-O file")
     fails(struct.pack("<I", macho.MH_MAGIC_64) + b"\0" * 20, "shorter than a Mach-O header")
+
+
+def test_overlapping_symbol_names_cost_no_more_than_linear(
+        macho_fixtures: Dict[str, Path]) -> None:
+    # 100,000 undefined symbols whose names all start inside one 2 MB NUL-less run: reading each
+    # to its NUL would scan 100,000 x 2 MB
+    data = bytearray(macho_fixtures["object"].read_bytes())
+    at = command(bytes(data), macho.LC_SYMTAB)
+    count, run = 100_000, 2 << 20
+    symoff = len(data)
+    data += b"".join(struct.pack("<IBBHQ", 1 + i, 0x01, 0, 0, 0) for i in range(count))
+    stroff = len(data)
+    data += b"\0" + b"A" * run + b"\0"
+    struct.pack_into("<IIII", data, at + 8, symoff, count, stroff, run + 2)
+    fails(bytes(data), "overlap")
+
+
+def test_read_file_reports_malformed_files_as_machoerror(macho_fixtures: Dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    # through the mmap path too: the error must not turn into a BufferError when it closes
+    data = macho_fixtures["fat_archive"].read_bytes()
+    for i, cut in enumerate((100, len(data) // 2, len(data) - 3)):
+        bad = tmp_path / f"bad{i}"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(MachOError) as exc:
+            macho.read_file(str(bad))
+        assert exc.value.name == str(bad)

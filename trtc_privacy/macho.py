@@ -129,14 +129,6 @@ def arch_name(cputype: int, cpusubtype: int) -> str:
     return f"cpu-0x{cputype & 0xFFFFFFFF:x}"
 
 
-def _cstring(buf: bytes, start: int, limit: int, what: str) -> str:
-    """The NUL-terminated string at ``start`` in ``buf[:limit]``; an error if it is unterminated."""
-    end = buf.find(b"\0", start, limit)
-    if end < 0:
-        raise MachOError(f"{what} at offset 0x{start:x} is not NUL-terminated", start)
-    return buf[start:end].decode("utf-8", "backslashreplace")
-
-
 def _uleb(reader: "_Reader", buf: bytes, pos: int, end: int) -> Tuple[int, int]:
     """(value, next position) of the ULEB128 number at ``pos``; at most 64 bits, inside ``end``."""
     if pos < end and buf[pos] < 0x80:
@@ -164,6 +156,35 @@ class _Reader:
         self.buf = buf
         self.size = len(buf)
         self.base = base   # where the image starts in the file the user gave, for messages
+        self._names: Dict[int, str] = {}
+        # Names are NUL-terminated strings that offsets point into; offsets that overlap could
+        # make each search re-scan the same bytes. Distinct names of a real binary add up to
+        # less than the file, so a budget of a few times its size keeps the cost linear.
+        self._budget = 4 * self.size + (1 << 20)
+
+    def cstring(self, start: int, limit: int, what: str) -> str:
+        """The NUL-terminated string at ``start`` (before ``limit``); an error if unterminated."""
+        text = self.lookup(start, limit)
+        if text is None:
+            raise self.fail(f"corrupt Mach-O: {what} at offset 0x{self.base + start:x} is not "
+                            f"NUL-terminated", start)
+        return text
+
+    def lookup(self, start: int, limit: int) -> Optional[str]:
+        """The NUL-terminated string at ``start`` (before ``limit``), or None if unterminated."""
+        cached = self._names.get(start)
+        if cached is not None:
+            return cached
+        end = self.buf.find(b"\0", start, limit)
+        if end < 0:
+            return None
+        self._budget -= end - start + 1
+        if self._budget < 0:
+            raise self.fail("corrupt Mach-O: its names overlap so much that reading them would "
+                            "take many times the file's size", start)
+        text = self.buf[start:end].decode("utf-8", "backslashreplace")
+        self._names[start] = text
+        return text
 
     def fail(self, message: str, offset: Optional[int] = None) -> MachOError:
         return MachOError(message, None if offset is None else self.base + offset)
@@ -312,10 +333,8 @@ class _Reader:
         entry = 16 if self.is64 else 12
         self.span(symoff, nsyms * entry, f"the symbol table ({nsyms} symbols)")
         self.span(stroff, strsize, "the string table")
-        buf = self.buf
-        table = buf[symoff:symoff + nsyms * entry]
-        strings = buf[stroff:stroff + strsize]
-        self.symbols_table, self.strings, self.nsyms = table, strings, nsyms
+        table = self.buf[symoff:symoff + nsyms * entry]
+        self.symbols_table = table
         head = struct.Struct(self.e + "I")
         value = struct.Struct(self.e + ("Q" if self.is64 else "I"))
         types = table[4::entry]
@@ -329,7 +348,7 @@ class _Reader:
             if strx >= strsize:
                 raise self.fail(f"corrupt Mach-O: symbol {m.start()} names string offset {strx}, "
                                 f"past the {strsize}-byte string table", symoff + at)
-            into.add(_cstring(strings, strx, strsize, "a symbol name"))
+            into.add(self.cstring(stroff + strx, stroff + strsize, "a symbol name"))
 
     def _bind_opcodes(self, off: int, size: int, lazy: bool, into: Set[str]) -> None:
         """Names bound by a bind / weak-bind / lazy-bind opcode stream.
@@ -443,7 +462,7 @@ class _Reader:
             if name_off >= names_end - names_at:
                 raise self.fail(f"corrupt Mach-O: a chained import's name offset {name_off} is "
                                 f"past the symbol names", table)
-            into.add(_cstring(buf, names_at + name_off, names_end, "a chained import's name"))
+            into.add(self.cstring(names_at + name_off, names_end, "a chained import's name"))
         formats: Dict[int, int] = {}
         if starts and starts + 4 <= size:
             at = off + starts
@@ -466,11 +485,7 @@ class _Reader:
         if addr >= s_addr + s_size:
             return None
         start = s_off + (addr - s_addr)
-        limit = min(s_off + s_size, start + MAX_SELECTOR)
-        end = self.buf.find(b"\0", start, limit)
-        if end < 0:
-            return None
-        return self.buf[start:end].decode("utf-8", "backslashreplace")
+        return self.lookup(start, min(s_off + s_size, start + MAX_SELECTOR))
 
     def _selectors(self, is_object: bool, formats: Dict[int, int],
                    crypt: Optional[Tuple[int, int]]) -> Set[str]:
@@ -645,8 +660,9 @@ def _member_name(header: bytes, data: Data, data_at: int, size: int,
         if i >= len(long_names):
             raise MachOError(f"corrupt static archive: member header at offset 0x{at:x} names "
                              f"long name {i}, outside the name table", at)
-        endl = long_names.find(b"\n", i)
-        text = long_names[i:endl if endl >= 0 else len(long_names)]
+        stop = min(len(long_names), i + MAX_MEMBERS_NAME)   # bounded: names may overlap
+        endl = long_names.find(b"\n", i, stop)
+        text = long_names[i:endl if endl >= 0 else stop]
         return text.rstrip(b"/").decode("utf-8", "backslashreplace"), 0
     if raw.endswith(b"/") and raw not in (b"/", b"//"):
         raw = raw[:-1]
