@@ -31,6 +31,9 @@ def words(text: str, path: str = "x.m") -> List[str]:
 @pytest.mark.parametrize("code, word, categories", [
     ("int r = stat(path, &st);", "stat", (FT,)),
     ("if (fstat(fd, &st) == 0) {}", "fstat", (FT,)),
+    ("int r = stat (path, &st);", "stat", (FT,)),  # GNU style: a space before the parenthesis
+    ("int r = lstat\n    (path, &st);", "lstat", (FT,)),
+    ("static int ok(void) { return statvfs(p, &v); }", "statvfs", (DS,)),
     ("return lstat(p, &st);", "lstat", (FT,)),
     ("fstatat(AT_FDCWD, p, &st, 0);", "fstatat", (FT,)),
     ("getattrlist(p, &al, buf, sizeof buf, 0);", "getattrlist", (FT, DS)),
