@@ -6,6 +6,8 @@ import os
 from typing import List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trtc_privacy import sourcescan
 from trtc_privacy.sourcescan import SourceReadError, blank, read_source, scan_text
@@ -31,6 +33,9 @@ def words(text: str, path: str = "x.m") -> List[str]:
 @pytest.mark.parametrize("code, word, categories", [
     ("int r = stat(path, &st);", "stat", (FT,)),
     ("if (fstat(fd, &st) == 0) {}", "fstat", (FT,)),
+    ("int r = stat (path, &st);", "stat", (FT,)),  # GNU style: a space before the parenthesis
+    ("int r = lstat\n    (path, &st);", "lstat", (FT,)),
+    ("static int ok(void) { return statvfs(p, &v); }", "statvfs", (DS,)),
     ("return lstat(p, &st);", "lstat", (FT,)),
     ("fstatat(AT_FDCWD, p, &st, 0);", "fstatat", (FT,)),
     ("getattrlist(p, &al, buf, sizeof buf, 0);", "getattrlist", (FT, DS)),
@@ -182,3 +187,24 @@ def test_reader_decodes_bom_and_bad_bytes(tmp_path) -> None:
     f = tmp_path / "a.m"
     f.write_bytes(b"\xef\xbb\xbf\xff\xfe x = mach_absolute_time();\n")
     assert [(h.line, h.column) for h in sourcescan.scan_file(str(f))] == [(1, 8)]
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+#: the characters that drive the lexer and the patterns, plus spellings it looks for
+_ALPHABET = st.sampled_from(list("\"'#/*\\\n ()[].,@R{}x_:$>-") + [
+    "stat", "UserDefaults", "NSUserDefaults", "\"\"\"", "#\"", "/*", "*/", "//",
+    "ProcessInfo.processInfo.", "systemUptime", ".creationDate", "mach_absolute_time",
+    "trtc-privacy: ignore", "#include ", "R\"x(", ")x\"", "é", "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join), st.booleans())
+def test_any_text_scans_without_error_and_positions_are_in_the_text(text: str,
+                                                                    swift: bool) -> None:
+    code, _ = blank(text, swift)
+    assert len(code) == len(text) and code.count("\n") == text.count("\n")
+    lines = text.split("\n")
+    for h in scan_text(text, "x.swift" if swift else "x.m"):
+        line = lines[h.line - 1]
+        assert line[h.column - 1:].startswith(h.text), (text, h)

@@ -103,16 +103,16 @@ def read_source(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> str:
 # -- blanking comments and strings -------------------------------------------------------------
 
 _SWIFT_START = re.compile(r'//|/\*|#+"|"')
-_C_START = re.compile(r'//|/\*|\bR"[^()\\\s"]{0,16}\(|"|\'|^[ \t]*#[ \t]*(?:include|import)\b',
-                      re.M)
+_C_START = re.compile(r'//|/\*|R"[^()\\\s"]{0,16}\(|"|\'|#[ \t]*(?:include|import)\b')
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
 _DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CHAR = re.compile(r"'(?:[^'\\\n]|\\.){1,8}'")
-_NOT_NL = re.compile(r"[^\n]")
 
 
 def _blank(seg: str) -> str:
-    return _NOT_NL.sub(" ", seg)
+    if "\n" not in seg:
+        return " " * len(seg)
+    return "\n".join(" " * len(part) for part in seg.split("\n"))
 
 
 def blank(text: str, swift: bool) -> Tuple[str, Set[int]]:
@@ -136,15 +136,15 @@ def blank(text: str, swift: bool) -> Tuple[str, Set[int]]:
         s = m.start()
         tok = m.group()
         end = _literal_end(text, s, tok, swift)
-        if end is None:  # not a literal after all (a lone ' in C, a digit separator)
-            out.append(text[pos:m.end()])
-            pos = m.end()
+        if end is None:  # not a literal after all: a lone ', a digit separator, an identifier R
+            out.append(text[pos:s + 1])
+            pos = s + 1
             continue
         seg = text[s:end]
         if tok.startswith("/") and IGNORE_MARK in seg:
             ignored.append((s, end))
         out.append(text[pos:s])
-        if tok.lstrip().startswith("#") and not swift:  # keep the directive, blank its operand
+        if tok.startswith("#") and not swift:  # keep the directive, blank its operand
             out.append(tok + _blank(seg[len(tok):]))
         else:
             out.append(_blank(seg))
@@ -180,6 +180,8 @@ def _literal_end(text: str, s: int, tok: str, swift: bool) -> Optional[int]:
             if depth == 0:
                 return pos
     if tok.startswith("R\""):  # C++ raw string R"delim( ... )delim"
+        if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_$"):
+            return None  # FOOR"..." is an identifier then a string
         delim = tok[2:-1]
         e = text.find(")" + delim + "\"", s + len(tok))
         return len(text) if e < 0 else e + len(delim) + 2
@@ -188,8 +190,9 @@ def _literal_end(text: str, s: int, tok: str, swift: bool) -> Optional[int]:
             return None
         m = _CHAR.match(text, s)
         return m.end() if m else None
-    if tok.lstrip().startswith("#") and not swift:  # #include <...> / #import "..."
-        return _line_end(text, s)
+    if tok.startswith("#") and not swift:  # #include <...> / #import "..." at a line's start
+        ls = text.rfind("\n", 0, s) + 1
+        return _line_end(text, s) if not text[ls:s].strip() else None
     hashes = len(tok) - 1 if tok.startswith("#") else 0  # Swift raw string: #"  ##"
     q = s + hashes
     if text.startswith('"""', q):
@@ -219,88 +222,142 @@ def _escaped(text: str, at: int) -> bool:
 
 
 # -- matching ----------------------------------------------------------------------------------
+#
+# One pass of one pattern finds every catalogue spelling as a whole word (a plain alternation of
+# literals, which the regular-expression engine scans for quickly); the rare candidates are then
+# checked against the context their kind requires, looking a bounded window back or ahead.
 
 _ID = r"[A-Za-z_][A-Za-z0-9_]*"
+_WINDOW = 64
 _PREV_WORD = re.compile(r"(" + _ID + r")\s*$")
+_CALL_PAREN = re.compile(r"\s*\(")
+_AT_BEFORE = re.compile(r"@\s*$")
+_DOT_ONLY = re.compile(r"\.\s*$")
+_MESSAGE_BEFORE = re.compile(r"[\w\])]\s+$")
+_MESSAGE_AFTER = re.compile(r"\s*\]")
+_IMPLICIT_BEFORE = re.compile(r"[\[,]\s*\.\s*$")
+#: ``Darwin.stat(...)`` is the C function named through its module, not a method.
+_C_MODULES = frozenset({"Darwin", "Glibc", "Musl", "Foundation", "ucrt"})
+_DOT_BEFORE = re.compile(r"(?:(" + _ID + r")\s*)?\.\s*$")
 
 
 def _alt(words: List[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+@dataclass(frozen=True)
+class _Matcher:
+    words: Tuple[str, ...]  # every spelling, longest first
+    entries: Dict[str, Tuple[Entry, ...]]  # spelling -> its entries (one kind each)
+    contexts: Dict[Entry, Pattern[str]]  # implicit / property: "receiver before" patterns
+    #: a cheap test for "some spelling may be in this text", on the lower-cased text: the few
+    #: shortest substrings that every spelling contains ("creationdate" covers
+    #: NSFileCreationDate, creationDateKey, ...), and for each C call ``name\s*(`` (``stat``
+    #: alone is in every ``static``)
+    anchors: Tuple[str, ...]
+    call_anchors: Tuple[Pattern[str], ...]
+
+
+@lru_cache(maxsize=256)
+def _words_pattern(words: Tuple[str, ...]) -> Pattern[str]:
+    """A whole-word pattern for the spellings present in one file (most files have none)."""
+    return re.compile(r"(?:" + _alt(list(words)) + r")(?![\w$])")
+
+
 @lru_cache(maxsize=None)
-def _patterns() -> Tuple[Tuple[Pattern[str], Dict[str, Entry], str], ...]:
-    """(compiled pattern, spelling -> entry, match kind); each pattern's group "w" is the word."""
-    by_kind: Dict[str, List[Entry]] = {}
+def _matcher() -> _Matcher:
+    entries: Dict[str, List[Entry]] = {}
+    contexts: Dict[Entry, Pattern[str]] = {}
     for e in catalogue().source:
-        by_kind.setdefault(e.kind, []).append(e)
-    out = []
-    for kind, entries in by_kind.items():
-        table = {e.form: e for e in entries}
-        words = _alt(list(table))
-        if kind == "call":
-            pat = r"(?<![\w$])(?<!->)(?P<w>" + words + r")\s*\("
-            out.append((re.compile(pat), table, kind))
-        elif kind == "name":
-            out.append((re.compile(r"(?<![\w$])(?P<w>" + words + r")(?![\w$])"), table, kind))
-        elif kind == "attribute":
-            out.append((re.compile(r"@\s*(?P<w>" + words + r")(?![\w$])"), table, kind))
-        elif kind == "message":
-            pat = (r"(?:\.\s*(?P<w>" + words + r")(?![\w$])"
-                   r"|(?<=[\w\])])\s+(?P<w2>" + words + r")\s*\])")
-            out.append((re.compile(pat), table, kind))
-        else:  # implicit / property: one pattern per spelling, with its own receivers
-            for e in entries:
-                ctx = _alt(list(e.context))
-                w = re.escape(e.form)
-                if kind == "implicit":
-                    pat = (r"(?:(?<![\w$])(?:" + ctx + r")\s*\.\s*|[\[,]\s*\.)(?P<w>" + w
-                           + r")(?![\w$])") if ctx else r"[\[,]\s*\.(?P<w>" + w + r")(?![\w$])"
-                else:
-                    pat = (r"(?<![\w$])(?:" + ctx + r")\s*\]?\s*\.?\s*(?P<w>" + w
-                           + r")(?![\w$])")
-                out.append((re.compile(pat), {e.form: e}, kind))
+        entries.setdefault(e.form, []).append(e)
+        if e.kind in ("implicit", "property") and e.context:
+            ctx = _alt(list(e.context))
+            tail = r"\s*\.\s*$" if e.kind == "implicit" else r"\s*\]?\s*\.?\s*$"
+            contexts[e] = re.compile(r"(?<![\w$])(?:" + ctx + r")" + tail)
+    words = tuple(sorted(entries, key=lambda w: (-len(w), w)))
+    calls = [w for w in words if all(e.kind == "call" for e in entries[w])]
+    others = [w for w in words if w not in set(calls)]
+    call_anchors = tuple(re.compile(re.escape(w) + r"\s*\(") for w in calls)
+    return _Matcher(words, {w: tuple(es) for w, es in entries.items()}, contexts,
+                    _cover(others), call_anchors)
+
+
+def _cover(words: List[str]) -> Tuple[str, ...]:
+    """The lower-cased words none of which contains another: testing these finds them all."""
+    out: List[str] = []
+    for w in sorted({w.lower() for w in words}, key=len):
+        if not any(a in w for a in out):
+            out.append(w)
     return tuple(out)
+
+
+def _accepts(e: Entry, code: str, at: int, end: int, m: _Matcher) -> bool:
+    """Whether the spelling at ``code[at:end]`` is in the context its kind requires."""
+    lo = max(0, at - _WINDOW)
+    if e.kind == "name":
+        return True
+    if e.kind == "call":
+        return (_CALL_PAREN.match(code, end) is not None and code[at - 2:at] != "->"
+                and not _method(code, at) and not _declared(code, at))
+    if e.kind == "attribute":
+        return _AT_BEFORE.search(code, lo, at) is not None
+    if e.kind == "message":
+        if _DOT_ONLY.search(code, lo, at):
+            return True
+        return (_MESSAGE_BEFORE.search(code, lo, at) is not None
+                and _MESSAGE_AFTER.match(code, end) is not None)
+    if e.kind == "implicit" and _IMPLICIT_BEFORE.search(code, lo, at):
+        return True
+    ctx = m.contexts.get(e)
+    return ctx is not None and ctx.search(code, lo, at) is not None
 
 
 def scan_text(text: str, path: str, swift: Optional[bool] = None) -> List[Hit]:
     """Every hit in one file's text, sorted by position; ``swift`` defaults from the suffix."""
     if swift is None:
         swift = path.endswith(SWIFT)
+    m = _matcher()
+    # A spelling absent from the raw text cannot be in the code: substring tests (fast, in C)
+    # leave most files with nothing to blank or match.
+    low = text.lower()
+    if not (any(a in low for a in m.anchors) or any(c.search(low) for c in m.call_anchors)):
+        return []
+    present = tuple(w for w in m.words if w in text)
+    if not present:
+        return []
     code, marks = blank(text, swift)
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    found: List[Tuple[int, str, Entry]] = []
+    for hit in _words_pattern(present).finditer(code):
+        at = hit.start()
+        if at and (code[at - 1].isalnum() or code[at - 1] in "_$"):
+            continue  # the tail of a longer identifier (my_lstat, NSUserDefaults' UserDefaults)
+        word = hit.group()
+        for e in m.entries[word]:
+            if _accepts(e, code, at, hit.end(), m):
+                found.append((at, word, e))
+                break
+    if not found:
+        return []
+    starts = [0] + [nl.end() for nl in re.finditer("\n", text)]
     quiet = {bisect.bisect_right(starts, off) for off in marks}
-
     hits: List[Hit] = []
-    for pat, table, kind in _patterns():
-        for m in pat.finditer(code):
-            group = "w" if m.group("w") is not None else "w2"
-            word = m.group(group)
-            at = m.start(group)
-            if kind == "call" and (_method(code, at) or _declared(code, at)):
-                continue
-            line = bisect.bisect_right(starts, at)
-            if line in quiet:
-                continue
-            hits.append(Hit(path, line, at - starts[line - 1] + 1, word, table[word]))
+    for at, word, e in found:
+        line = bisect.bisect_right(starts, at)
+        if line not in quiet:
+            hits.append(Hit(path, line, at - starts[line - 1] + 1, word, e))
     hits.sort(key=lambda h: (h.line, h.column, h.text))
     return hits
 
 
-#: ``Darwin.stat(...)`` is the C function named through its module, not a method.
-_C_MODULES = frozenset({"Darwin", "Glibc", "Musl", "Foundation", "ucrt"})
-_DOT_BEFORE = re.compile(r"(?:(" + _ID + r")\s*)?\.\s*$")
-
-
 def _method(code: str, at: int) -> bool:
     """Whether ``name(`` at ``at`` is a method call ``x.name(`` (C module prefixes excepted)."""
-    m = _DOT_BEFORE.search(code, max(0, at - 64), at)
+    m = _DOT_BEFORE.search(code, max(0, at - _WINDOW), at)
     return m is not None and m.group(1) not in _C_MODULES
 
 
 def _declared(code: str, at: int) -> bool:
     """Whether ``name(`` at ``at`` follows a type or keyword that makes it a declaration."""
-    m = _PREV_WORD.search(code, max(0, at - 64), at)
+    m = _PREV_WORD.search(code, max(0, at - _WINDOW), at)
     return m is not None and m.group(1) not in _CALL_AFTER
 
 
