@@ -279,3 +279,27 @@ def test_a_bare_framework_is_audited_on_its_own(capsys: pytest.CaptureFixture) -
     assert doc["diagnostics"][0]["message"].startswith("TXFFmpeg.framework declares")
     assert doc["artifact"]["bundles"][0]["version"] == "1.0"
     assert code == 1
+
+
+def test_configuration_ignore_and_strict_apply_to_audit(arts: Dict[str, Path], tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    cfg = tmp_path / ".trtc-privacy.toml"
+    cfg.write_text('ignore = ["api-declared-by-app-only", "api-not-declared", '
+                   '"sdk-without-manifest", "sdk-signature-missing"]\n'
+                   '[severity]\n"sdk-only-reason" = "error"\n')
+    code, out, _ = run(["audit", str(arts["ipa"]), "--config", str(cfg), "--format", "json"],
+                       capsys)
+    got = sorted((d["path"], d["rule"], d["severity"]) for d in json.loads(out)["diagnostics"])
+    assert got == [
+        ("PlugIns/Share.appex/Frameworks/ShareKit.framework/ShareKit", "api-declared-not-used",
+         "note"),
+        ("PrivacyInfo.xcprivacy", "sdk-only-reason", "error")]
+    assert code == 1
+    # only warnings and notes left: exit 0, or 1 with --strict
+    cfg.write_text('ignore = ["api-not-declared", "sdk-without-manifest"]\n')
+    assert run(["audit", str(arts["xcarchive"]), "--config", str(cfg)], capsys)[0] == 0
+    assert run(["audit", str(arts["xcarchive"]), "--config", str(cfg), "--strict"],
+               capsys)[0] == 1
+    cfg.write_text('ignore = ["no-such-rule"]\n')
+    code, _, err = run(["audit", str(arts["mac"]), "--config", str(cfg)], capsys)
+    assert code == 2 and "unknown rule \"no-such-rule\"" in err
