@@ -288,3 +288,50 @@ def test_a_link_loop_is_refused_not_followed_for_ever(tmp_path: Path) -> None:
     with open_artifact(str(p)) as tree:
         with pytest.raises(InputError, match="loop"):
             tree.is_file("Payload/Demo.app/a/x")
+
+
+def _small_ipa() -> bytes:
+    buf = io.BytesIO()
+    manifest = plistlib.dumps({"NSPrivacyTracking": False, "NSPrivacyTrackingDomains": [],
+                               "NSPrivacyCollectedDataTypes": [],
+                               "NSPrivacyAccessedAPITypes": []})
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Payload/Demo.app/Info.plist", INFO)
+        zf.writestr("Payload/Demo.app/PrivacyInfo.xcprivacy", manifest)
+        zf.writestr("Payload/Demo.app/Frameworks/Alamofire.framework/Info.plist", plistlib.dumps(
+            {"CFBundleExecutable": "Alamofire"}, fmt=plistlib.FMT_BINARY))
+        zf.writestr("Signatures/Alamofire.xcframework-ios.signature",
+                    plistlib.dumps({"signed": False}))
+    return buf.getvalue()
+
+
+def test_damaged_ipas_are_findings_or_bad_input_never_a_crash(tmp_path: Path) -> None:
+    """Any byte of a small .ipa changed, or the file cut anywhere: a result or an InputError."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from trtc_privacy.audit import audit
+
+    good = _small_ipa()
+    target = tmp_path / "damaged.ipa"
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), max_size=4),
+           st.integers(1, len(good)))
+    def check(edits: List[Tuple[int, int]], cut: int) -> None:
+        data = bytearray(good)
+        for at, value in edits:
+            data[at] = value
+        target.write_bytes(bytes(data[:cut]))
+        try:
+            result = audit(str(target))
+        except InputError as exc:
+            assert exc.diagnostic.message
+        else:
+            assert result.kind == "ipa"
+
+    check()
+    target.write_bytes(good)
+    assert [d.rule for d in audit(str(target)).diagnostics] == [
+        "sdk-signature-missing", "sdk-without-manifest"]
