@@ -480,7 +480,7 @@ def _bundle_label(bundle: str, manifest: Any) -> str:
     """A source's name in chips: the bundle, or the resource bundle inside it."""
     if manifest.role == "own":
         return bundle
-    return manifest.shown.rsplit("/", 1)[0]
+    return str(manifest.shown).rsplit("/", 1)[0]
 
 
 def _bundle_summary(row: Dict[str, Any]) -> Dict[str, Any]:

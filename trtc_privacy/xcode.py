@@ -445,7 +445,7 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
         return ["warning: trtc-privacy xcode --audit: TARGET_BUILD_DIR and WRAPPER_NAME are not "
                 "set, so there is no built product to audit"], 0
     product = os.path.join(base, name)
-    linted = frozenset()
+    linted: "frozenset[str]" = frozenset()
     if merged:
         rel = os.path.relpath(os.path.abspath(merged), os.path.abspath(product))
         linted = frozenset({rel.replace(os.sep, "/")}) if not rel.startswith(os.pardir) else linted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import typer
 
@@ -72,7 +72,7 @@ def report(
         typer.echo(core.to_json(data), nl=False)
 
 
-def _artifact_report(path: str, config: Optional[str], extra_inputs: bool) -> dict:
+def _artifact_report(path: str, config: Optional[str], extra_inputs: bool) -> Dict[str, Any]:
     """The report of a built artifact: what ``audit`` finds, every bundle, the label."""
     from trtc_privacy import config as cfgmod
     from trtc_privacy import report as core

@@ -68,9 +68,9 @@ def xcode(
         typer.echo(f"trtc-privacy: {result.summary}")
     code = result.exit_code
     if audit:
-        plan = result.plan
-        lines, audited = X.audit_product(os.environ, plan.fails() if plan else True,
-                                         plan.output if plan else None)
+        done = result.plan
+        lines, audited = X.audit_product(os.environ, done.fails() if done else True,
+                                         done.output if done else None)
         for line in lines:
             typer.echo(line, err=True)
         code = max(code, audited)
