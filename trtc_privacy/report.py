@@ -431,6 +431,25 @@ def md_code(value: Any) -> Any:
 # A built artifact (``report APP.ipa``): every bundle, and the label aggregated across them
 
 
+def build_any(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequence[str],
+              manifests: Sequence[str], config_path: Optional[str] = None) -> Dict[str, Any]:
+    """The report of a built artifact when ``app_manifest`` names one (.ipa, .xcarchive,
+    .app, .xcframework), else of the app's manifest and its inputs (``collect`` + ``build``)."""
+    from trtc_privacy.artifact import is_artifact
+
+    if app_manifest is None or not is_artifact(app_manifest):
+        return build(collect(app_manifest, sdks, lockfiles, manifests, config_path))
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.audit import audit
+    from trtc_privacy.diagnostics import input_error
+
+    if sdks or lockfiles or manifests:
+        raise input_error("--sdk/--lockfile/--manifest", "a built artifact already holds "
+                          "every manifest it ships; these options apply to a manifest only",
+                          rule="usage", hint="drop them, or report the app's manifest instead")
+    return build_artifact(audit(app_manifest, cfgmod.load(config_path)))
+
+
 def build_artifact(result: Any) -> Dict[str, Any]:
     """The report for an ``audit.AuditResult``: the same label and API sections, merged from
     every manifest in the artifact (as Xcode's privacy report aggregates them), plus each

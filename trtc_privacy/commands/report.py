@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
 import typer
 
@@ -50,12 +50,7 @@ def report(
         from trtc_privacy import report as core
         from trtc_privacy.files import write_atomic
 
-        from trtc_privacy.artifact import is_artifact
-
-        if app_manifest is not None and is_artifact(app_manifest):
-            data = _artifact_report(app_manifest, config, bool(sdk or lockfile or manifest))
-        else:
-            data = core.build(core.collect(app_manifest, sdk, lockfile, manifest, config))
+        data = core.build_any(app_manifest, sdk, lockfile, manifest, config)
         outputs = [(html, core.render_html), (markdown, core.render_markdown)]
         for path, render in outputs:
             if path is None:
@@ -70,17 +65,3 @@ def report(
         raise typer.Exit(report_error(exc))
     if format == "json":
         typer.echo(core.to_json(data), nl=False)
-
-
-def _artifact_report(path: str, config: Optional[str], extra_inputs: bool) -> Dict[str, Any]:
-    """The report of a built artifact: what ``audit`` finds, every bundle, the label."""
-    from trtc_privacy import config as cfgmod
-    from trtc_privacy import report as core
-    from trtc_privacy.audit import audit
-    from trtc_privacy.diagnostics import input_error
-
-    if extra_inputs:
-        raise input_error("--sdk/--lockfile/--manifest", "a built artifact already holds "
-                          "every manifest it ships; these options apply to a manifest only",
-                          rule="usage", hint="drop them, or report the app's manifest instead")
-    return core.build_artifact(audit(path, cfgmod.load(config)))
