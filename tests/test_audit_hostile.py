@@ -335,3 +335,13 @@ def test_damaged_ipas_are_findings_or_bad_input_never_a_crash(tmp_path: Path) ->
     target.write_bytes(good)
     assert [d.rule for d in audit(str(target)).diagnostics] == [
         "sdk-signature-missing", "sdk-without-manifest"]
+
+
+def test_a_file_that_is_no_artifact_is_named_as_such(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    p = tmp_path / "PrivacyInfo.xcprivacy"
+    p.write_bytes(b"<plist/>")
+    assert main(["audit", str(p)]) == 2
+    assert "not an artifact: expected an .ipa" in capsys.readouterr().err
+    assert main(["audit", str(tmp_path / "missing.ipa")]) == 2
+    assert "file not found" in capsys.readouterr().err

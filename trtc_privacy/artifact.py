@@ -276,6 +276,11 @@ def open_artifact(path: str, limits: Limits = LIMITS) -> Tree:
     if kind not in ("", "ipa"):
         raise input_error(path, f"a .{kind} is a folder, but this is a file", rule=RULE,
                           hint="give the bundle folder, or the .ipa Xcode exported")
+    if kind == "" and not is_artifact(path):
+        raise input_error(path, "not an artifact: expected an .ipa (a zip file), .xcarchive, "
+                          ".app, .framework or .xcframework", rule=RULE,
+                          hint="`lint` checks a PrivacyInfo.xcprivacy file; `audit` the app "
+                          "Xcode built")
     tree = Tree(path, "ipa", limits)
     _index_zip(tree, path, st.st_size)
     return tree
