@@ -55,6 +55,9 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
 ``chained`` fixtures link the decoy objects in too, so they carry both sets.
 - ``dsym``: ``Demo.dSYM/Contents/Resources/DWARF/Demo`` (MH_DSYM) from dsymutil; absent when
   dsymutil cannot make one.
+- ``swiftish``: ``Swiftish`` (arm64 iOS MH_DYLIB) from swiftish.c: imports two Swift-mangled
+  names through asm labels, ``_$s7SwiftUI10AppStorageVMn`` (SwiftUI ``@AppStorage``) and
+  ``_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg`` (illustrative manglings).
 - ``objc_object_armv7``: rr.m as a 32-bit armv7 iOS 10 object (LC_VERSION_MIN_IPHONEOS, 32-bit
   relocations): the same imports and selectors as ``objc_object``.
 - ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
@@ -172,6 +175,8 @@ DECOY_SELECTORS = frozenset({"sharedUserDefaultsController", "sharedApplication"
 #: lld binds dyld_stub_binder in every image that has lazy (dyld-info) binds
 LAZY = frozenset({"dyld_stub_binder"})
 RR = C_IMPORTS | OBJC_IMPORTS
+SWIFT_IMPORTS = frozenset({"_$s7SwiftUI10AppStorageVMn",
+                           "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"})
 RR_MEMBERS = ("rr.o", "rr_objective_c_uses.o", "clean.o")
 
 EXPECTED: Dict[str, Expected] = {
@@ -201,6 +206,7 @@ EXPECTED: Dict[str, Expected] = {
     "decoy_object": Expected("arm64", "ios", "object", DECOY_OBJC_IMPORTS, DECOY_SELECTORS),
     "dsym": Expected("arm64", "ios", "dsym", frozenset()),
     "objc_object_armv7": Expected("armv7", "ios", "object", OBJC_IMPORTS, OBJC_SELECTORS),
+    "swiftish": Expected("arm64", "ios", "dylib", SWIFT_IMPORTS),
 }
 #: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
 #: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
@@ -278,6 +284,8 @@ def build_all(out: Path) -> Dict[str, Path]:
                             extra=["-Wl,-adhoc_codesign"])
     files["decoy"] = _link(clang, ld, IOS, out / "Decoy", [decoy, decoy_m], out)
     files["statmac"] = _link(clang, ld, MACOS, out / "StatMac", [statmac], out)
+    files["swiftish"] = _link(clang, ld, IOS, out / "Swiftish", [cc("swiftish.c", IOS,
+                                                                   "swiftish.o")], out)
     sim = _link(clang, ld, IOS_SIM, work / "RR_sim", [rr_sim, rr_m_sim], out)
 
     # archives: a member name longer than 16 bytes forces BSD "#1/NN" and GNU "//" names
