@@ -29,6 +29,8 @@ Every fixture ``build_all`` returns (key: file, what it plants):
 - ``archive_gnu``: ``libRR_gnu.a``, GNU ar (``/`` symbol table, ``//`` long-name table), same
   members as ``archive``.
 - ``fat``: ``RR_fat``: universal arm64 iOS + x86_64 iOS-simulator ``RR``.
+- ``fat64``: ``RR_fat64``: the same two slices under a 64-bit fat header (FAT_MAGIC_64,
+  written by ``write_fat64`` since llvm-lipo 14 cannot).
 - ``fat_archive``: ``libRR_fat.a``: universal archive, arm64 iOS + x86_64 iOS-simulator members.
 - ``stripped``: ``RR_stripped`` = ``llvm-strip RR``: the symbol table loses the imports, the bind
   opcodes keep them.
@@ -75,6 +77,7 @@ import os
 import plistlib
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -192,6 +195,8 @@ EXPECTED: Dict[str, Expected] = {
                             members=RR_MEMBERS),
     "fat": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS,
                     archs=("x86_64", "arm64")),
+    "fat64": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS,
+                      archs=("x86_64", "arm64")),
     "fat_archive": Expected("arm64", "ios", "object", RR | CLEAN_IMPORTS, OBJC_SELECTORS,
                             members=RR_MEMBERS, archs=("x86_64", "arm64")),
     "stripped": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS),
@@ -233,6 +238,30 @@ def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], 
            *([kind] if kind else []), *extra,
            *[str(o) for o in objects], "-o", str(out)]
     _run(cmd, cwd)
+    return out
+
+
+def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
+    """A 64-bit universal file (FAT_MAGIC_64) of the thin files (llvm-lipo 14 cannot write one).
+
+    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch_64`` entries, each slice at a
+    2**align boundary.
+    """
+    blobs = [Path(p).read_bytes() for p in thin]
+    step = 1 << align
+    offsets, at = [], 8 + 32 * len(blobs)
+    for blob in blobs:
+        at = -(-at // step) * step
+        offsets.append(at)
+        at += len(blob)
+    data = bytearray(at)
+    struct.pack_into(">II", data, 0, 0xCAFEBABF, len(blobs))
+    for i, (blob, offset) in enumerate(zip(blobs, offsets)):
+        cputype, cpusubtype = struct.unpack_from("<II", blob, 4)
+        struct.pack_into(">IIQQII", data, 8 + 32 * i, cputype, cpusubtype, offset, len(blob),
+                         align, 0)
+        data[offset:offset + len(blob)] = blob
+    out.write_bytes(bytes(data))
     return out
 
 
@@ -303,6 +332,7 @@ def build_all(out: Path) -> Dict[str, Path]:
           str(clean_sim)], work)
     _run([lipo, "-create", str(sim), str(files["dylib"]), "-output", str(out / "RR_fat")], out)
     files["fat"] = out / "RR_fat"
+    files["fat64"] = write_fat64([sim, files["dylib"]], out / "RR_fat64")
     _run([lipo, "-create", str(sim_a), str(files["archive"]), "-output",
           str(out / "libRR_fat.a")], out)
     files["fat_archive"] = out / "libRR_fat.a"
