@@ -15,10 +15,11 @@ from typing import Dict, FrozenSet, List, Tuple
 
 import pytest
 
-from machofixtures.build import find_tool
-from test_macho import BINARIES
+from conftest import SHARED
+from machofixtures.build import EXPECTED, find_tool
 from trtc_privacy import macho
 
+BINARIES = SHARED / "reference" / "trtc" / "binaries"
 lief = pytest.importorskip("lief", reason="lief is the test oracle (pip install '.[test]')")
 
 N_STAB, N_TYPE, N_EXT, N_UNDF, N_PBUD = 0xE0, 0x0E, 0x01, 0x0, 0xC
@@ -84,7 +85,7 @@ def compare(path: Path, work: Path) -> int:
     if kind == "archive" or (kind == "fat" and b"!<arch>\n" in data[:1 << 16]):
         slices = thin_slices(path, work) if kind == "fat" else [("", path)]
         theirs: List[Tuple[str, str, FrozenSet[str]]] = []
-        for arch, thin in slices:
+        for _arch, thin in slices:
             for member, blob in archive_members(thin, work / f"x-{thin.name}"):
                 if macho.sniff(blob[:8]) != "macho":
                     continue
@@ -92,16 +93,17 @@ def compare(path: Path, work: Path) -> int:
                     theirs.append((a, member, names))
         assert [(i.arch, i.member, i.imports) for i in ours] == theirs
         return len(ours)
-    images = [i for i in ours]
-    expected = lief_imports(data)
-    assert [(i.arch, i.imports) for i in images] == expected
-    return len(images)
+    if data[:4] == b"\xca\xfe\xba\xbf":
+        # LIEF does not read 64-bit fat headers: thin the slices with llvm-lipo first
+        theirs_thin = [pair for _a, thin in thin_slices(path, work)
+                       for pair in lief_imports(thin.read_bytes())]
+        assert [(i.arch, i.imports) for i in ours] == theirs_thin
+        return len(ours)
+    assert [(i.arch, i.imports) for i in ours] == lief_imports(data)
+    return len(ours)
 
 
-@pytest.mark.parametrize("key", ["object", "objc_object", "dylib", "objc", "executable",
-                                 "bundle", "archive", "archive_gnu", "fat", "fat_archive",
-                                 "stripped", "signed", "chained", "chained_stripped",
-                                 "statmac", "decoy", "decoy_object"])
+@pytest.mark.parametrize("key", sorted(k for k in EXPECTED if k != "dsym"))
 def test_reader_equals_lief_on_fixture(macho_fixtures: Dict[str, Path], key: str,
                                        tmp_path: Path) -> None:
     if key not in macho_fixtures:

@@ -129,12 +129,24 @@ def arch_name(cputype: int, cpusubtype: int) -> str:
     return f"cpu-0x{cputype & 0xFFFFFFFF:x}"
 
 
-def _cstring(buf: bytes, start: int, limit: int, what: str) -> str:
-    """The NUL-terminated string at ``start`` in ``buf[:limit]``; an error if it is unterminated."""
-    end = buf.find(b"\0", start, limit)
-    if end < 0:
-        raise MachOError(f"{what} at offset 0x{start:x} is not NUL-terminated", start)
-    return buf[start:end].decode("utf-8", "backslashreplace")
+def _uleb(reader: "_Reader", buf: bytes, pos: int, end: int) -> Tuple[int, int]:
+    """(value, next position) of the ULEB128 number at ``pos``; at most 64 bits, inside ``end``."""
+    if pos < end and buf[pos] < 0x80:
+        return buf[pos], pos + 1
+    result = shift = 0
+    while True:
+        if pos >= end:
+            raise reader.fail("corrupt Mach-O: a bind opcode's number runs past the end of "
+                              "the bind opcodes", pos)
+        byte = buf[pos]
+        pos += 1
+        if shift > 63:
+            raise reader.fail("corrupt Mach-O: a bind opcode's number is longer than 64 bits",
+                              pos - 1)
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result & 0xFFFFFFFFFFFFFFFF, pos
 
 
 class _Reader:
@@ -144,6 +156,35 @@ class _Reader:
         self.buf = buf
         self.size = len(buf)
         self.base = base   # where the image starts in the file the user gave, for messages
+        self._names: Dict[int, str] = {}
+        # Names are NUL-terminated strings that offsets point into; offsets that overlap could
+        # make each search re-scan the same bytes. Distinct names of a real binary add up to
+        # less than the file, so a budget of a few times its size keeps the cost linear.
+        self._budget = 4 * self.size + (1 << 20)
+
+    def cstring(self, start: int, limit: int, what: str) -> str:
+        """The NUL-terminated string at ``start`` (before ``limit``); an error if unterminated."""
+        text = self.lookup(start, limit)
+        if text is None:
+            raise self.fail(f"corrupt Mach-O: {what} at offset 0x{self.base + start:x} is not "
+                            f"NUL-terminated", start)
+        return text
+
+    def lookup(self, start: int, limit: int) -> Optional[str]:
+        """The NUL-terminated string at ``start`` (before ``limit``), or None if unterminated."""
+        cached = self._names.get(start)
+        if cached is not None:
+            return cached
+        end = self.buf.find(b"\0", start, limit)
+        if end < 0:
+            return None
+        self._budget -= end - start + 1
+        if self._budget < 0:
+            raise self.fail("corrupt Mach-O: its names overlap so much that reading them would "
+                            "take many times the file's size", start)
+        text = self.buf[start:end].decode("utf-8", "backslashreplace")
+        self._names[start] = text
+        return text
 
     def fail(self, message: str, offset: Optional[int] = None) -> MachOError:
         return MachOError(message, None if offset is None else self.base + offset)
@@ -292,10 +333,8 @@ class _Reader:
         entry = 16 if self.is64 else 12
         self.span(symoff, nsyms * entry, f"the symbol table ({nsyms} symbols)")
         self.span(stroff, strsize, "the string table")
-        buf = self.buf
-        table = buf[symoff:symoff + nsyms * entry]
-        strings = buf[stroff:stroff + strsize]
-        self.symbols_table, self.strings, self.nsyms = table, strings, nsyms
+        table = self.buf[symoff:symoff + nsyms * entry]
+        self.symbols_table = table
         head = struct.Struct(self.e + "I")
         value = struct.Struct(self.e + ("Q" if self.is64 else "I"))
         types = table[4::entry]
@@ -309,14 +348,14 @@ class _Reader:
             if strx >= strsize:
                 raise self.fail(f"corrupt Mach-O: symbol {m.start()} names string offset {strx}, "
                                 f"past the {strsize}-byte string table", symoff + at)
-            into.add(_cstring(strings, strx, strsize, "a symbol name"))
+            into.add(self.cstring(stroff + strx, stroff + strsize, "a symbol name"))
 
     def _bind_opcodes(self, off: int, size: int, lazy: bool, into: Set[str]) -> None:
         """Names bound by a bind / weak-bind / lazy-bind opcode stream.
 
         Each opcode consumes at least one byte and none jumps backwards, so the walk is linear
         in the stream; addresses are tracked only to reject binds outside their segment (a
-        stream that would bind billions of slots).
+        stream that would bind billions of slots is an error, not a loop).
         """
         self.span(off, size, "the dyld bind opcodes")
         buf, end = self.buf, off + size
@@ -325,87 +364,70 @@ class _Reader:
         pos, name, seg_size, addr = off, "", -1, 0
         threaded = False
         mask = (1 << 64) - 1
-
-        def uleb() -> int:
-            nonlocal pos
-            result = shift = 0
-            while True:
-                if pos >= end:
-                    raise self.fail("corrupt Mach-O: a bind opcode's number runs past the end "
-                                    "of the bind opcodes", pos)
-                byte = buf[pos]
-                pos += 1
-                if shift > 63:
-                    raise self.fail("corrupt Mach-O: a bind opcode's number is longer than 64 "
-                                    "bits", pos - 1)
-                result |= (byte & 0x7F) << shift
-                shift += 7
-                if byte < 0x80:
-                    return result & mask
-
-        def bound(count: int, stride: int) -> None:
-            nonlocal addr
-            if threaded:
-                into.add(name)
-                return
-            if seg_size < 0 or not name:
-                raise self.fail("corrupt Mach-O: a bind opcode binds before naming a segment "
-                                "and symbol", pos - 1)
-            last = addr + (count - 1) * stride
-            if addr >= seg_size or last >= seg_size or count > seg_size:
-                raise self.fail(f"corrupt Mach-O: bind opcodes bind {count} slot(s) at offset "
-                                f"0x{addr:x}, outside their {seg_size}-byte segment", pos - 1)
-            into.add(name)
-            addr = (addr + count * stride) & mask
-
+        names: Set[str] = set()
         while pos < end:
             byte = buf[pos]
             pos += 1
-            op, imm = byte & 0xF0, byte & 0x0F
+            op = byte & 0xF0
+            if op == 0x40:                                   # SET_SYMBOL_TRAILING_FLAGS_IMM
+                stop = buf.find(b"\0", pos, end)
+                if stop < 0:
+                    raise self.fail("corrupt Mach-O: a bind opcode's symbol name is not "
+                                    "NUL-terminated", pos)
+                name = buf[pos:stop].decode("utf-8", "backslashreplace")
+                pos = stop + 1
+                continue
+            if op in (0x10, 0x30, 0x50):                     # dylib ordinal / special, type
+                continue
             if op == 0x00:                                   # DONE
-                if not lazy:
-                    return
-            elif op in (0x10, 0x30):                         # SET_DYLIB_ORDINAL_IMM / SPECIAL
-                pass
-            elif op == 0x20:                                 # SET_DYLIB_ORDINAL_ULEB
-                uleb()
-            elif op == 0x40:                                 # SET_SYMBOL_TRAILING_FLAGS_IMM
-                name = _cstring(buf, pos, end, "a bind opcode's symbol name")
-                pos = buf.index(b"\0", pos, end) + 1
-            elif op == 0x50:                                 # SET_TYPE_IMM
-                pass
-            elif op == 0x60:                                 # SET_ADDEND_SLEB
-                uleb()
-            elif op == 0x70:                                 # SET_SEGMENT_AND_OFFSET_ULEB
+                if lazy:
+                    continue
+                break
+            if op in (0x20, 0x60, 0x70, 0x80, 0xA0, 0xC0) or byte == 0xD0:
+                value, pos = _uleb(self, buf, pos, end)      # the opcode's first number
+            else:
+                value = 0
+            if op == 0x70:                                   # SET_SEGMENT_AND_OFFSET_ULEB
+                imm = byte & 0x0F
                 if imm >= len(segments):
                     raise self.fail(f"corrupt Mach-O: a bind opcode names segment {imm}, but "
                                     f"there are {len(segments)}", pos - 1)
-                seg_size = segments[imm][1]
-                addr = uleb()
+                seg_size, addr = segments[imm][1], value
             elif op == 0x80:                                 # ADD_ADDR_ULEB
-                addr = (addr + uleb()) & mask
-            elif op == 0x90:                                 # DO_BIND
-                bound(1, ptr)
-            elif op == 0xA0:                                 # DO_BIND_ADD_ADDR_ULEB
-                bound(1, ptr)
-                addr = (addr + uleb()) & mask
-            elif op == 0xB0:                                 # DO_BIND_ADD_ADDR_IMM_SCALED
-                bound(1, ptr + imm * ptr)
-            elif op == 0xC0:                                 # DO_BIND_ULEB_TIMES_SKIPPING_ULEB
-                count = uleb()
-                skip = uleb()
-                if count:
-                    bound(count, ptr + skip)
-            elif op == 0xD0:                                 # THREADED
-                if imm == 0x00:                              # SET_BIND_ORDINAL_TABLE_SIZE_ULEB
-                    uleb()
-                    threaded = True
-                elif imm != 0x01:                            # APPLY walks chains: no names
-                    raise self.fail(f"corrupt Mach-O: unknown threaded bind opcode 0x{byte:02x}",
+                addr = (addr + value) & mask
+            elif op in (0x90, 0xA0, 0xB0, 0xC0):             # the four DO_BIND forms
+                if op == 0xC0:                               # ..._ULEB_TIMES_SKIPPING_ULEB
+                    count = value
+                    skip, pos = _uleb(self, buf, pos, end)
+                    stride = ptr + skip
+                    if count == 0:
+                        continue
+                else:
+                    count = 1
+                    stride = ptr + (byte & 0x0F) * ptr if op == 0xB0 else ptr
+                if threaded:
+                    names.add(name)
+                    continue
+                if seg_size < 0 or not name:
+                    raise self.fail("corrupt Mach-O: a bind opcode binds before naming a "
+                                    "segment and symbol", pos - 1)
+                if addr >= seg_size or count > seg_size or \
+                        addr + (count - 1) * stride >= seg_size:
+                    raise self.fail(f"corrupt Mach-O: bind opcodes bind {count} slot(s) at "
+                                    f"offset 0x{addr:x}, outside their {seg_size}-byte segment",
                                     pos - 1)
-            else:
+                names.add(name)
+                addr = (addr + count * stride + (value if op == 0xA0 else 0)) & mask
+            elif op == 0xD0:                                 # THREADED
+                if byte == 0xD0:                             # SET_BIND_ORDINAL_TABLE_SIZE_ULEB
+                    threaded = True
+                elif byte != 0xD1:                           # APPLY walks chains: no names
+                    raise self.fail(f"corrupt Mach-O: unknown threaded bind opcode "
+                                    f"0x{byte:02x}", pos - 1)
+            elif op not in (0x20, 0x60):
                 raise self.fail(f"corrupt Mach-O: unknown bind opcode 0x{byte:02x} at offset "
                                 f"0x{self.base + pos - 1:x}", pos - 1)
+        into.update(names)
 
     def _chained_fixups(self, off: int, size: int, into: Set[str]) -> Dict[int, int]:
         """Names in the chained-fixups import table; returns segment index -> pointer format."""
@@ -440,7 +462,7 @@ class _Reader:
             if name_off >= names_end - names_at:
                 raise self.fail(f"corrupt Mach-O: a chained import's name offset {name_off} is "
                                 f"past the symbol names", table)
-            into.add(_cstring(buf, names_at + name_off, names_end, "a chained import's name"))
+            into.add(self.cstring(names_at + name_off, names_end, "a chained import's name"))
         formats: Dict[int, int] = {}
         if starts and starts + 4 <= size:
             at = off + starts
@@ -463,11 +485,7 @@ class _Reader:
         if addr >= s_addr + s_size:
             return None
         start = s_off + (addr - s_addr)
-        limit = min(s_off + s_size, start + MAX_SELECTOR)
-        end = self.buf.find(b"\0", start, limit)
-        if end < 0:
-            return None
-        return self.buf[start:end].decode("utf-8", "backslashreplace")
+        return self.lookup(start, min(s_off + s_size, start + MAX_SELECTOR))
 
     def _selectors(self, is_object: bool, formats: Dict[int, int],
                    crypt: Optional[Tuple[int, int]]) -> Set[str]:
@@ -642,8 +660,9 @@ def _member_name(header: bytes, data: Data, data_at: int, size: int,
         if i >= len(long_names):
             raise MachOError(f"corrupt static archive: member header at offset 0x{at:x} names "
                              f"long name {i}, outside the name table", at)
-        endl = long_names.find(b"\n", i)
-        text = long_names[i:endl if endl >= 0 else len(long_names)]
+        stop = min(len(long_names), i + MAX_MEMBERS_NAME)   # bounded: names may overlap
+        endl = long_names.find(b"\n", i, stop)
+        text = long_names[i:endl if endl >= 0 else stop]
         return text.rstrip(b"/").decode("utf-8", "backslashreplace"), 0
     if raw.endswith(b"/") and raw not in (b"/", b"//"):
         raw = raw[:-1]

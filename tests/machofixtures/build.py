@@ -29,6 +29,8 @@ Every fixture ``build_all`` returns (key: file, what it plants):
 - ``archive_gnu``: ``libRR_gnu.a``, GNU ar (``/`` symbol table, ``//`` long-name table), same
   members as ``archive``.
 - ``fat``: ``RR_fat``: universal arm64 iOS + x86_64 iOS-simulator ``RR``.
+- ``fat64``: ``RR_fat64``: the same two slices under a 64-bit fat header (FAT_MAGIC_64,
+  written by ``write_fat64`` since llvm-lipo 14 cannot).
 - ``fat_archive``: ``libRR_fat.a``: universal archive, arm64 iOS + x86_64 iOS-simulator members.
 - ``stripped``: ``RR_stripped`` = ``llvm-strip RR``: the symbol table loses the imports, the bind
   opcodes keep them.
@@ -55,6 +57,14 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
 ``chained`` fixtures link the decoy objects in too, so they carry both sets.
 - ``dsym``: ``Demo.dSYM/Contents/Resources/DWARF/Demo`` (MH_DSYM) from dsymutil; absent when
   dsymutil cannot make one.
+- ``swiftish``: ``Swiftish`` (arm64 iOS MH_DYLIB) from swiftish.c: imports two Swift-mangled
+  names through asm labels, ``_$s7SwiftUI10AppStorageVMn`` (SwiftUI ``@AppStorage``) and
+  ``_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg`` (illustrative manglings).
+- ``objc_object_armv7``: rr.m as a 32-bit armv7 iOS 10 object (LC_VERSION_MIN_IPHONEOS, 32-bit
+  relocations): the same imports and selectors as ``objc_object``.
+- ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
+  simulator and macOS 10.12 with LC_VERSION_MIN_*, Mac Catalyst, tvOS, 32-bit watchOS, arm64
+  simulator): imports ``_strlen``.
 
 Each fixture's expected content is in ``EXPECTED`` (imports, selectors, arch, platform, filetype,
 signed) so tests assert against one table.
@@ -67,11 +77,12 @@ import os
 import plistlib
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 SRC = Path(__file__).resolve().parent / "src"
 IOS = "arm64-apple-ios15.0"
@@ -167,6 +178,8 @@ DECOY_SELECTORS = frozenset({"sharedUserDefaultsController", "sharedApplication"
 #: lld binds dyld_stub_binder in every image that has lazy (dyld-info) binds
 LAZY = frozenset({"dyld_stub_binder"})
 RR = C_IMPORTS | OBJC_IMPORTS
+SWIFT_IMPORTS = frozenset({"_$s7SwiftUI10AppStorageVMn",
+                           "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"})
 RR_MEMBERS = ("rr.o", "rr_objective_c_uses.o", "clean.o")
 
 EXPECTED: Dict[str, Expected] = {
@@ -182,6 +195,8 @@ EXPECTED: Dict[str, Expected] = {
                             members=RR_MEMBERS),
     "fat": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS,
                     archs=("x86_64", "arm64")),
+    "fat64": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS,
+                      archs=("x86_64", "arm64")),
     "fat_archive": Expected("arm64", "ios", "object", RR | CLEAN_IMPORTS, OBJC_SELECTORS,
                             members=RR_MEMBERS, archs=("x86_64", "arm64")),
     "stripped": Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS),
@@ -195,7 +210,22 @@ EXPECTED: Dict[str, Expected] = {
     "decoy": Expected("arm64", "ios", "dylib", DECOY_IMPORTS | LAZY, DECOY_SELECTORS),
     "decoy_object": Expected("arm64", "ios", "object", DECOY_OBJC_IMPORTS, DECOY_SELECTORS),
     "dsym": Expected("arm64", "ios", "dsym", frozenset()),
+    "objc_object_armv7": Expected("armv7", "ios", "object", OBJC_IMPORTS, OBJC_SELECTORS),
+    "swiftish": Expected("arm64", "ios", "dylib", SWIFT_IMPORTS),
 }
+#: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
+#: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
+PLATFORM_TARGETS = {
+    "arm64-apple-ios10.0": ("arm64", "ios"),
+    "x86_64-apple-ios10.0-simulator": ("x86_64", "ios-simulator"),
+    "x86_64-apple-macos10.12": ("x86_64", "macos"),
+    "arm64-apple-ios14.0-macabi": ("arm64", "maccatalyst"),
+    "arm64-apple-tvos12.0": ("arm64", "tvos"),
+    "armv7k-apple-watchos5.0": ("armv7k", "watchos"),
+    "arm64-apple-ios15.0-simulator": ("arm64", "ios-simulator"),
+}
+for _target, (_arch, _platform) in PLATFORM_TARGETS.items():
+    EXPECTED[f"platform-{_target}"] = Expected(_arch, _platform, "object", CLEAN_IMPORTS)
 
 
 def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], cwd: Path,
@@ -208,6 +238,30 @@ def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], 
            *([kind] if kind else []), *extra,
            *[str(o) for o in objects], "-o", str(out)]
     _run(cmd, cwd)
+    return out
+
+
+def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
+    """A 64-bit universal file (FAT_MAGIC_64) of the thin files (llvm-lipo 14 cannot write one).
+
+    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch_64`` entries, each slice at a
+    2**align boundary.
+    """
+    blobs = [Path(p).read_bytes() for p in thin]
+    step = 1 << align
+    offsets, at = [], 8 + 32 * len(blobs)
+    for blob in blobs:
+        at = -(-at // step) * step
+        offsets.append(at)
+        at += len(blob)
+    data = bytearray(at)
+    struct.pack_into(">II", data, 0, 0xCAFEBABF, len(blobs))
+    for i, (blob, offset) in enumerate(zip(blobs, offsets)):
+        cputype, cpusubtype = struct.unpack_from("<II", blob, 4)
+        struct.pack_into(">IIQQII", data, 8 + 32 * i, cputype, cpusubtype, offset, len(blob),
+                         align, 0)
+        data[offset:offset + len(blob)] = blob
+    out.write_bytes(bytes(data))
     return out
 
 
@@ -243,6 +297,9 @@ def build_all(out: Path) -> Dict[str, Path]:
     statmac = cc("statmac.c", MACOS, "statmac.o")
 
     files: Dict[str, Path] = {}
+    files["objc_object_armv7"] = cc("rr.m", "armv7-apple-ios10.0", "rr_m_armv7.o")
+    for target in PLATFORM_TARGETS:
+        files[f"platform-{target}"] = cc("clean.c", target, f"clean-{target}.o")
     files["object"] = shutil.copyfile(rr, out / "rr.o")
     files["objc_object"] = shutil.copyfile(rr_m, out / "rr_m.o")
     files["decoy_object"] = shutil.copyfile(decoy_m, out / "decoy_m.o")
@@ -256,6 +313,8 @@ def build_all(out: Path) -> Dict[str, Path]:
                             extra=["-Wl,-adhoc_codesign"])
     files["decoy"] = _link(clang, ld, IOS, out / "Decoy", [decoy, decoy_m], out)
     files["statmac"] = _link(clang, ld, MACOS, out / "StatMac", [statmac], out)
+    files["swiftish"] = _link(clang, ld, IOS, out / "Swiftish", [cc("swiftish.c", IOS,
+                                                                   "swiftish.o")], out)
     sim = _link(clang, ld, IOS_SIM, work / "RR_sim", [rr_sim, rr_m_sim], out)
 
     # archives: a member name longer than 16 bytes forces BSD "#1/NN" and GNU "//" names
@@ -273,6 +332,7 @@ def build_all(out: Path) -> Dict[str, Path]:
           str(clean_sim)], work)
     _run([lipo, "-create", str(sim), str(files["dylib"]), "-output", str(out / "RR_fat")], out)
     files["fat"] = out / "RR_fat"
+    files["fat64"] = write_fat64([sim, files["dylib"]], out / "RR_fat64")
     _run([lipo, "-create", str(sim_a), str(files["archive"]), "-output",
           str(out / "libRR_fat.a")], out)
     files["fat_archive"] = out / "libRR_fat.a"
@@ -298,7 +358,7 @@ def build_all(out: Path) -> Dict[str, Path]:
     return files
 
 
-def _write_plist(path: Path, value: Dict[str, object]) -> None:
+def _write_plist(path: Path, value: Mapping[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(plistlib.dumps(value))
 
@@ -355,7 +415,7 @@ class Slice:
     archs: Tuple[str, ...]             # e.g. ("arm64",) or ("arm64", "x86_64")
     variant: Optional[str] = None      # "simulator", "maccatalyst" or None
     manifest: Optional[bytes] = None
-    static: bool = False               # a static library (``libX.a`` + Headers) instead of a framework
+    static: bool = False               # a static library (libX.a + Headers), not a framework
 
 
 def make_xcframework(dest_dir: Path, name: str, slices: Sequence[Slice],
