@@ -108,8 +108,9 @@ def read_source(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> str:
 _SWIFT_TOKEN = re.compile(
     r'//[^\n]*'
     r'|/\*.*?(?:\*/|\Z)'
-    r'|(?P<rh>#+)"""(?:.*?)(?:"""(?P=rh)|\Z)'  # raw multi-line #"""..."""#
-    r'|(?P<sh>#+)"(?:.*?)(?:"(?P=sh)|$)'  # raw #"..."# (one line)
+    r'|(?<!#)(?P<rh>#+)"""(?:.*?)(?:"""(?P=rh)|\Z)'  # raw multi-line #"""..."""#
+    r'|(?<!#)(?P<sh>#+)"(?:.*?)(?:"(?P=sh)|$)'  # raw #"..."# (one line); (?<!#): a long run
+    # of # is tried from its start only, not from each of its characters (quadratic)
     r'|"""(?:[^\\]|\\.)*?(?:"""|\Z)'  # multi-line
     r'|"(?:[^"\\\n]|\\.)*(?:"|$)', re.S | re.M)
 _C_TOKEN = re.compile(
@@ -195,9 +196,7 @@ def _nested_end(text: str, s: int) -> int:
 # literals, which the regular-expression engine scans for quickly); the rare candidates are then
 # checked against the context their kind requires, looking a bounded window back or ahead.
 
-_ID = r"[A-Za-z_][A-Za-z0-9_]*"
 _WINDOW = 64
-_PREV_WORD = re.compile(r"(" + _ID + r")\s*$")
 _CALL_PAREN = re.compile(r"\s*\(")
 _AT_BEFORE = re.compile(r"@\s*$")
 _DOT_ONLY = re.compile(r"\.\s*$")
@@ -206,7 +205,6 @@ _MESSAGE_AFTER = re.compile(r"\s*\]")
 _IMPLICIT_BEFORE = re.compile(r"[\[,]\s*\.\s*$")
 #: ``Darwin.stat(...)`` is the C function named through its module, not a method.
 _C_MODULES = frozenset({"Darwin", "Glibc", "Musl", "Foundation", "ucrt"})
-_DOT_BEFORE = re.compile(r"(?:(" + _ID + r")\s*)?\.\s*$")
 
 
 def _alt(words: List[str]) -> str:
@@ -265,8 +263,8 @@ def _accepts(e: Entry, code: str, at: int, end: int, m: _Matcher) -> bool:
     if e.kind == "name":
         return True
     if e.kind == "call":
-        return (_CALL_PAREN.match(code, end) is not None and code[at - 2:at] != "->"
-                and not _method(code, at) and not _declared(code, at))
+        return (_CALL_PAREN.match(code, end) is not None and not _method(code, at)
+                and not _declared(code, at))
     if e.kind == "attribute":
         return _AT_BEFORE.search(code, lo, at) is not None
     if e.kind == "message":
@@ -317,16 +315,40 @@ def scan_text(text: str, path: str, swift: Optional[bool] = None) -> List[Hit]:
     return hits
 
 
+def _before(code: str, at: int) -> Tuple[str, str, int]:
+    """What precedes ``at``, whitespace skipped: (the character, the identifier ending there or
+    "", where that identifier starts). Walks back at most _WINDOW characters."""
+    lo = max(0, at - _WINDOW)
+    i = at - 1
+    while i >= lo and code[i] in " \t\r\n":
+        i -= 1
+    if i < lo:
+        return "", "", at
+    j = i
+    while j >= lo and (code[j].isalnum() or code[j] in "_$"):
+        j -= 1
+    return code[i], code[j + 1:i + 1], j + 1
+
+
 def _method(code: str, at: int) -> bool:
-    """Whether ``name(`` at ``at`` is a method call ``x.name(`` (C module prefixes excepted)."""
-    m = _DOT_BEFORE.search(code, max(0, at - _WINDOW), at)
-    return m is not None and m.group(1) not in _C_MODULES
+    """Whether ``name(`` at ``at`` is a method call ``x.name(`` or ``p->name(`` (C module
+    prefixes such as ``Darwin.`` excepted)."""
+    ch, _, _ = _before(code, at)
+    if ch == ">":
+        k = code.rfind(">", max(0, at - _WINDOW), at)
+        return k > 0 and code[k - 1] == "-"
+    if ch != ".":
+        return False
+    dot = code.rfind(".", max(0, at - _WINDOW), at)
+    _, word, _ = _before(code, dot)
+    return word not in _C_MODULES
 
 
 def _declared(code: str, at: int) -> bool:
-    """Whether ``name(`` at ``at`` follows a type or keyword that makes it a declaration."""
-    m = _PREV_WORD.search(code, max(0, at - _WINDOW), at)
-    return m is not None and m.group(1) not in _CALL_AFTER
+    """Whether ``name(`` at ``at`` follows a type or keyword that makes it a declaration
+    (``int stat(``, ``func stat(``) rather than a call (``return stat(``)."""
+    _, word, _ = _before(code, at)
+    return bool(word) and not word[0].isdigit() and word not in _CALL_AFTER
 
 
 def scan_file(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> List[Hit]:
