@@ -245,10 +245,11 @@ def test_overlapping_symbol_names_cost_no_more_than_linear(
 def test_read_file_reports_malformed_files_as_machoerror(macho_fixtures: Dict[str, Path],
                                                          tmp_path: Path) -> None:
     # through the mmap path too: the error must not turn into a BufferError when it closes
-    data = macho_fixtures["fat_archive"].read_bytes()
-    for i, cut in enumerate((100, len(data) // 2, len(data) - 3)):
-        bad = tmp_path / f"bad{i}"
-        bad.write_bytes(data[:cut])
-        with pytest.raises(MachOError) as exc:
-            macho.read_file(str(bad))
-        assert exc.value.name == str(bad)
+    for key in ("fat_archive", "dylib"):
+        data = macho_fixtures[key].read_bytes()
+        for cut in (100, len(data) // 2, len(data) - 3):
+            bad = tmp_path / f"{key}-{cut}"
+            bad.write_bytes(data[:cut])
+            with pytest.raises(MachOError) as exc:
+                macho.read_file(str(bad))
+            assert exc.value.name == str(bad)

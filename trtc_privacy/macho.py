@@ -129,7 +129,8 @@ def arch_name(cputype: int, cpusubtype: int) -> str:
     return f"cpu-0x{cputype & 0xFFFFFFFF:x}"
 
 
-def _uleb(reader: "_Reader", buf: bytes, pos: int, end: int) -> Tuple[int, int]:
+def _uleb(reader: "_Reader", buf: Union[bytes, mmap.mmap], pos: int,
+          end: int) -> Tuple[int, int]:
     """(value, next position) of the ULEB128 number at ``pos``; at most 64 bits, inside ``end``."""
     if pos < end and buf[pos] < 0x80:
         return buf[pos], pos + 1
@@ -150,9 +151,10 @@ def _uleb(reader: "_Reader", buf: bytes, pos: int, end: int) -> Tuple[int, int]:
 
 
 class _Reader:
-    """Parses one thin Mach-O image held in ``buf`` (a bytes object of exactly that image)."""
+    """Parses one thin Mach-O image held in ``buf``: bytes of exactly that image, or the mmap of
+    a thin file (read in place: only the pages of the tables read are touched)."""
 
-    def __init__(self, buf: bytes, base: int) -> None:
+    def __init__(self, buf: Union[bytes, mmap.mmap], base: int) -> None:
         self.buf = buf
         self.size = len(buf)
         self.base = base   # where the image starts in the file the user gave, for messages
@@ -728,8 +730,9 @@ def read(data: Data, name: str = "") -> List[Image]:
                          "those files instead", 0, name)
     kind = sniff(head)
     if kind == "macho":
+        whole = data if isinstance(data, (bytes, mmap.mmap)) else _chunk(data, 0, len(data))
         try:
-            image = _Reader(_chunk(data, 0, len(data)), 0).parse("")
+            image = _Reader(whole, 0).parse("")
         except MachOError as exc:
             raise MachOError(str(exc), exc.offset, name) from None
         return [image] if image is not None else []
