@@ -176,3 +176,11 @@ def test_real_process(source_project: Path) -> None:
     assert p.returncode == 1, p.stderr
     assert "::error file=App/PrivacyInfo.xcprivacy" in p.stdout
     assert "ITMS-91053" in p.stdout or "api-not-declared" in p.stdout
+
+
+def test_evidence_reaches_every_format(source_project: Path, capsys,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_project)
+    for fmt in ("text", "json", "sarif", "github", "xcode"):
+        main(["scan", "--format", fmt])
+        assert "App/Settings.swift:4:9: UserDefaults" in capsys.readouterr().out, fmt

@@ -67,6 +67,9 @@ def project(fixtures, tmp_path: Path) -> Path:
         build.Slice(fx["dylib"], "ios", ("arm64",), manifest=_manifest(*sorted(ALL))),
         build.Slice(fx["fat"], "ios", ("arm64", "x86_64"), "simulator", manifest=_manifest()),
     ])
+    # Swift-shaped imports (@AppStorage, URLResourceValues.creationDate) and x86_64 variants
+    build.make_framework(fx["swiftish"], pods / "SwiftKit", "Swiftish")
+    build.make_framework(fx["statmac"], pods / "MacKit", "StatMac", manifest=_manifest())
     # a static library: linked into the app
     (pods / "Static").mkdir()
     shutil.copyfile(fx["archive"], pods / "Static" / "libRR.a")
@@ -105,6 +108,10 @@ def test_every_planted_use_is_reported_and_nothing_for_the_decoy(project: Path, 
         # RRObjC has no manifest
         ("api-not-declared", objc, BT), ("api-not-declared", objc, AK),
         ("api-not-declared", objc, FT), ("api-declared-by-app-only", objc, UD),
+        # Swift-mangled tokens; $INODE64 variants
+        ("api-declared-by-app-only", "Frameworks/Swiftish.framework/Swiftish", UD),
+        ("api-not-declared", "Frameworks/Swiftish.framework/Swiftish", FT),
+        ("api-not-declared", "Frameworks/StatMac.framework/StatMac", FT),
         # the app: libRR.a and Clock.swift; UserDefaults is declared
         ("api-not-declared", appx, FT), ("api-not-declared", appx, DS),
         ("api-not-declared", appx, BT), ("api-not-declared", appx, AK),
@@ -123,10 +130,16 @@ def test_every_planted_use_is_reported_and_nothing_for_the_decoy(project: Path, 
     assert ev[(rr, AK)] == ["Pods/RRKit/RR.framework/RR (arm64): activeInputModes"]
     assert set(ev[(objc, FT)]) == {"Pods/RRObjC/RRObjC.framework/RRObjC (arm64): "
                                    + s for s in ("_NSFileCreationDate", "fileModificationDate")}
+    assert ev[("Frameworks/StatMac.framework/StatMac", FT)] == [
+        "Pods/MacKit/StatMac.framework/StatMac (x86_64): " + s
+        for s in ("_fstat$INODE64", "_stat$INODE64")]
+    assert ev[("Frameworks/Swiftish.framework/Swiftish", FT)] == [
+        "Pods/SwiftKit/Swiftish.framework/Swiftish (arm64): "
+        "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"]
     # the per-bundle picture
     pic = {b["name"]: b for b in doc["bundles"]}
     assert set(pic) == {"the app", "RR.framework", "RRObjC.framework", "Decoy.framework",
-                        "RRX.framework"}
+                        "RRX.framework", "Swiftish.framework", "StatMac.framework"}
     assert pic["Decoy.framework"]["used"] == {} and pic["Decoy.framework"]["has_manifest"]
     assert pic["RRObjC.framework"]["has_manifest"] is False
     assert set(pic["RRX.framework"]["used"]) == ALL

@@ -208,3 +208,11 @@ def test_any_text_scans_without_error_and_positions_are_in_the_text(text: str,
     for h in scan_text(text, "x.swift" if swift else "x.m"):
         line = lines[h.line - 1]
         assert line[h.column - 1:].startswith(h.text), (text, h)
+
+
+def test_no_quadratic_corner() -> None:
+    """Runs of ``#`` (raw-string openers) and long lines of declarations stay linear."""
+    assert hits("#" * 50000 + " let d = UserDefaults.standard", "x.swift") == [
+        (1, 50010, "UserDefaults")]
+    text = ("a" * 60 + " stat(x); p -> stat(y); return stat(z);\n") * 3000
+    assert len(hits(text, "x.c")) == 3000

@@ -102,11 +102,25 @@ def read_source(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> str:
 
 # -- blanking comments and strings -------------------------------------------------------------
 
-_SWIFT_START = re.compile(r'//|/\*|#+"|"')
-_C_START = re.compile(r'//|/\*|R"[^()\\\s"]{0,16}\(|"|\'|#[ \t]*(?:include|import)\b')
+#: One pattern per language matches each comment or literal whole, so the engine (in C) finds
+#: where it ends; Python only handles the rare cases a pattern cannot: nested Swift comments, a
+#: ``#include`` not at a line's start, an ``R"`` that ends an identifier.
+_SWIFT_TOKEN = re.compile(
+    r'//[^\n]*'
+    r'|/\*.*?(?:\*/|\Z)'
+    r'|(?<!#)(?P<rh>#+)"""(?:.*?)(?:"""(?P=rh)|\Z)'  # raw multi-line #"""..."""#
+    r'|(?<!#)(?P<sh>#+)"(?:.*?)(?:"(?P=sh)|$)'  # raw #"..."# (one line); (?<!#): a long run
+    # of # is tried from its start only, not from each of its characters (quadratic)
+    r'|"""(?:[^\\]|\\.)*?(?:"""|\Z)'  # multi-line
+    r'|"(?:[^"\\\n]|\\.)*(?:"|$)', re.S | re.M)
+_C_TOKEN = re.compile(
+    r'//[^\n]*'
+    r'|/\*.*?(?:\*/|\Z)'
+    r'|"(?:[^"\\\n]|\\.)*(?:"|$)'
+    r"|'(?:[^'\\\n]|\\.){1,8}'"
+    r'|R"(?P<d>[^()\\\s"]{0,16})\((?:.*?)(?:\)(?P=d)"|\Z)'  # C++ raw string R"d(...)d"
+    r'|#[ \t]*(?:include|import)\b[^\n]*', re.S | re.M)
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
-_DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_CHAR = re.compile(r"'(?:[^'\\\n]|\\.){1,8}'")
 
 
 def _blank(seg: str) -> str:
@@ -117,108 +131,63 @@ def _blank(seg: str) -> str:
 
 def blank(text: str, swift: bool) -> Tuple[str, Set[int]]:
     """``text`` with comments and string literals replaced by spaces (newlines kept), and the
-    offsets of the starts of comments that carry the ignore mark.
+    offsets of the starts and ends of comments that carry the ignore mark.
 
     Swift: nested ``/* */``, raw strings ``#"..."#`` (any number of ``#``), multi-line
     ``\"\"\"`` strings. C family: char literals, C++ raw strings ``R"x(...)x"``, and the operand
     of ``#include``/``#import`` (a header name is not a use). An unterminated literal ends at the
-    end of its line, an unterminated comment at the end of the file.
+    end of its line (a multi-line one at the end of the file), an unterminated comment at the
+    end of the file.
     """
-    start_re = _SWIFT_START if swift else _C_START
+    token = _SWIFT_TOKEN if swift else _C_TOKEN
     out: List[str] = []
-    ignored: List[Tuple[int, int]] = []
+    marks: Set[int] = set()
     pos = 0
     n = len(text)
     while pos < n:
-        m = start_re.search(text, pos)
+        m = token.search(text, pos)
         if m is None:
             break
-        s = m.start()
-        tok = m.group()
-        end = _literal_end(text, s, tok, swift)
-        if end is None:  # not a literal after all: a lone ', a digit separator, an identifier R
-            out.append(text[pos:s + 1])
+        s, e = m.span()
+        first = text[s]
+        if not swift and (
+                (first == "#" and text[text.rfind("\n", 0, s) + 1:s].strip())
+                or (first == "R" and s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_$"))):
+            out.append(text[pos:s + 1])  # not a directive / not a raw string: go on after it
             pos = s + 1
             continue
-        seg = text[s:end]
-        if tok.startswith("/") and IGNORE_MARK in seg:
-            ignored.append((s, end))
+        if first == "/":
+            if swift and text[s + 1] == "*" and "/*" in text[s + 2:e]:
+                e = _nested_end(text, s)
+            if IGNORE_MARK in text[s:e]:
+                marks.add(s)
+                marks.add(max(s, e - 1))
         out.append(text[pos:s])
-        if tok.startswith("#") and not swift:  # keep the directive, blank its operand
-            out.append(tok + _blank(seg[len(tok):]))
+        if first == "#" and not swift:  # keep the directive, blank its operand
+            k = s + 1
+            while text[k] in " \t":
+                k += 1
+            k += 7 if text.startswith("include", k) else 6
+            out.append(text[s:k] + _blank(text[k:e]))
         else:
-            out.append(_blank(seg))
-        pos = end
+            out.append(_blank(text[s:e]))
+        pos = e
     out.append(text[pos:])
-    marks: Set[int] = set()
-    for a, b in ignored:
-        marks.add(a)
-        marks.add(b - 1 if b > a else a)
     return "".join(out), marks
 
 
-def _line_end(text: str, at: int) -> int:
-    e = text.find("\n", at)
-    return len(text) if e < 0 else e
-
-
-def _literal_end(text: str, s: int, tok: str, swift: bool) -> Optional[int]:
-    if tok == "//":
-        return _line_end(text, s)
-    if tok == "/*":
-        if not swift:
-            e = text.find("*/", s + 2)
-            return len(text) if e < 0 else e + 2
-        depth = 0
-        pos = s
-        while True:  # Swift block comments nest
-            m = _BLOCK_EDGE.search(text, pos)
-            if m is None:
-                return len(text)
-            depth += 1 if m.group() == "/*" else -1
-            pos = m.end()
-            if depth == 0:
-                return pos
-    if tok.startswith("R\""):  # C++ raw string R"delim( ... )delim"
-        if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_$"):
-            return None  # FOOR"..." is an identifier then a string
-        delim = tok[2:-1]
-        e = text.find(")" + delim + "\"", s + len(tok))
-        return len(text) if e < 0 else e + len(delim) + 2
-    if tok == "'":
-        if s > 0 and text[s - 1].isalnum():  # C++14 digit separator 1'000
-            return None
-        m = _CHAR.match(text, s)
-        return m.end() if m else None
-    if tok.startswith("#") and not swift:  # #include <...> / #import "..." at a line's start
-        ls = text.rfind("\n", 0, s) + 1
-        return _line_end(text, s) if not text[ls:s].strip() else None
-    hashes = len(tok) - 1 if tok.startswith("#") else 0  # Swift raw string: #"  ##"
-    q = s + hashes
-    if text.startswith('"""', q):
-        close = '"""' + "#" * hashes
-        pos = q + 3
-        while True:
-            e = text.find(close, pos)
-            if e < 0:
-                return len(text)
-            if hashes or not _escaped(text, e):
-                return e + len(close)
-            pos = e + 1
-    if hashes:
-        close = '"' + "#" * hashes
-        e = text.find(close, q + 1)
-        le = _line_end(text, q)
-        return le if e < 0 or e > le else e + len(close)
-    m = _DQ.match(text, q)
-    return m.end() if m else _line_end(text, q)
-
-
-def _escaped(text: str, at: int) -> bool:
-    k = at - 1
-    while k >= 0 and text[k] == "\\":
-        k -= 1
-    return (at - 1 - k) % 2 == 1
+def _nested_end(text: str, s: int) -> int:
+    """The end of the Swift block comment at ``s``, counting nested ``/* */`` pairs."""
+    depth = 0
+    pos = s
+    while True:
+        m = _BLOCK_EDGE.search(text, pos)
+        if m is None:
+            return len(text)
+        depth += 1 if m.group() == "/*" else -1
+        pos = m.end()
+        if depth == 0:
+            return pos
 
 
 # -- matching ----------------------------------------------------------------------------------
@@ -227,9 +196,7 @@ def _escaped(text: str, at: int) -> bool:
 # literals, which the regular-expression engine scans for quickly); the rare candidates are then
 # checked against the context their kind requires, looking a bounded window back or ahead.
 
-_ID = r"[A-Za-z_][A-Za-z0-9_]*"
 _WINDOW = 64
-_PREV_WORD = re.compile(r"(" + _ID + r")\s*$")
 _CALL_PAREN = re.compile(r"\s*\(")
 _AT_BEFORE = re.compile(r"@\s*$")
 _DOT_ONLY = re.compile(r"\.\s*$")
@@ -238,7 +205,6 @@ _MESSAGE_AFTER = re.compile(r"\s*\]")
 _IMPLICIT_BEFORE = re.compile(r"[\[,]\s*\.\s*$")
 #: ``Darwin.stat(...)`` is the C function named through its module, not a method.
 _C_MODULES = frozenset({"Darwin", "Glibc", "Musl", "Foundation", "ucrt"})
-_DOT_BEFORE = re.compile(r"(?:(" + _ID + r")\s*)?\.\s*$")
 
 
 def _alt(words: List[str]) -> str:
@@ -297,8 +263,8 @@ def _accepts(e: Entry, code: str, at: int, end: int, m: _Matcher) -> bool:
     if e.kind == "name":
         return True
     if e.kind == "call":
-        return (_CALL_PAREN.match(code, end) is not None and code[at - 2:at] != "->"
-                and not _method(code, at) and not _declared(code, at))
+        return (_CALL_PAREN.match(code, end) is not None and not _method(code, at)
+                and not _declared(code, at))
     if e.kind == "attribute":
         return _AT_BEFORE.search(code, lo, at) is not None
     if e.kind == "message":
@@ -349,16 +315,40 @@ def scan_text(text: str, path: str, swift: Optional[bool] = None) -> List[Hit]:
     return hits
 
 
+def _before(code: str, at: int) -> Tuple[str, str, int]:
+    """What precedes ``at``, whitespace skipped: (the character, the identifier ending there or
+    "", where that identifier starts). Walks back at most _WINDOW characters."""
+    lo = max(0, at - _WINDOW)
+    i = at - 1
+    while i >= lo and code[i] in " \t\r\n":
+        i -= 1
+    if i < lo:
+        return "", "", at
+    j = i
+    while j >= lo and (code[j].isalnum() or code[j] in "_$"):
+        j -= 1
+    return code[i], code[j + 1:i + 1], j + 1
+
+
 def _method(code: str, at: int) -> bool:
-    """Whether ``name(`` at ``at`` is a method call ``x.name(`` (C module prefixes excepted)."""
-    m = _DOT_BEFORE.search(code, max(0, at - _WINDOW), at)
-    return m is not None and m.group(1) not in _C_MODULES
+    """Whether ``name(`` at ``at`` is a method call ``x.name(`` or ``p->name(`` (C module
+    prefixes such as ``Darwin.`` excepted)."""
+    ch, _, _ = _before(code, at)
+    if ch == ">":
+        k = code.rfind(">", max(0, at - _WINDOW), at)
+        return k > 0 and code[k - 1] == "-"
+    if ch != ".":
+        return False
+    dot = code.rfind(".", max(0, at - _WINDOW), at)
+    _, word, _ = _before(code, dot)
+    return word not in _C_MODULES
 
 
 def _declared(code: str, at: int) -> bool:
-    """Whether ``name(`` at ``at`` follows a type or keyword that makes it a declaration."""
-    m = _PREV_WORD.search(code, max(0, at - _WINDOW), at)
-    return m is not None and m.group(1) not in _CALL_AFTER
+    """Whether ``name(`` at ``at`` follows a type or keyword that makes it a declaration
+    (``int stat(``, ``func stat(``) rather than a call (``return stat(``)."""
+    _, word, _ = _before(code, at)
+    return bool(word) and not word[0].isdigit() and word not in _CALL_AFTER
 
 
 def scan_file(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> List[Hit]:

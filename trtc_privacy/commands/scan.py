@@ -8,7 +8,7 @@ import typer
 
 
 def scan(
-    paths: List[str] = typer.Argument(None, metavar="[PATH...]",
+    paths: List[str] = typer.Argument(None, metavar="PATH",
                                       help="Project folders (or files) to scan; default: the "
                                       "configured project, else the current directory."),
     format: Optional[str] = typer.Option(

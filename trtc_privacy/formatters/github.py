@@ -32,6 +32,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
                 props.append(f"col={d.column}")
         title = d.rule + (f" ({d.itms})" if d.itms else "")
         props.append(f"title={escape_property(title)}")
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        message = d.message + "".join(f"\nat {e}" for e in d.evidence)
+        message += f"\nhint: {d.hint}" if d.hint else ""
         out.append(f"::{_LEVEL[d.severity.value]} {','.join(props)}::{escape_data(message)}")
     return "".join(line + "\n" for line in out)

@@ -69,6 +69,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
                 region["startColumn"] = d.column
             physical["region"] = region
         text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        text += "".join(f"\nat {e}" for e in d.evidence)  # what a scan finding rests on
         result: Dict[str, object] = {
             "ruleId": d.rule,
             "ruleIndex": index[d.rule],

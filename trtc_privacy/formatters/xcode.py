@@ -27,6 +27,8 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
     out: List[str] = []
     for d in diagnostics:
         message = " ".join(d.message.split())
+        if d.evidence:  # one line per issue in Xcode: the evidence joins the message
+            message += " (at " + "; ".join(d.evidence) + ")"
         if d.hint:
             message += f" ({' '.join(d.hint.split())})"
         out.append(f"{location(d)}: {d.severity.value}: {message} [{d.rule}]")
