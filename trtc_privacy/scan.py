@@ -317,7 +317,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             bad = True
             msg = str(exc) if isinstance(exc, macho.MachOError) else \
                 f"cannot read: {(exc.strerror or str(exc)).lower()}"
-            diags.append(_bad_binary(path, msg, selection))
+            diags.append(_bad_binary(path, msg))
             return None
         files += 1
         return images
@@ -385,10 +385,10 @@ def _app_manifest_path(cfg: "Config", found: _Found, notes: List[str]) -> Option
     return None
 
 
-def _bad_binary(path: str, message: str, selection: Optional[Selection]) -> Diagnostic:
+def _bad_binary(path: str, message: str) -> Diagnostic:
+    """Bad input is never turned off by the selection: the run exits 2 whatever it says."""
     from trtc_privacy.rules import get
 
     r = get("bad-binary")
     assert r is not None
-    d = Diagnostic(path, None, None, r.name, Severity.ERROR, message, r.hint, r.primary_itms)
-    return d  # bad input is never turned off: the run exits 2 whatever the selection
+    return Diagnostic(path, None, None, r.name, Severity.ERROR, message, r.hint, r.primary_itms)
