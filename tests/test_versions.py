@@ -13,7 +13,6 @@ from typing import Dict, List
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli, shared_path
-from trtc_privacy.lockfiles import specs_from_lockfiles
 from trtc_privacy.vendors import parse_version, products
 from trtc_privacy.versions import check
 
@@ -365,6 +364,15 @@ def test_merge_lockfile_equals_the_explicit_sdk_list(tmp_path: Path, lock: Path,
     assert re.search(r"note: .*Podfile\.lock:\d+: \S+ \S+.* -> \S+ template [\d.]+", ra.stderr)
 
 
+def specs_from_lockfiles(paths: list) -> tuple:
+    """What the pipeline takes from lockfiles: specs, findings and notes, each read once."""
+    from trtc_privacy.config import Config
+    from trtc_privacy.pipeline import Options, gather
+
+    inputs = gather(Config(), Options("absent/PrivacyInfo.xcprivacy", lockfiles=paths))
+    return inputs.from_lockfiles, inputs.diagnostics, inputs.notes
+
+
 def test_specs_from_lockfiles_notes_and_warnings() -> None:
     specs, diags, notes = specs_from_lockfiles([str(REPO / "examples" / "VideoCallApp")])
     assert specs == ["trtc-professional@12.0.16292", "tuicallkit@2.5.0.1000"]
@@ -386,5 +394,5 @@ def test_merge_does_not_fail_below_the_minimum_and_warns_at_the_lockfile_line(tm
     app = _app(tmp_path, "PrivacyInfo.xcprivacy")
     r = run_cli(["merge", app.name, "--lockfile", "Podfile.lock"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert re.search(r"^Podfile\.lock:2: warning: TUIRoomEngine/TRTC 2\.2\.0 bundles no privacy "
-                     r"manifest", r.stderr, re.M)
+    assert re.search(r"^Podfile\.lock\n  2 +warning +TUIRoomEngine/TRTC 2\.2\.0 bundles no privacy "
+                     r"manifest", r.stderr, re.M), r.stderr

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic, input_error
+from trtc_privacy.diagnostics import input_error
+from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
 from trtc_privacy.plist import read_bytes
 
 PODFILE_LOCK = "Podfile.lock"
@@ -21,8 +22,7 @@ PACKAGE_RESOLVED = "Package.resolved"
 COCOAPODS, SWIFTPM = "cocoapods", "swiftpm"
 
 #: Directories a search never enters: build products, caches, checkouts of dependencies.
-_PRUNE = {".git", ".hg", ".svn", "Pods", ".build", "build", "DerivedData", "node_modules",
-          "Carthage", ".symlinks", "SourcePackages", "checkouts", ".venv", "venv"}
+_PRUNE = SKIP_DIRS | DEPENDENCY_DIRS
 
 
 @dataclass
@@ -325,10 +325,3 @@ def normalise_url(url: str) -> str:
 def _repo_name(url: str) -> str:
     tail = url.strip().rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     return tail[:-4] if tail.endswith(".git") else tail
-
-
-def specs_from_lockfiles(paths: List[str]) -> Tuple[List[str], List[Diagnostic], List[str]]:
-    """``merge --lockfile``: see :func:`trtc_privacy.versions.specs_from_lockfiles`."""
-    from trtc_privacy.versions import specs_from_lockfiles as impl
-
-    return impl(paths)
