@@ -134,3 +134,57 @@ def test_without_configuration_merge_asks_for_the_manifest(tmp_path: Path) -> No
     r = run_cli(["merge", "--check"], cwd=tmp_path)
     assert r.returncode == 2
     assert "no APP_MANIFEST given" in r.stderr and ".trtc-privacy.toml" in r.stderr
+
+
+# -- defect 8: every configuration mistake names the file, the line, the key and what was expected
+
+
+@pytest.mark.parametrize("text,line,words", [
+    # a typo in a [severity] rule name used to be ignored silently
+    ('app-manifest = "ios/App/PrivacyInfo.xcprivacy"\n[severity]\nsdk-only-reasn = "error"\n',
+     3, ['"severity.sdk-only-reasn"', 'unknown rule "sdk-only-reasn"', 'did you mean "sdk-only-reason"']),
+    # a string where a list is meant used to be accepted
+    ('app-manifest = "ios/App/PrivacyInfo.xcprivacy"\nlockfiles = "ios/Podfile.lock"\n',
+     2, ['"lockfiles"', "expected a list of strings", "'ios/Podfile.lock'"]),
+    # a bad severity value used to print a Python dict and no line
+    ('app-manifest = "ios/App/PrivacyInfo.xcprivacy"\n\n[severity]\nunknown-reason = "fatal"\n',
+     4, ['"severity.unknown-reason"', "error, warning, note, off", "'fatal'"]),
+    ('ignore = ["sdk-only-reasn"]\n', 1, ['"ignore"', 'unknown rule "sdk-only-reasn"']),
+])
+def test_configuration_mistakes_are_named_at_their_line(tmp_path: Path, text: str, line: int,
+                                                        words: list) -> None:
+    from conftest import invoke
+
+    project(tmp_path, text)
+    for args in (["merge", "--check"], ["lint", "App"], ["versions"]):
+        r = invoke(args, cwd=tmp_path / "ios")
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        m = LOCATION.search(r.stderr)
+        assert m and int(m["line"]) == line, r.stderr
+        assert Path(m["path"]).resolve() == (tmp_path / ".trtc-privacy.toml").resolve()
+        assert "{" not in m["msg"]
+        for w in words:
+            assert w in r.stderr, (w, r.stderr)
+
+
+def test_an_unknown_product_in_sdks_is_reported_at_the_configuration_line(tmp_path: Path) -> None:
+    from conftest import invoke
+
+    project(tmp_path, 'app-manifest = "ios/App/PrivacyInfo.xcprivacy"\n\nsdks = ["trtc", "nope"]\n')
+    r = invoke(["merge", "--check"], cwd=tmp_path / "ios")
+    assert r.returncode == 2
+    m = LOCATION.search(r.stderr)
+    assert m and int(m["line"]) == 3, r.stderr
+    assert m["path"].endswith(".trtc-privacy.toml") and 'unknown product "nope"' in m["msg"]
+    assert "--sdk" not in r.stderr
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    from conftest import invoke
+
+    app = project(tmp_path, "")
+    (tmp_path / ".trtc-privacy.toml").write_bytes(
+        b"\xef\xbb\xbf" + CONFIG.encode("utf-8"))
+    r = invoke(["merge"], cwd=tmp_path / "ios")
+    assert r.returncode == 0, r.stderr
+    assert "written" in r.stdout and app.exists()

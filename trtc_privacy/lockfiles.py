@@ -20,6 +20,9 @@ from trtc_privacy.plist import read_bytes
 PODFILE_LOCK = "Podfile.lock"
 PACKAGE_RESOLVED = "Package.resolved"
 COCOAPODS, SWIFTPM = "cocoapods", "swiftpm"
+#: Package.resolved formats after 1 that keep ``pins`` at the top with ``location`` URLs (SwiftPM
+#: 5.6 wrote 2, 5.9 writes 3); an unknown one is refused rather than guessed at.
+PACKAGE_RESOLVED_FORMATS = (2, 3)
 
 #: Directories a search never enters: build products, caches, checkouts of dependencies.
 _PRUNE = SKIP_DIRS | DEPENDENCY_DIRS
@@ -258,10 +261,14 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
         obj = data.get("object")
         pins = obj.get("pins") if isinstance(obj, dict) else None
         url_key = "repositoryURL"
-    elif fmt >= 2:
+    elif fmt in PACKAGE_RESOLVED_FORMATS:
         pins, url_key = data.get("pins"), "location"
     else:
-        raise bad(f"unknown Package.resolved format version {fmt}", "\"version\"")
+        known = ", ".join(str(v) for v in (1,) + PACKAGE_RESOLVED_FORMATS)
+        raise input_error(path, f"unknown Package.resolved format version {fmt} (known: {known})",
+                          line=_line_of(text, "\"version\""), rule="malformed-lockfile",
+                          hint="a newer Xcode or SwiftPM may have written it; please report the "
+                          "file so its format can be read, or give a Podfile.lock")
     if not isinstance(pins, list):
         raise bad(f"Package.resolved version {fmt} has no \"pins\" list")
     entries: List[Entry] = []
