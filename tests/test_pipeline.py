@@ -118,10 +118,19 @@ def test_report_init_and_xcode_use_the_same_plan_as_merge(tmp_path: Path) -> Non
 
 
 def test_merge_creating_a_manifest_writes_tracking_and_domains_as_init_does(tmp_path: Path) -> None:
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "tuicallkit"], cwd=tmp_path)
+    other = tmp_path / "Other.xcprivacy"  # declares neither NSPrivacyTracking nor its domains
+    other.write_text(manifest(
+        "\t<key>NSPrivacyCollectedDataTypes</key>\n\t<array/>\n"
+        "\t<key>NSPrivacyAccessedAPITypes</key>\n\t<array>\n\t\t<dict>\n"
+        "\t\t\t<key>NSPrivacyAccessedAPIType</key>\n"
+        "\t\t\t<string>NSPrivacyAccessedAPICategoryDiskSpace</string>\n"
+        "\t\t\t<key>NSPrivacyAccessedAPITypeReasons</key>\n\t\t\t<array>\n"
+        "\t\t\t\t<string>E174.1</string>\n\t\t\t</array>\n\t\t</dict>\n\t</array>\n"))
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", str(other)], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "PrivacyInfo.xcprivacy").read_text()
-    assert "<key>NSPrivacyTracking</key>" in text and "<key>NSPrivacyTrackingDomains</key>" in text
+    assert "<key>NSPrivacyTracking</key>\n\t<false/>" in text
+    assert "<key>NSPrivacyTrackingDomains</key>" in text
 
 
 # -- defect 1: pre-existing findings never block a merge --------------------------------------
