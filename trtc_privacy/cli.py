@@ -116,19 +116,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         args = sys.argv[1:] if argv is None else list(argv)
         first = next((a for a in args if not a.startswith("-")), None)
         app = build_app(first if first in COMMANDS else None)
+        from importlib import import_module
+
         import typer
 
-        try:
-            from typer._click.exceptions import ClickException  # typer >= 0.2x vendors click
-        except ImportError:  # pragma: no cover - older typer on top of click
-            from click.exceptions import ClickException
+        try:  # typer 0.2x vendors click; older typers run on click itself
+            click_exceptions = import_module("typer._click.exceptions")
+        except ImportError:  # pragma: no cover
+            click_exceptions = import_module("click.exceptions")
+        click_error = click_exceptions.ClickException
         try:
             rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
         except typer.Abort:  # older typers turn Ctrl-C into Abort
             return EXIT_INTERRUPTED
-        except ClickException as exc:  # usage errors
+        except click_error as exc:  # usage errors
             exc.show()
-            return exc.exit_code
+            return int(exc.exit_code)
         except SystemExit as exc:
             code = exc.code
             if code is None:

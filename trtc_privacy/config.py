@@ -113,7 +113,7 @@ def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
     except OSError as exc:
         raise input_error(path, f"cannot read configuration: {exc.strerror}",
                           rule="bad-config") from None
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise input_error(path, "not UTF-8 text", rule="bad-config",
                           hint="save the configuration as UTF-8") from None
     except Exception as exc:  # tomllib.TOMLDecodeError: "... (at line 3, column 7)"

@@ -37,7 +37,7 @@ def install() -> None:
         return
     plain = (str, bool, List[str], list[str])
 
-    class _PassThrough(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _PassThrough(RuntimeParam):
         """Values already of their type are returned as they are; others go to typer."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -64,8 +64,8 @@ def install() -> None:
             pass  # a typer we do not know: its own coercion below
         return original(self)
 
-    param_cls.get_runtime_param = get_runtime_param
-    param_cls._trtc_fastargs = True
+    setattr(param_cls, "get_runtime_param", get_runtime_param)  # noqa: B010 - typer's class
+    setattr(param_cls, "_trtc_fastargs", True)  # noqa: B010
 
 
 def _readable_arguments() -> None:

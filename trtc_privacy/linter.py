@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
-from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.plist import Document, LineIndex, read_document
 from trtc_privacy.selection import Selection
@@ -62,9 +62,10 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
         for f in r.check(ctx):
             if f.offset is not None and not doc.binary:
                 lines = lines or LineIndex(doc.text)
-                line, col = lines.locate(f.offset)
+                at: Tuple[Optional[int], Optional[int]] = lines.locate(f.offset)
             else:
-                line, col = doc.position(f.element)
+                at = doc.position(f.element)
+            line, col = at
             d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
                            r.primary_itms)
             stamped = sel.stamp(d)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import input_error
 from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
@@ -290,7 +290,7 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
     return Lockfile(path, SWIFTPM, entries, fmt)
 
 
-def _pinned_by(state: dict) -> str:
+def _pinned_by(state: Dict[str, Any]) -> str:
     if state.get("branch"):
         return f"branch {state['branch']}"
     if state.get("revision"):

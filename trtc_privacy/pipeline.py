@@ -248,7 +248,7 @@ def _choose(cfg: "Config", opts: Options
                               "configuration file", rule="usage",
                               hint="give the path, or set app-manifest in .trtc-privacy.toml")
         app = cfg.resolve(cfg.app_manifest)
-    sdks = [(s, "--sdk", None) for s in opts.sdks]
+    sdks: List[Tuple[str, str, Optional[int]]] = [(s, "--sdk", None) for s in opts.sdks]
     lockfiles, manifests = list(opts.lockfiles), list(opts.manifests)
     if not (sdks or lockfiles or manifests):
         line = cfg.line_of("sdks")
@@ -367,9 +367,9 @@ def _anchors(doc: Document):  # type: ignore[no-untyped-def]
                 pos = doc.position(el)
                 if pos[0] is not None and pos[1] is not None:
                     at.setdefault((pos[0], pos[1]), el)
-        el = at.get((d.line, d.column or 0))
-        if el is not None:
-            return element_path(el)
+        found = at.get((d.line, d.column or 0))
+        if found is not None:
+            return element_path(found)
         if lines is None:
             lines = doc.text.splitlines()
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
@@ -453,8 +453,9 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
 def _canon(data: Dict[str, object]) -> object:
     out = dict(data)
     for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
-        if key in out and isinstance(out[key], list):
-            out[key] = sorted((d for d in out[key] if isinstance(d, dict) and ident in d),
+        entries = out.get(key)
+        if isinstance(entries, list):
+            out[key] = sorted((d for d in entries if isinstance(d, dict) and ident in d),
                               key=lambda d: str(d[ident]))
     return out
 

@@ -12,7 +12,7 @@ manifest fields to label sections follows Apple's App Privacy Details page (see
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from trtc_privacy import __version__
@@ -52,7 +52,7 @@ class Collected:
         every folded-in manifest, ``versions``' for the lockfiles, and those the merge would
         cause (placed in the app's file), each made once by the pipeline."""
         p = self.plan
-        return (p.inputs.diagnostics + p.inputs.source_findings + p.app_findings
+        return list(p.inputs.diagnostics + p.inputs.source_findings + p.app_findings
                 + p.at_source(p.result_findings))
 
     @property
@@ -322,7 +322,7 @@ def render(report: Dict[str, Any], template: str) -> str:
     env.filters["md"] = md_text
     env.filters["mdcode"] = md_code
     src_index = {s["label"]: n for n, s in enumerate(report["sources"])}
-    return env.get_template(template).render(r=report, src_index=src_index)
+    return str(env.get_template(template).render(r=report, src_index=src_index))
 
 
 def render_html(report: Dict[str, Any]) -> str:

@@ -57,9 +57,9 @@ def render_config(app_manifest: str, sdks: Sequence[str], lockfiles: Sequence[st
 
     env = jinja_env()
     env.filters["toml"] = lambda v: json.dumps(v, ensure_ascii=False)
-    return env.get_template(CONFIG_TEMPLATE).render(
+    return str(env.get_template(CONFIG_TEMPLATE).render(
         app_manifest=app_manifest.replace(os.sep, "/"), sdks=list(sdks),
-        lockfiles=[p.replace(os.sep, "/") for p in lockfiles])
+        lockfiles=[p.replace(os.sep, "/") for p in lockfiles]))
 
 
 def refuse_existing(path: str, force: bool) -> None:

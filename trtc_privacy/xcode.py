@@ -183,12 +183,13 @@ def make_phase(env: BuildEnv, config_path: Optional[str] = None, write: Optional
     elif cfg.app_manifest:
         app = os.path.abspath(cfg.resolve(cfg.app_manifest))
     else:
-        app = _find_app_manifest(env)
-        if app is None:
+        found = _find_app_manifest(env)
+        if found is None:
             raise input_error(env.srcroot, f"no {MANIFEST_NAME} found for this target",
                               rule="usage",
                               hint="set app-manifest in .trtc-privacy.toml, declare the file as an "
                               "input of the phase, or create one with `trtc-privacy init`")
+        app = found
     sdks, lockfiles, manifests = (list(cfg.sdks), [cfg.resolve(p) for p in cfg.lockfiles],
                                   [cfg.resolve(p) for p in cfg.manifests])
     if not (sdks or lockfiles or manifests):

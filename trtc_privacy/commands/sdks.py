@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 import typer
 
@@ -17,7 +17,7 @@ def sdks(format: Optional[str] = format_option()) -> None:
     from trtc_privacy.vendors import products
 
     fmt = resolve(format)
-    rows = [{
+    rows: List[Dict[str, Any]] = [{
         "id": p.id, "name": p.name, "aliases": list(p.aliases),
         "minimum_version": p.minimum_version,
         "versions": [t.version for t in p.sorted_templates()],
@@ -33,6 +33,6 @@ def sdks(format: Optional[str] = format_option()) -> None:
     width = max(len(str(r["id"])) for r in rows)
     for r in rows:
         typer.echo(f"{r['id']:<{width}}  {r['name']}")
-        typer.echo(f"{'':<{width}}  aliases: {', '.join(r['aliases'])}")  # type: ignore[arg-type]
+        typer.echo(f"{'':<{width}}  aliases: {', '.join(r['aliases'])}")
         typer.echo(f"{'':<{width}}  ships its own manifest from {r['minimum_version']}; "
-                   f"templates: {', '.join(r['versions'])}")  # type: ignore[arg-type]
+                   f"templates: {', '.join(r['versions'])}")

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional
 
-from trtc_privacy.rules import (api, data, inputs, structure, syntax, tracking, usage, versions,
-                                xcode)
+from trtc_privacy.rules import api, data, inputs, structure, syntax, tracking, usage, versions, xcode
 from trtc_privacy.rules.base import Context, Finding, Rule
 
 __all__ = ["Context", "Finding", "Rule", "RULES_BY_NAME", "all_rules", "get", "by_itms",
