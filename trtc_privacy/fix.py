@@ -167,7 +167,8 @@ class _Fixer:
             added[ident] += extra
             self.remove(d)
             line = self.doc.position(home)[0]
-            self.note(self.ctx.value(d, id_key) or d, rule,
+            ident_el = self.ctx.value(d, id_key)
+            self.note(ident_el if ident_el is not None else d, rule,
                       f"folded the repeated {ident} entry into the one at line {line}"
                       + (f", adding {', '.join(extra)}" if extra else ""))
         for ident, values in added.items():
