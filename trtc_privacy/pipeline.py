@@ -494,7 +494,11 @@ def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
         return Outcome(p, blocked=True)
     inputs = p.inputs
     with locked(inputs.output):
-        now = _existing(inputs.output) if os.path.lexists(inputs.output) else None
+        now: Optional[bytes] = None
+        if os.path.lexists(inputs.output):
+            # the app's own file must still read; anything else is replaced whole anyway
+            now = (read_bytes(inputs.output) if inputs.output == inputs.app_path
+                   else _existing(inputs.output))
         if now != inputs.target_bytes:
             p = plan(_reread(inputs, now))
             if not p.changed:

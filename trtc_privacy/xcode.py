@@ -364,12 +364,14 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
     except InputError as exc:
         return _finish(phase, diags + [exc.diagnostic], exit_code=2)
     phase.notes += inputs.notes + merge_plan.notes
-    found = (inputs.diagnostics + inputs.source_findings + merge_plan.app_findings
-             + (merge_plan.at_source(merge_plan.result_findings) if phase.write == "product"
-                else merge_plan.result_findings))
-    diags += found
-    errors = any(d.severity is Severity.ERROR for d in diags)
+    found = inputs.diagnostics + inputs.source_findings + merge_plan.app_findings
+    errors = any(d.severity is Severity.ERROR
+                 for d in diags + found + merge_plan.result_findings)
     blocked = errors and phase.fails()
+    # the merge's own findings at the source file's lines, unless the source is what gets written
+    in_place = phase.write == "source" and not blocked
+    diags += found + (merge_plan.result_findings if in_place
+                      else merge_plan.at_source(merge_plan.result_findings))
     outcome = pipeline.Outcome(merge_plan, blocked=merge_plan.changed)
     if not blocked:
         if phase.write == "product":
