@@ -11,11 +11,12 @@ Xcode phase all consume these; none of them reads or lints on its own.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import plistlib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -349,13 +350,14 @@ def _identities(doc: Document, diags: Sequence[Diagnostic]) -> Set[Tuple[str, Tu
     return {(d.rule, anchors(d)) for d in diags}
 
 
-def _anchors(doc: Document):  # type: ignore[no-untyped-def]
+def _anchors(doc: Document) -> Callable[[Diagnostic], Tuple[str, ...]]:
     """A function from a finding in ``doc`` to its place, named by the keys and identifiers
     that lead to it (the same in the app's file, a vendor's and the merge result)."""
     import lxml.etree as etree
 
     at: Optional[Dict[Tuple[int, int], "etree._Element"]] = None
     lines: Optional[List[str]] = None
+    index: Dict[Any, Any] = {}
 
     def anchor(d: Diagnostic) -> Tuple[str, ...]:
         nonlocal at, lines
@@ -369,7 +371,7 @@ def _anchors(doc: Document):  # type: ignore[no-untyped-def]
                     at.setdefault((pos[0], pos[1]), el)
         found = at.get((d.line, d.column or 0))
         if found is not None:
-            return element_path(found)
+            return element_path(found, index)
         if lines is None:
             lines = doc.text.splitlines()
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
@@ -378,10 +380,20 @@ def _anchors(doc: Document):  # type: ignore[no-untyped-def]
     return anchor
 
 
-def element_path(el: "etree._Element") -> Tuple[str, ...]:
+def element_path(el: "etree._Element", index: Optional[Dict[Any, Any]] = None) -> Tuple[str, ...]:
     """Where an element is, as keys and entry identifiers from the root: the same place in two
-    documents has the same path however their lines differ."""
+    documents has the same path however their lines differ. ``index`` caches each parent's
+    children and their positions, so naming many places in one document stays linear."""
     from trtc_privacy.plist import elements, text_of
+
+    cache: Dict[Any, Any] = {} if index is None else index
+
+    def kids(parent: "etree._Element") -> Tuple[List["etree._Element"], Dict["etree._Element", int]]:
+        got = cache.get(parent)
+        if got is None:
+            children = elements(parent)
+            got = cache[parent] = (children, {c: i for i, c in enumerate(children)})
+        return got
 
     parts: List[str] = []
     node: Optional["etree._Element"] = el
@@ -390,15 +402,15 @@ def element_path(el: "etree._Element") -> Tuple[str, ...]:
         if parent is None:
             break
         if parent.tag == "dict":
-            kids = elements(parent)
-            i = kids.index(node)
+            children, at = kids(parent)
+            i = at[node]
             if node.tag == "key":
                 parts.append("key:" + text_of(node))
             else:
-                key = kids[i - 1] if i > 0 and kids[i - 1].tag == "key" else None
+                key = children[i - 1] if i > 0 and children[i - 1].tag == "key" else None
                 parts.append("value:" + (text_of(key) if key is not None else ""))
         elif parent.tag == "array":
-            parts.append("item:" + _identity(node, elements(parent).index(node)))
+            parts.append("item:" + _identity(node, kids(parent)[1][node]))
         node = parent
     return tuple(reversed(parts))
 
@@ -415,7 +427,7 @@ def _identity(el: "etree._Element", index: int) -> str:
     return f"{el.tag}#{index}"
 
 
-def _line_map(after: str, before: str):  # type: ignore[no-untyped-def]
+def _line_map(after: str, before: str) -> Callable[[int], Tuple[Optional[int], bool]]:
     """Line in ``after`` -> (line in ``before``, whether the line itself is there)."""
     a, b = after.splitlines(), before.splitlines()
     exact: Dict[int, int] = {}
@@ -423,11 +435,13 @@ def _line_map(after: str, before: str):  # type: ignore[no-untyped-def]
         for k in range(block.size):
             exact[block.a + k + 1] = block.b + k + 1
 
+    kept = sorted(exact)
+
     def lookup(line: int) -> Tuple[Optional[int], bool]:
         if line in exact:
             return exact[line], True
-        prev = max((k for k in exact if k < line), default=None)  # added: after the line before
-        return (exact[prev] if prev is not None else None), False
+        i = bisect.bisect_left(kept, line)  # an added line: after the kept line before it
+        return (exact[kept[i - 1]] if i > 0 else None), False
 
     return lookup
 
