@@ -69,3 +69,34 @@ def audit_artifacts(macho_fixtures: Dict[str, Path],
     from machofixtures.artifacts import assemble
 
     return assemble(tmp_path_factory.mktemp("artifacts"), macho_fixtures)
+
+
+class Ran:
+    """What an in-process run of the CLI printed and returned (like CompletedProcess)."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def invoke(args: List[str], cwd: Optional[os.PathLike] = None,
+           env: Optional[dict] = None) -> Ran:
+    """``trtc_privacy.cli.main(args)`` in this process, in ``cwd``, with its output captured:
+    for CLI tests that are not about processes (much faster than run_cli)."""
+    import contextlib
+    import io
+
+    from trtc_privacy.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd, old_env = os.getcwd(), dict(os.environ)
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        os.environ.update(env or {})
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(old_cwd)
+        os.environ.clear()
+        os.environ.update(old_env)
+    return Ran(code, out.getvalue(), err.getvalue())

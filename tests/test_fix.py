@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from conftest import run_cli, shared_path
+from conftest import invoke, shared_path
 from test_rules import P, UD, api, data, doc, two
 from trtc_privacy.fix import fix_file
 
@@ -49,7 +49,7 @@ def _changed_old_lines(before: str, after: str) -> List[str]:
 def test_fix_repairs_corpus_files_minimally_and_idempotently(tmp_path: Path, name: str) -> None:
     path = _copy(tmp_path, name)
     before = path.read_text(encoding="utf-8")
-    r = run_cli(["lint", "--fix", "-f", "json", str(path)], cwd=tmp_path)
+    r = invoke(["lint", "--fix", "-f", "json", str(path)], cwd=tmp_path)
     assert "fixed:" in r.stderr and "internal error" not in r.stderr, r.stderr
     after = path.read_text(encoding="utf-8")
     assert after != before
@@ -65,7 +65,7 @@ def test_fix_repairs_corpus_files_minimally_and_idempotently(tmp_path: Path, nam
     plistlib.loads(after.encode("utf-8"))
     # a second --fix changes nothing and writes nothing
     mtime = path.stat().st_mtime_ns
-    r2 = run_cli(["lint", "--fix", str(path)], cwd=tmp_path)
+    r2 = invoke(["lint", "--fix", str(path)], cwd=tmp_path)
     assert "nothing to fix" in r2.stderr
     assert path.read_text(encoding="utf-8") == after and path.stat().st_mtime_ns == mtime
 
@@ -130,7 +130,7 @@ def test_fix_reports_what_it_could_not_fix(tmp_path: Path) -> None:
                    data("NSPrivacyCollectedDataTypeCrashData", [P], tracking="true"))
                + api(UD, "Because we like it"), data_types=False)
     p.write_text(text, encoding="utf-8")
-    r = run_cli(["lint", "--fix", "PrivacyInfo.xcprivacy"], cwd=tmp_path)
+    r = invoke(["lint", "--fix", "PrivacyInfo.xcprivacy"], cwd=tmp_path)
     assert r.returncode == 1
     assert "nothing to fix" in r.stderr
     assert "not fixed: NSPrivacyCollectedDataTypeCrashData is already declared" in r.stderr
@@ -144,6 +144,6 @@ def test_fix_respects_ignored_rules(tmp_path: Path) -> None:
     p = tmp_path / "PrivacyInfo.xcprivacy"
     text = doc(data("NSPrivacyCollectedDataTypePhotosOrVideos", [P]), data_types=False)
     p.write_text(text, encoding="utf-8")
-    r = run_cli(["lint", "--fix", "--ignore", "unknown-data-type", "PrivacyInfo.xcprivacy"],
+    r = invoke(["lint", "--fix", "--ignore", "unknown-data-type", "PrivacyInfo.xcprivacy"],
                 cwd=tmp_path)
     assert r.returncode == 0 and p.read_text(encoding="utf-8") == text

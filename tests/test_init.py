@@ -6,7 +6,7 @@ import plistlib
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, invoke
 
 XCODE_HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -32,14 +32,14 @@ def categories(path: Path) -> dict:
 
 
 def lint(path: Path, cwd: Path):
-    r = run_cli(["lint", str(path)], cwd=cwd)
+    r = invoke(["lint", str(path)], cwd=cwd)
     assert "Traceback" not in r.stderr
     return r
 
 
 def test_init_writes_an_xcode_style_manifest_for_the_sdks_given(tmp_path: Path) -> None:
     root = app_project(tmp_path)
-    r = run_cli(["init", "--sdk", "trtc-professional@12.0", "--sdk", "tuicallkit@2.5.0"], cwd=root)
+    r = invoke(["init", "--sdk", "trtc-professional@12.0", "--sdk", "tuicallkit@2.5.0"], cwd=root)
     assert r.returncode == 0, r.stderr
     out = root / "App" / "PrivacyInfo.xcprivacy"
     assert "App/PrivacyInfo.xcprivacy: written" in r.stdout
@@ -55,7 +55,7 @@ def test_init_writes_an_xcode_style_manifest_for_the_sdks_given(tmp_path: Path) 
         d["NSPrivacyCollectedDataType"] for d in data["NSPrivacyCollectedDataTypes"]}
 
     # what init writes is what merge would: already up to date
-    check = run_cli(["merge", str(out), "--check", "--sdk", "trtc-professional@12.0",
+    check = invoke(["merge", str(out), "--check", "--sdk", "trtc-professional@12.0",
                      "--sdk", "tuicallkit@2.5.0"], cwd=root)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "up to date" in check.stdout
@@ -72,7 +72,7 @@ def test_init_writes_an_xcode_style_manifest_for_the_sdks_given(tmp_path: Path) 
 
 def test_a_kit_without_sdk_only_reasons_lints_with_no_findings_at_all(tmp_path: Path) -> None:
     root = app_project(tmp_path)
-    r = run_cli(["init", "--sdk", "tuicallkit"], cwd=root)
+    r = invoke(["init", "--sdk", "tuicallkit"], cwd=root)
     assert r.returncode == 0, r.stderr
     linted = lint(root / "App" / "PrivacyInfo.xcprivacy", root)
     assert linted.returncode == 0
@@ -83,17 +83,17 @@ def test_a_kit_without_sdk_only_reasons_lints_with_no_findings_at_all(tmp_path: 
 def test_init_takes_the_sdks_from_the_lockfile_it_finds(tmp_path: Path) -> None:
     root = app_project(tmp_path)
     shutil.copy(FIXTURES / "integrations" / "Podfile.lock", root / "Podfile.lock")
-    r = run_cli(["init"], cwd=root)
+    r = invoke(["init"], cwd=root)
     assert r.returncode == 0, r.stderr
     assert "Podfile.lock" in r.stdout
     out = root / "App" / "PrivacyInfo.xcprivacy"
     assert "NSPrivacyAccessedAPICategorySystemBootTime" in categories(out)  # the TRTC SDK's
-    check = run_cli(["merge", str(out), "--check", "--lockfile", "Podfile.lock"], cwd=root)
+    check = invoke(["merge", str(out), "--check", "--lockfile", "Podfile.lock"], cwd=root)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_with_nothing_to_declare_it_writes_the_empty_skeleton(tmp_path: Path) -> None:
-    r = run_cli(["init"], cwd=tmp_path)
+    r = invoke(["init"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = tmp_path / "PrivacyInfo.xcprivacy"
     assert plistlib.loads(out.read_bytes()) == {
@@ -109,13 +109,13 @@ def test_init_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
     out = root / "App" / "PrivacyInfo.xcprivacy"
     mine = (FIXTURES / "xcode" / "PrivacyInfo.xcprivacy").read_bytes()
     out.write_bytes(mine)
-    r = run_cli(["init", "--sdk", "trtc"], cwd=root)
+    r = invoke(["init", "--sdk", "trtc"], cwd=root)
     assert r.returncode == 2
     assert "already exists" in r.stderr and "--force" in r.stderr
     assert out.read_bytes() == mine
     assert not (root / ".trtc-privacy.toml").exists()
 
-    forced = run_cli(["init", "--sdk", "trtc", "--force"], cwd=root)
+    forced = invoke(["init", "--sdk", "trtc", "--force"], cwd=root)
     assert forced.returncode == 0, forced.stderr
     assert out.read_bytes() != mine
     assert "NSPrivacyAccessedAPICategoryFileTimestamp" in categories(out)
@@ -124,7 +124,7 @@ def test_init_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
 def test_the_starter_configuration_drives_merge_check_and_versions(tmp_path: Path) -> None:
     root = app_project(tmp_path)
     shutil.copy(FIXTURES / "integrations" / "Podfile.lock", root / "Podfile.lock")
-    r = run_cli(["init", "--write-config"], cwd=root)
+    r = invoke(["init", "--write-config"], cwd=root)
     assert r.returncode == 0, r.stderr
     config = (root / ".trtc-privacy.toml").read_text()
     assert 'app-manifest = "App/PrivacyInfo.xcprivacy"' in config
@@ -132,19 +132,19 @@ def test_the_starter_configuration_drives_merge_check_and_versions(tmp_path: Pat
     assert 'xcode-write = "product"' in config
 
     sub = root / "App"
-    check = run_cli(["merge", "--check"], cwd=sub)  # found upwards, no arguments
+    check = invoke(["merge", "--check"], cwd=sub)  # found upwards, no arguments
     assert check.returncode == 0, check.stdout + check.stderr
-    versions = run_cli(["versions"], cwd=sub)
+    versions = invoke(["versions"], cwd=sub)
     assert versions.returncode == 0, versions.stdout + versions.stderr
     assert "TXLiteAVSDK_Professional" in versions.stdout
 
-    again = run_cli(["init", "--write-config", "--sdk", "trtc"], cwd=root)
+    again = invoke(["init", "--write-config", "--sdk", "trtc"], cwd=root)
     assert again.returncode == 2
     assert (root / ".trtc-privacy.toml").read_text() == config
 
 
 def test_an_unknown_product_is_a_usage_error(tmp_path: Path) -> None:
-    r = run_cli(["init", "--sdk", "trtc-ultimate"], cwd=tmp_path)
+    r = invoke(["init", "--sdk", "trtc-ultimate"], cwd=tmp_path)
     assert r.returncode == 2
     assert 'unknown product "trtc-ultimate"' in r.stderr
     assert not (tmp_path / "PrivacyInfo.xcprivacy").exists()

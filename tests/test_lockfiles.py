@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, invoke
 from trtc_privacy.diagnostics import InputError
 from trtc_privacy.lockfiles import find_lockfiles, normalise_url, read_lockfile
 
@@ -118,7 +118,7 @@ def test_malformed_lockfiles_are_path_line_errors_with_exit_2(tmp_path: Path, na
                                                                line_text, words: str) -> None:
     src = LOCKS / "malformed" / name
     shutil.copy(src, tmp_path / name)
-    r = run_cli(["versions", name], cwd=tmp_path)
+    r = invoke(["versions", name], cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
     line = 1 if line_text is None else next(
         i for i, t in enumerate(src.read_text().splitlines(), 1) if t.startswith(line_text))
@@ -132,7 +132,7 @@ def test_malformed_lockfiles_are_path_line_errors_with_exit_2(tmp_path: Path, na
 def test_truncated_json_points_at_the_end(tmp_path: Path) -> None:
     name = "truncated.Package.resolved"
     shutil.copy(LOCKS / "malformed" / name, tmp_path / name)
-    r = run_cli(["versions", name, "--format", "json"], cwd=tmp_path)
+    r = invoke(["versions", name, "--format", "json"], cwd=tmp_path)
     assert r.returncode == 2
     n = len((tmp_path / name).read_text().splitlines())
     assert r.stderr.startswith(f"{name}:{n + 1}:") or r.stderr.startswith(f"{name}:{n}:"), r.stderr
@@ -141,9 +141,9 @@ def test_truncated_json_points_at_the_end(tmp_path: Path) -> None:
 
 def test_binary_and_missing_files_are_bad_input(tmp_path: Path) -> None:
     (tmp_path / "Podfile.lock").write_bytes(b"PODS:\n  - \x00\xff\n")
-    r = run_cli(["versions", "Podfile.lock"], cwd=tmp_path)
+    r = invoke(["versions", "Podfile.lock"], cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("Podfile.lock:1: error:")
-    r = run_cli(["versions", "nowhere/Podfile.lock"], cwd=tmp_path)
+    r = invoke(["versions", "nowhere/Podfile.lock"], cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("nowhere/Podfile.lock: error:")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, invoke
 
 CASES = sorted(p.name for p in (FIXTURES / "merge").iterdir() if p.is_dir())
 SDKS = ["--sdk", "trtc-professional@12.0", "--sdk", "tuicallkit@2.5.0"]
@@ -24,7 +24,7 @@ LINES_MAY_CHANGE = {"empty-dict", "duplicates", "unknown-key-inline-array"}
 
 
 def _merge(app: Path, *extra: str):
-    return run_cli(["merge", str(app), *SDKS, *extra], cwd=app.parent)
+    return invoke(["merge", str(app), *SDKS, *extra], cwd=app.parent)
 
 
 @pytest.mark.parametrize("case", CASES)

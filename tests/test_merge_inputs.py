@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, invoke
 
 APP = FIXTURES / "merge" / "tabs" / "PrivacyInfo.xcprivacy"
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -26,7 +26,7 @@ def app(tmp_path: Path) -> Path:
 def _refused(app: Path, args: list, where: str) -> str:
     before = app.read_bytes()
     stamp = os.stat(app).st_mtime_ns
-    r = run_cli(["merge", str(app), *args], cwd=app.parent)
+    r = invoke(["merge", str(app), *args], cwd=app.parent)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
     assert re.search(rf"{re.escape(where)}(:\d+)?(:\d+)?: error: ", r.stderr), r.stderr
@@ -122,7 +122,7 @@ def test_unknown_product_lists_the_known_ones(app: Path) -> None:
 def test_binary_input_manifest_is_read(app: Path, tmp_path: Path) -> None:
     data = {"NSPrivacyTracking": True, "NSPrivacyTrackingDomains": ["ads.example.com"]}
     other = _write(tmp_path, "Bin.xcprivacy", plistlib.dumps(data, fmt=plistlib.FMT_BINARY))
-    r = run_cli(["merge", str(app), "--manifest", str(other), "--allow-invalid"], cwd=tmp_path)
+    r = invoke(["merge", str(app), "--manifest", str(other), "--allow-invalid"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = plistlib.loads(app.read_bytes())
     assert out["NSPrivacyTracking"] is True and out["NSPrivacyTrackingDomains"] == ["ads.example.com"]
@@ -131,7 +131,7 @@ def test_binary_input_manifest_is_read(app: Path, tmp_path: Path) -> None:
 def test_binary_app_manifest_is_written_back_as_xml_with_a_note(tmp_path: Path) -> None:
     data = plistlib.loads(APP.read_bytes())
     app = _write(tmp_path, "PrivacyInfo.xcprivacy", plistlib.dumps(data, fmt=plistlib.FMT_BINARY))
-    r = run_cli(["merge", str(app), "--sdk", "tuicallkit"], cwd=tmp_path)
+    r = invoke(["merge", str(app), "--sdk", "tuicallkit"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "binary" in r.stderr and "XML" in r.stderr
     text = app.read_bytes()
@@ -150,5 +150,5 @@ def test_corrupt_binary_plist(app: Path, tmp_path: Path) -> None:
 
 def test_file_permissions_are_kept(app: Path) -> None:
     os.chmod(app, 0o640)
-    assert run_cli(["merge", str(app), "--sdk", "trtc"], cwd=app.parent).returncode == 0
+    assert invoke(["merge", str(app), "--sdk", "trtc"], cwd=app.parent).returncode == 0
     assert oct(os.stat(app).st_mode & 0o777) == oct(0o640)

@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli
+from conftest import FIXTURES, REPO, invoke
 from trtc_privacy import __version__
 from trtc_privacy.catalog import catalogue
 
@@ -38,7 +38,7 @@ def app(tmp_path: Path) -> Path:
 
 
 def report_json(args: List[str], cwd: Path) -> Dict[str, Any]:
-    proc = run_cli(["report", *args, "--format", "json"], cwd=cwd)
+    proc = invoke(["report", *args, "--format", "json"], cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -75,13 +75,13 @@ def _golden(name: str, actual: str) -> None:
 
 
 def test_golden_json(app: Path) -> None:
-    proc = run_cli(["report", *QUICK_START, "--format", "json"], cwd=app)
+    proc = invoke(["report", *QUICK_START, "--format", "json"], cwd=app)
     assert proc.returncode == 0, proc.stderr
     _golden("example.json", proc.stdout)
 
 
 def test_golden_markdown(app: Path) -> None:
-    proc = run_cli(["report", *QUICK_START, "--markdown", "report.md"], cwd=app)
+    proc = invoke(["report", *QUICK_START, "--markdown", "report.md"], cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert "report.md: written" in proc.stderr
     _golden("example.md", (app / "report.md").read_text(encoding="utf-8"))
@@ -159,7 +159,7 @@ def test_example_tool_inputs_and_catalogue(app: Path) -> None:
 def test_report_never_writes_the_app_manifest(app: Path) -> None:
     manifest = app / "VideoCallApp" / "PrivacyInfo.xcprivacy"
     before, mtime = manifest.read_bytes(), manifest.stat().st_mtime_ns
-    proc = run_cli(["report", *QUICK_START, "--html", "r.html", "--markdown", "r.md"], cwd=app)
+    proc = invoke(["report", *QUICK_START, "--html", "r.html", "--markdown", "r.md"], cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert manifest.read_bytes() == before and manifest.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in app.iterdir()) == ["VideoCallApp", "r.html", "r.md"]
@@ -191,7 +191,7 @@ def test_versions_findings_for_a_lockfile(tmp_path: Path) -> None:
     assert data["summary"]["errors"] == 1
     assert data["sources"][1]["below_minimum"] is True
     assert data["lockfile_sdks"][0]["status"] == "below-minimum"
-    md = run_cli(["report", "PrivacyInfo.xcprivacy", "--lockfile", "Podfile.lock",
+    md = invoke(["report", "PrivacyInfo.xcprivacy", "--lockfile", "Podfile.lock",
                   "--markdown", "-"], cwd=tmp_path).stdout
     assert "| error | Podfile.lock:2 |" in md
     assert "**no: below 11.7**" in md
@@ -212,9 +212,9 @@ def test_nothing_collected(tmp_path: Path) -> None:
     data = report_json(["PrivacyInfo.xcprivacy"], tmp_path)
     assert data["label"]["data_collected"] is False
     assert data["required_reason_apis"] == []
-    md = run_cli(["report", "PrivacyInfo.xcprivacy", "--markdown", "-"], cwd=tmp_path).stdout
+    md = invoke(["report", "PrivacyInfo.xcprivacy", "--markdown", "-"], cwd=tmp_path).stdout
     assert "**Data Not Collected**" in md
-    html = run_cli(["report", "PrivacyInfo.xcprivacy", "--html", "-"], cwd=tmp_path).stdout
+    html = invoke(["report", "PrivacyInfo.xcprivacy", "--html", "-"], cwd=tmp_path).stdout
     assert "Data Not Collected" in html
 
 
@@ -223,7 +223,7 @@ def test_nothing_collected(tmp_path: Path) -> None:
 
 def test_script_in_a_manifest_is_text_in_html_and_markdown(tmp_path: Path) -> None:
     shutil.copy(HERE / "hostile.xcprivacy", tmp_path / "PrivacyInfo.xcprivacy")
-    proc = run_cli(["report", "PrivacyInfo.xcprivacy", "--html", "r.html", "--markdown", "r.md"],
+    proc = invoke(["report", "PrivacyInfo.xcprivacy", "--html", "r.html", "--markdown", "r.md"],
                    cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -246,19 +246,19 @@ def test_script_in_a_manifest_is_text_in_html_and_markdown(tmp_path: Path) -> No
 
 
 def test_an_output_is_required(app: Path) -> None:
-    proc = run_cli(["report", *QUICK_START], cwd=app)
+    proc = invoke(["report", *QUICK_START], cwd=app)
     assert proc.returncode == 2
     assert "--html PATH, --markdown PATH or --format json" in proc.stderr
 
 
 def test_unknown_format(app: Path) -> None:
-    proc = run_cli(["report", *QUICK_START, "--format", "yaml"], cwd=app)
+    proc = invoke(["report", *QUICK_START, "--format", "yaml"], cwd=app)
     assert proc.returncode == 2 and "expected json" in proc.stderr
 
 
 def test_malformed_manifest_is_exit_2_with_a_location(tmp_path: Path) -> None:
     shutil.copy(HERE / "broken.xcprivacy", tmp_path / "PrivacyInfo.xcprivacy")
-    proc = run_cli(["report", "PrivacyInfo.xcprivacy", "--html", "r.html"], cwd=tmp_path)
+    proc = invoke(["report", "PrivacyInfo.xcprivacy", "--html", "r.html"], cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith("PrivacyInfo.xcprivacy:1:1: error: ")
     assert "Traceback" not in proc.stderr
@@ -266,13 +266,13 @@ def test_malformed_manifest_is_exit_2_with_a_location(tmp_path: Path) -> None:
 
 
 def test_unknown_product_is_exit_2(app: Path) -> None:
-    proc = run_cli(["report", "VideoCallApp/PrivacyInfo.xcprivacy", "--sdk", "nosuchsdk",
+    proc = invoke(["report", "VideoCallApp/PrivacyInfo.xcprivacy", "--sdk", "nosuchsdk",
                     "--format", "json"], cwd=app)
     assert proc.returncode == 2 and 'unknown product "nosuchsdk"' in proc.stderr
     assert proc.stdout == ""
 
 
 def test_markdown_to_stdout_for_step_summaries(app: Path) -> None:
-    proc = run_cli(["report", *QUICK_START, "--markdown", "-"], cwd=app)
+    proc = invoke(["report", *QUICK_START, "--markdown", "-"], cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("## Privacy report for `VideoCallApp/PrivacyInfo.xcprivacy`")

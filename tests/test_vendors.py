@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import run_cli, shared_path
+from conftest import invoke, shared_path
 from trtc_privacy.diagnostics import InputError
 from trtc_privacy.resources import manifests_dir
 from trtc_privacy.vendors import find_product, parse_version, products, select
@@ -120,7 +120,7 @@ def test_unknown_product_lists_the_known_ids() -> None:
 
 
 def test_sdks_json_lists_every_product(tmp_path) -> None:
-    r = run_cli(["sdks", "--format", "json"], cwd=tmp_path)
+    r = invoke(["sdks", "--format", "json"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [row["id"] for row in rows] == IDS
@@ -130,28 +130,28 @@ def test_sdks_json_lists_every_product(tmp_path) -> None:
 
 
 def test_sdks_text_names_products_and_minimums(tmp_path) -> None:
-    r = run_cli(["sdks"], cwd=tmp_path)
+    r = invoke(["sdks"], cwd=tmp_path)
     assert r.returncode == 0
     assert "TXLiteAVSDK_Professional" in r.stdout and "2.3.0.920" in r.stdout
 
 
 @pytest.mark.parametrize("pid", IDS)
 def test_show_prints_the_selected_manifest(tmp_path, pid: str) -> None:
-    r = run_cli(["show", pid], cwd=tmp_path)
+    r = invoke(["show", pid], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     expected = next((manifests_dir() / pid).glob("*/PrivacyInfo.xcprivacy")).read_text()
     assert r.stdout == expected
 
 
 def test_show_below_minimum_warns_on_stderr_and_still_prints(tmp_path) -> None:
-    r = run_cli(["show", "TXLiteAVSDK_TRTC@11.1.14143"], cwd=tmp_path)
+    r = invoke(["show", "TXLiteAVSDK_TRTC@11.1.14143"], cwd=tmp_path)
     assert r.returncode == 0
     assert "11.7" in r.stderr and "warning" in r.stderr
     assert plistlib.loads(r.stdout.encode())
 
 
 def test_show_unknown_product_is_a_usage_error(tmp_path) -> None:
-    r = run_cli(["show", "zoom"], cwd=tmp_path)
+    r = invoke(["show", "zoom"], cwd=tmp_path)
     assert r.returncode == 2
     assert "unknown product" in r.stderr and "trtc-professional" in r.stderr
     assert "Traceback" not in r.stderr

@@ -12,8 +12,7 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli, shared_path
-from trtc_privacy.lockfiles import specs_from_lockfiles
+from conftest import FIXTURES, REPO, invoke, shared_path
 from trtc_privacy.vendors import parse_version, products
 from trtc_privacy.versions import check
 
@@ -220,7 +219,7 @@ def test_the_code_names_no_pod_and_no_version() -> None:
 # --- the command -----------------------------------------------------------------------------
 
 def test_versions_on_the_example_app(tmp_path: Path) -> None:
-    r = run_cli(["versions", str(REPO / "examples" / "VideoCallApp")], cwd=tmp_path)
+    r = invoke(["versions", str(REPO / "examples" / "VideoCallApp")], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert "TXLiteAVSDK_Professional/Professional" in r.stdout and "12.0.16292" in r.stdout
@@ -231,7 +230,7 @@ def test_versions_on_the_example_app(tmp_path: Path) -> None:
 
 def test_versions_json_shape_and_exit_1_below_minimum(tmp_path: Path) -> None:
     shutil.copy(LOCKS / "callkit-objc-below.Podfile.lock", tmp_path / "Podfile.lock")
-    r = run_cli(["versions", "--format", "json"], cwd=tmp_path)
+    r = invoke(["versions", "--format", "json"], cwd=tmp_path)
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == {"sdks", "diagnostics"}
@@ -244,28 +243,28 @@ def test_versions_json_shape_and_exit_1_below_minimum(tmp_path: Path) -> None:
 
 def test_versions_xcode_and_github_formats(tmp_path: Path) -> None:
     shutil.copy(LOCKS / "trtc-below-minimum.Podfile.lock", tmp_path / "Podfile.lock")
-    r = run_cli(["versions", "--format", "xcode"], cwd=tmp_path)
+    r = invoke(["versions", "--format", "xcode"], cwd=tmp_path)
     assert r.returncode == 1
     # Xcode reads absolute paths
     assert re.search(r"^/\S*/Podfile\.lock:2: error: TXLiteAVSDK_TRTC/TRTC 11\.6\.15041 ", r.stdout,
                      re.M), r.stdout
-    r = run_cli(["versions"], cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    r = invoke(["versions"], cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
     assert r.returncode == 1
     assert "::error file=Podfile.lock,line=2" in r.stdout
 
 
 def test_versions_without_tencent_pods_exits_0(tmp_path: Path) -> None:
     (tmp_path / "Podfile.lock").write_text("PODS:\n  - SnapKit (5.7.1)\n\nCOCOAPODS: 1.15.2\n")
-    r = run_cli(["versions"], cwd=tmp_path)
+    r = invoke(["versions"], cwd=tmp_path)
     assert r.returncode == 0 and "no TRTC-family SDKs" in r.stdout
-    r = run_cli(["versions", "--format", "json"], cwd=tmp_path)
+    r = invoke(["versions", "--format", "json"], cwd=tmp_path)
     assert json.loads(r.stdout) == {"sdks": [], "diagnostics": []}
 
 
 def test_versions_bad_format_and_empty_directory_exit_2(tmp_path: Path) -> None:
-    r = run_cli(["versions", "--format", "yaml", str(LOCKS / "v2.Package.resolved")], cwd=tmp_path)
+    r = invoke(["versions", "--format", "yaml", str(LOCKS / "v2.Package.resolved")], cwd=tmp_path)
     assert r.returncode == 2 and "yaml" in r.stderr
-    r = run_cli(["versions"], cwd=tmp_path)
+    r = invoke(["versions"], cwd=tmp_path)
     assert r.returncode == 2 and "no Podfile.lock or Package.resolved" in r.stderr
 
 
@@ -273,7 +272,7 @@ def test_versions_reads_lockfiles_from_the_configuration(tmp_path: Path) -> None
     (tmp_path / "ios").mkdir()
     shutil.copy(LOCKS / "trtc-at-minimum.Podfile.lock", tmp_path / "ios" / "Podfile.lock")
     (tmp_path / ".trtc-privacy.toml").write_text('lockfiles = ["ios/Podfile.lock"]\n')
-    r = run_cli(["versions", "--format", "json"], cwd=tmp_path)
+    r = invoke(["versions", "--format", "json"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert [s["path"] for s in json.loads(r.stdout)["sdks"]] == ["ios/Podfile.lock"]
 
@@ -294,7 +293,7 @@ def test_every_real_lockfile_matches_its_provenance_notes(tmp_path: Path) -> Non
     rows = _provenance()
     assert len(rows) >= 10
     for row in rows:
-        r = run_cli(["versions", row["full"], "--format", "json"], cwd=tmp_path)
+        r = invoke(["versions", row["full"], "--format", "json"], cwd=tmp_path)
         assert r.returncode in (0, 1), (row["file"], r.stderr)
         sdks = json.loads(r.stdout)["sdks"]
         found = {s["source"].split("/")[0]: s for s in sdks}
@@ -352,17 +351,26 @@ def _app(tmp_path: Path, name: str) -> Path:
 def test_merge_lockfile_equals_the_explicit_sdk_list(tmp_path: Path, lock: Path,
                                                      sdks: List[str]) -> None:
     a, b = _app(tmp_path, "a.xcprivacy"), _app(tmp_path, "b.xcprivacy")
-    ra = run_cli(["merge", a.name, "--lockfile", str(lock)], cwd=tmp_path)
+    ra = invoke(["merge", a.name, "--lockfile", str(lock)], cwd=tmp_path)
     args = ["merge", b.name]
     for s in sdks:
         args += ["--sdk", s]
-    rb = run_cli(args, cwd=tmp_path)
+    rb = invoke(args, cwd=tmp_path)
     assert ra.returncode == rb.returncode == 0, ra.stderr + rb.stderr
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != (REPO / "examples" / "VideoCallApp" / "VideoCallApp" /
                               "PrivacyInfo.xcprivacy").read_bytes()
     # it says which template was chosen for which pod
     assert re.search(r"note: .*Podfile\.lock:\d+: \S+ \S+.* -> \S+ template [\d.]+", ra.stderr)
+
+
+def specs_from_lockfiles(paths: list) -> tuple:
+    """What the pipeline takes from lockfiles: specs, findings and notes, each read once."""
+    from trtc_privacy.config import Config
+    from trtc_privacy.pipeline import Options, gather
+
+    inputs = gather(Config(), Options("absent/PrivacyInfo.xcprivacy", lockfiles=paths))
+    return inputs.from_lockfiles, inputs.diagnostics, inputs.notes
 
 
 def test_specs_from_lockfiles_notes_and_warnings() -> None:
@@ -384,7 +392,7 @@ def test_merge_does_not_fail_below_the_minimum_and_warns_at_the_lockfile_line(tm
     p = tmp_path / "Podfile.lock"
     p.write_text(p.read_text().replace("RTCRoomEngine/TRTC (2.5.0)", "TUIRoomEngine/TRTC (2.2.0)"))
     app = _app(tmp_path, "PrivacyInfo.xcprivacy")
-    r = run_cli(["merge", app.name, "--lockfile", "Podfile.lock"], cwd=tmp_path)
+    r = invoke(["merge", app.name, "--lockfile", "Podfile.lock"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert re.search(r"^Podfile\.lock:2: warning: TUIRoomEngine/TRTC 2\.2\.0 bundles no privacy "
-                     r"manifest", r.stderr, re.M)
+    assert re.search(r"^Podfile\.lock\n  2 +warning +TUIRoomEngine/TRTC 2\.2\.0 bundles no privacy "
+                     r"manifest", r.stderr, re.M), r.stderr

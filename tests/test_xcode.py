@@ -273,3 +273,44 @@ def test_a_lint_error_points_at_the_source_line_and_blocks_the_write(tmp_path: P
     assert "35F9.1" in errors[0][4] and "[reason-wrong-category]" in errors[0][4]
     assert "not written" in r.stdout
     assert not product_manifest(env).exists()
+
+
+def _xcode_in_process(env: Dict[str, str]):
+    from conftest import invoke
+
+    return invoke(["xcode"], cwd=Path(env["SRCROOT"]), env=env)
+
+
+def test_fail_on_release_writes_the_manifest_in_a_debug_build_with_an_error(tmp_path: Path) -> None:
+    """Defect 15: a Debug build that does not fail still gets its merged manifest."""
+    env = make_project(tmp_path, 'xcode-fail-on = "release"\n')
+    source = Path(env["SRCROOT"]) / "App" / "PrivacyInfo.xcprivacy"
+    shutil.copy(FIXTURES / "xcode" / "wrong-reason.xcprivacy", source)  # 35F9.1 at 31:9
+    r = _xcode_in_process(env)
+    assert r.returncode == 0, r.stderr
+    found = issues(r.stderr)
+    assert ("31", "9", "warning") in [(g[1], g[2], g[3]) for g in found]
+    assert "error:" not in r.stderr
+    assert product_manifest(env).exists()
+    assert "merged manifest written" in r.stdout
+
+
+def test_merge_warnings_point_at_the_source_file_not_the_build_copy(tmp_path: Path) -> None:
+    """Defect 15: what the merge adds is shown against the app's source manifest."""
+    env = make_project(tmp_path)
+    source = Path(env["SRCROOT"]) / "App" / "PrivacyInfo.xcprivacy"
+    r = _xcode_in_process(env)
+    assert r.returncode == 0, r.stderr
+    sdk_only = [g for g in issues(r.stderr) if "[sdk-only-reason]" in g[4]]
+    assert sdk_only, r.stderr
+    assert {g[0] for g in sdk_only} == {str(source)}
+    lines = source.read_text().splitlines()
+    for g in sdk_only:
+        assert g[1] and 1 <= int(g[1]) <= len(lines)
+
+
+def test_ignore_silences_sdk_only_reason_in_the_xcode_phase(tmp_path: Path) -> None:
+    env = make_project(tmp_path, 'ignore = ["sdk-only-reason"]\n')
+    r = _xcode_in_process(env)
+    assert r.returncode == 0, r.stderr
+    assert "sdk-only-reason" not in r.stderr

@@ -96,7 +96,7 @@ def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS,
     ``linted`` names manifests (as shown, e.g. ``PrivacyInfo.xcprivacy``) whose lint findings
     the caller already has - the Xcode phase's merge result - so they are read, not re-linted.
     """
-    from trtc_privacy.linter import Selection
+    from trtc_privacy.selection import Selection
 
     sel = Selection.from_config(cfg)
     with open_artifact(path, limits) as tree:

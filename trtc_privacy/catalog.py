@@ -8,6 +8,9 @@ from typing import Dict, List, Optional, Tuple
 
 from trtc_privacy.resources import apple_catalogue
 
+#: The one file name Apple reads a privacy manifest from, in an app or an SDK bundle.
+MANIFEST_NAME = "PrivacyInfo.xcprivacy"
+
 TRACKING = "NSPrivacyTracking"
 DOMAINS = "NSPrivacyTrackingDomains"
 DATA_TYPES = "NSPrivacyCollectedDataTypes"
@@ -42,6 +45,12 @@ class Catalogue:
     top_keys: Dict[str, str]
     data_keys: Dict[str, str]
     api_keys: Dict[str, str]
+    #: data type id -> Apple's description of it (App Store Connect's wording)
+    descriptions: Dict[str, str]
+    #: App Store categories in the order App Store Connect lists them
+    category_order: Tuple[str, ...]
+    #: reason code -> the kind of app it is reserved for (B728.1 health research ...)
+    app_type_reasons: Dict[str, str]
 
     def reasons_for(self, category: str) -> List[str]:
         return [r.code for r in self.reasons.values() if r.category == category]
@@ -67,6 +76,10 @@ def catalogue() -> Catalogue:
         top_keys=dict(raw["top_level_keys"]),
         data_keys=dict(raw["collected_data_keys"]),
         api_keys=dict(raw["accessed_api_keys"]),
+        descriptions={d["id"]: d.get("description", "") for d in raw["data_types"]},
+        category_order=tuple(dict.fromkeys(d["category"] for d in raw["data_types"])),
+        app_type_reasons={r["code"]: r["app_type"] for c in raw["api_categories"]
+                          for r in c["reasons"] if r.get("app_type")},
     )
 
 

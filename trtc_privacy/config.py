@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
 
@@ -50,28 +50,20 @@ class Config:
             return full
         return full if rel == ".." or rel.startswith(".." + os.sep) else rel
 
-    def inputs(self, command: str, app_manifest: Optional[str], sdks: List[str],
-               lockfiles: List[str], manifests: List[str]
-               ) -> Tuple[str, List[str], List[str], List[str]]:
-        """Command-line inputs, with the configuration's filling what the command line left out.
+    @property
+    def shown_path(self) -> Optional[str]:
+        """The file as the user would type it from here: relative below the current directory."""
+        if self.path is None:
+            return None
+        rel = os.path.relpath(self.path)
+        return self.path if rel.startswith("..") else rel
 
-        The app manifest comes from ``app-manifest`` when not given; SDKs, lockfiles and extra
-        manifests come from the file only when none of the three is given on the command line.
-        """
-        if app_manifest is None:
-            if self.app_manifest is None:
-                raise input_error(command, "no APP_MANIFEST given and no app-manifest in a "
-                                  "configuration file", rule="usage",
-                                  hint="give the path, or set app-manifest in .trtc-privacy.toml")
-            app_manifest = self.resolve(self.app_manifest)
-        if not (sdks or lockfiles or manifests):
-            sdks = list(self.sdks)
-            lockfiles = [self.resolve(p) for p in self.lockfiles]
-            manifests = [self.resolve(p) for p in self.manifests]
-        return app_manifest, list(sdks), list(lockfiles), list(manifests)
+    def line_of(self, key: str) -> Optional[int]:
+        """The line the key is written on, for messages about its value."""
+        return _line_of(self.path, key) if self.path else None
 
 
-def _toml():
+def _toml() -> Any:
     if sys.version_info >= (3, 11):
         import tomllib  # novermin (guarded by the version check)
     else:  # pragma: no cover - exercised on Python 3.9/3.10
@@ -112,12 +104,18 @@ def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
             return Config()
     try:
         with open(path, "rb") as fh:
-            data = _toml().load(fh)
+            raw = fh.read()
+        if raw.startswith(b"\xef\xbb\xbf"):  # editors on Windows write one; TOML allows none
+            raw = raw[3:]
+        data = _toml().loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise input_error(path, "configuration file not found", rule="bad-config") from None
     except OSError as exc:
         raise input_error(path, f"cannot read configuration: {exc.strerror}",
                           rule="bad-config") from None
+    except UnicodeDecodeError:
+        raise input_error(path, "not UTF-8 text", rule="bad-config",
+                          hint="save the configuration as UTF-8") from None
     except Exception as exc:  # tomllib.TOMLDecodeError: "... (at line 3, column 7)"
         import re
 
@@ -156,10 +154,8 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
     for key in _LIST_KEYS:
         if key in table:
             v = table[key]
-            if isinstance(v, str):
-                v = [v]
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                raise bad(key, "a list of strings")
+                raise bad(key, "a list of strings, such as [\"a\", \"b\"]")
             setattr(cfg, key.replace("-", "_"), list(v))
     for key in _STR_KEYS:
         if key in table:
@@ -175,18 +171,67 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
                               line=_line_of(path, key), rule="bad-config")
     if "severity" in table:
         sev = table["severity"]
-        if not isinstance(sev, dict) or not all(
-                isinstance(v, str) and v in ("error", "warning", "note", "off")
-                for v in sev.values()):
+        if not isinstance(sev, dict):
             raise bad("severity", "a table of rule = \"error\" | \"warning\" | \"note\" | \"off\"")
+        for rule, v in sev.items():
+            if not isinstance(v, str) or v not in _SEVERITIES:
+                shown = repr(v) if isinstance(v, str) else f"{type(v).__name__} {v!r}"
+                raise input_error(path, f"configuration key \"{where('severity')}.{rule}\": "
+                                  f"expected one of {', '.join(_SEVERITIES)}, found {shown}",
+                                  line=_line_in_table(path, "severity", rule), rule="bad-config")
         cfg.severity = dict(sev)
+    _check_rule_names(cfg, path, where)
     cfg.app_manifest = table.get("app-manifest")
     return cfg
 
 
+_SEVERITIES = ("error", "warning", "note", "off")
+
+
+def _check_rule_names(cfg: Config, path: str, where: Any) -> None:
+    """A misspelt rule name would silently do nothing: refuse it, at its line."""
+    names = [("select", n) for n in cfg.select] + [("ignore", n) for n in cfg.ignore] + \
+        [("severity", n) for n in cfg.severity]
+    if not names:
+        return
+    from trtc_privacy.rules import get, suggest
+
+    for key, name in names:
+        if get(name) is None:
+            line = (_line_in_table(path, "severity", name) if key == "severity"
+                    else _line_of(path, key))
+            shown = f"{where('severity')}.{name}" if key == "severity" else where(key)
+            raise input_error(path, f"configuration key \"{shown}\": unknown rule \"{name}\"",
+                              line=line, rule="bad-config", hint=suggest(name))
+
+
+def _line_in_table(path: str, table: str, key: str) -> Optional[int]:
+    """The line of ``key = ...`` inside ``[table]`` (or ``[tool.trtc-privacy.table]``), or of
+    ``table.key = ...`` / an inline table naming it."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    inside = False
+    for n, line in enumerate(lines, 1):
+        s = line.strip()
+        if s.startswith("["):
+            name = s.strip("[] ")
+            inside = name in (table, f"tool.trtc-privacy.{table}")
+            continue
+        k = s.split("=", 1)[0].strip().strip("\"'")
+        if inside and "=" in s and k == key:
+            return n
+        if "=" in s and (k in (f"{table}.{key}", f"{table}.\"{key}\"") or
+                         (k == table and key in s.split("=", 1)[1])):
+            return n
+    return _line_of(path, table)
+
+
 def _line_of(path: str, key: str) -> Optional[int]:
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 s = line.lstrip()
                 if s.startswith(key) and s[len(key):].lstrip().startswith("="):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 
 class Severity(str, enum.Enum):
@@ -37,7 +37,7 @@ class Diagnostic:
     def with_severity(self, severity: Severity) -> "Diagnostic":
         return replace(self, severity=severity)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> Tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.message)
 
     def location(self) -> str:
@@ -49,8 +49,8 @@ class Diagnostic:
                 where += f":{self.column}"
         return where
 
-    def as_dict(self) -> dict:
-        out = {
+    def as_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {
             "path": self.path,
             "line": self.line,
             "column": self.column,

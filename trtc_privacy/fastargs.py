@@ -6,7 +6,12 @@ of linting or merging a manifest. Values of ``str``, ``List[str]`` and ``bool`` 
 arrive from the command line as ``str``, sequences of ``str`` and ``bool``, and need no
 coercion, so those pass through unchanged. Any other annotation, and any value not already of
 its type, goes through typer's own coercion exactly as before. On typer versions without this
-machinery (older ones coerce with click), ``install`` does nothing.
+machinery (older ones coerce with click), ``install`` does nothing; with
+``TRTC_PRIVACY_NO_FASTARGS=1`` it does nothing either (tests run the CLI that way too, so the
+fallback stays correct).
+
+It also keeps ``--help`` readable: typer 0.2x writes an argument's type after its metavar
+(``APP_MANIFEST <str>``); an argument that names its own metavar is shown by that alone.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ from typing import Any, List
 
 def install() -> None:
     """Patch typer's parameter class once; safe to call more than once."""
+    import os
+
+    if os.environ.get("TRTC_PRIVACY_NO_FASTARGS"):
+        return
+    _readable_arguments()
     try:
         from typer import core
         from typer._coercion import RuntimeParam, build_runtime_param
@@ -27,7 +37,7 @@ def install() -> None:
         return
     plain = (str, bool, List[str], list[str])
 
-    class _PassThrough(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _PassThrough(RuntimeParam):
         """Values already of their type are returned as they are; others go to typer."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -54,5 +64,21 @@ def install() -> None:
             pass  # a typer we do not know: its own coercion below
         return original(self)
 
-    param_cls.get_runtime_param = get_runtime_param
-    param_cls._trtc_fastargs = True
+    setattr(param_cls, "get_runtime_param", get_runtime_param)  # noqa: B010 - typer's class
+    setattr(param_cls, "_trtc_fastargs", True)  # noqa: B010
+
+
+def _readable_arguments() -> None:
+    try:
+        from typer.core import TyperArgument
+    except ImportError:  # pragma: no cover - a typer without it shows no type anyway
+        return
+    original = getattr(TyperArgument, "display_type_rich", None)
+    if original is None or getattr(TyperArgument, "_trtc_metavar", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> Any:
+        return None if self.metavar else original(self, ctx)
+
+    TyperArgument.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    TyperArgument._trtc_metavar = True  # type: ignore[attr-defined]

@@ -12,6 +12,14 @@ from typing import Iterator
 
 from trtc_privacy.diagnostics import input_error
 
+#: Folders no search ever enters (linting, lockfile search, init's app-folder guess, scan):
+#: version control, build output and tool caches, none of which ship in the app as they stand.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "build", "Build", "DerivedData", ".build",
+                       "node_modules", "__pycache__", ".tox", ".venv", "venv", ".mypy_cache"})
+#: Folders of third-party dependencies: linted as SDKs' manifests when searched for manifests,
+#: but never searched for the app's own lockfiles or sources.
+DEPENDENCY_DIRS = frozenset({"Pods", "Carthage", ".symlinks", "SourcePackages", "checkouts"})
+
 _TMP_PREFIX = ".trtc-privacy-"
 _TMP_SUFFIX = ".tmp"
 

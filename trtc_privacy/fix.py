@@ -10,7 +10,7 @@ Everything else (unknown free text, conflicting duplicates) is reported as not f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from lxml import etree
 
@@ -53,7 +53,7 @@ class FixOutcome:
 class _Fixer:
     """Plans all edits against the original document in one Editor (positions stay original)."""
 
-    def __init__(self, doc: Document, enabled) -> None:
+    def __init__(self, doc: Document, enabled: Any) -> None:
         from trtc_privacy.writer import Editor
 
         self.doc = doc
@@ -157,8 +157,8 @@ class _Fixer:
             if why:
                 self.refuse(ident, rule, why)
                 continue
-            have = [self.name(e) for e in elements(self.ctx.value(home, list_key))
-                    ] if self.ctx.value(home, list_key) is not None else []
+            home_list = self.ctx.value(home, list_key)
+            have = [self.name(e) for e in elements(home_list)] if home_list is not None else []
             extra: List[str] = []
             lst = self.ctx.value(d, list_key)
             for v in (self.name(e) for e in (elements(lst) if lst is not None else [])):
@@ -167,7 +167,8 @@ class _Fixer:
             added[ident] += extra
             self.remove(d)
             line = self.doc.position(home)[0]
-            self.note(self.ctx.value(d, id_key), rule,
+            ident_el = self.ctx.value(d, id_key)
+            self.note(ident_el if ident_el is not None else d, rule,
                       f"folded the repeated {ident} entry into the one at line {line}"
                       + (f", adding {', '.join(extra)}" if extra else ""))
         for ident, values in added.items():
@@ -177,7 +178,7 @@ class _Fixer:
     def _cannot_fold(self, home: etree._Element, later: etree._Element, known: Dict[str, str],
                      list_key: str, same_keys: Tuple[str, ...]) -> str:
         for d in (home, later):
-            for k, v in dict_pairs(d):
+            for k, _v in dict_pairs(d):
                 name = text_of(k).strip()
                 if name not in known:
                     return f"an entry holds the unknown key \"{name}\""
@@ -217,7 +218,7 @@ class _Fixer:
 def fix_document(doc: Document, cfg: Optional[Config] = None
                  ) -> Tuple[str, List[Fixed], Dict[Tuple[str, str], str]]:
     """The repaired text of ``doc``, what was repaired, and why some findings were left."""
-    from trtc_privacy.linter import Selection
+    from trtc_privacy.selection import Selection
 
     sel = Selection.from_config(cfg)
     fx = _Fixer(doc, sel.enabled)

@@ -9,53 +9,24 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
-from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
+from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.plist import Document, LineIndex, read_document
+from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
 
 KINDS = ("app", "sdk", "auto")
-MANIFEST_NAME = "PrivacyInfo.xcprivacy"
-#: Folders a directory search never enters: version control, build output, dependency caches
-#: that are not linked into the app as they stand.
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "build", "Build", "DerivedData", ".build",
-                       "node_modules", "__pycache__", ".tox", ".venv", "venv", ".mypy_cache"})
+MANIFEST_NAME = C.MANIFEST_NAME
 _SDK_SUFFIXES = (".framework", ".xcframework", ".bundle")
 
 
 # -- which rules, at which severity --------------------------------------------------------------
-
-
-@dataclass
-class Selection:
-    """The rules to run and their severities, from configuration and command-line options."""
-
-    select: Set[str] = field(default_factory=set)  # empty: all rules
-    ignore: Set[str] = field(default_factory=set)
-    severity: dict = field(default_factory=dict)  # rule -> "error" | "warning" | "note" | "off"
-
-    @classmethod
-    def from_config(cls, cfg: Optional[Config]) -> "Selection":
-        if cfg is None:
-            return cls()
-        return cls(set(cfg.select), set(cfg.ignore), dict(cfg.severity))
-
-    def enabled(self, rule: str) -> bool:
-        if self.select and rule not in self.select:
-            return False
-        return rule not in self.ignore and self.severity.get(rule) != "off"
-
-    def stamp(self, d: Diagnostic) -> Optional[Diagnostic]:
-        """The diagnostic at its configured severity, or None when its rule is turned off."""
-        if not self.enabled(d.rule):
-            return None
-        sev = self.severity.get(d.rule)
-        return d.with_severity(Severity(sev)) if sev else d
 
 
 def check_rule_names(names: Iterable[str], where: str) -> None:
@@ -91,9 +62,10 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
         for f in r.check(ctx):
             if f.offset is not None and not doc.binary:
                 lines = lines or LineIndex(doc.text)
-                line, col = lines.locate(f.offset)
+                at: Tuple[Optional[int], Optional[int]] = lines.locate(f.offset)
             else:
-                line, col = doc.position(f.element)
+                at = doc.position(f.element)
+            line, col = at
             d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
                            r.primary_itms)
             stamped = sel.stamp(d)
@@ -249,50 +221,3 @@ def lint_paths(paths: Sequence[str], kind: str = "auto",
     for f in files:
         diags += lint_file(f, kind, cfg)
     return LintResult(sorted(diags, key=lambda d: d.sort_key()), files)
-
-
-# -- merge --------------------------------------------------------------------------------------
-
-
-def check_merge(docs: List[Document], result: Document, cfg: Optional[Config]) -> List[Diagnostic]:
-    """Lint what ``merge`` folds in (as SDK manifests) and what it would write (as an app's).
-
-    An error here stops merge from writing unless ``--allow-invalid``. ``sdk-only-reason`` on
-    the result is left to update.py, which names the SDK each reason came from; only such
-    reasons that no input brought (the app's own) are reported here. A finding in the result
-    that an input already has (same rule and message) is reported once, at the input; one the
-    app's file already had before the merge is left to ``lint`` (merge did not cause it, and
-    refusing to update the file for it would block every merge into a file with a quirk).
-    """
-    out: List[Diagnostic] = []
-    for doc in docs:
-        out += lint_document(doc, "sdk", cfg)
-    brought = {(cat, r) for doc in docs for cat, r, _ in _reasons(doc)}
-    deferred = {pos for cat, r, pos in _reasons(result) if (cat, r) in brought}
-    at_inputs = {(d.rule, d.message) for d in out} | _already_there(result.path, cfg)
-    for d in lint_document(result, "app", cfg):
-        if d.rule == "sdk-only-reason" and (d.line, d.column) in deferred:
-            continue
-        if (d.rule, d.message) in at_inputs:
-            continue  # reported at the input that brought it, or the app's file had it
-        out.append(d)
-    return out
-
-
-def _already_there(path: str, cfg: Optional[Config]) -> Set[Tuple[str, str]]:
-    """(rule, message) of the findings in the file merge is about to replace, if it exists."""
-    if not os.path.isfile(path):
-        return set()
-    try:
-        return {(d.rule, d.message) for d in lint_file(path, "app", cfg)}
-    except InputError:
-        return set()
-
-
-def _reasons(doc: Document) -> List[Tuple[str, str, Tuple[Optional[int], Optional[int]]]]:
-    """(category, reason code, position) of every reason string in a document."""
-    from trtc_privacy.rules import Context
-
-    ctx = Context(doc, "sdk")
-    return [(ctx.string(ctx.value(d, C.API_TYPE)) or "", code, doc.position(el))
-            for d in ctx.api_entries() for code, el in ctx.strings(ctx.value(d, C.REASONS))]

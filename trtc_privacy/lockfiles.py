@@ -11,18 +11,21 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic, input_error
+from trtc_privacy.diagnostics import input_error
+from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
 from trtc_privacy.plist import read_bytes
 
 PODFILE_LOCK = "Podfile.lock"
 PACKAGE_RESOLVED = "Package.resolved"
 COCOAPODS, SWIFTPM = "cocoapods", "swiftpm"
+#: Package.resolved formats after 1 that keep ``pins`` at the top with ``location`` URLs (SwiftPM
+#: 5.6 wrote 2, 5.9 writes 3); an unknown one is refused rather than guessed at.
+PACKAGE_RESOLVED_FORMATS = (2, 3)
 
 #: Directories a search never enters: build products, caches, checkouts of dependencies.
-_PRUNE = {".git", ".hg", ".svn", "Pods", ".build", "build", "DerivedData", "node_modules",
-          "Carthage", ".symlinks", "SourcePackages", "checkouts", ".venv", "venv"}
+_PRUNE = SKIP_DIRS | DEPENDENCY_DIRS
 
 
 @dataclass
@@ -258,10 +261,14 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
         obj = data.get("object")
         pins = obj.get("pins") if isinstance(obj, dict) else None
         url_key = "repositoryURL"
-    elif fmt >= 2:
+    elif fmt in PACKAGE_RESOLVED_FORMATS:
         pins, url_key = data.get("pins"), "location"
     else:
-        raise bad(f"unknown Package.resolved format version {fmt}", "\"version\"")
+        known = ", ".join(str(v) for v in (1,) + PACKAGE_RESOLVED_FORMATS)
+        raise input_error(path, f"unknown Package.resolved format version {fmt} (known: {known})",
+                          line=_line_of(text, "\"version\""), rule="malformed-lockfile",
+                          hint="a newer Xcode or SwiftPM may have written it; please report the "
+                          "file so its format can be read, or give a Podfile.lock")
     if not isinstance(pins, list):
         raise bad(f"Package.resolved version {fmt} has no \"pins\" list")
     entries: List[Entry] = []
@@ -283,7 +290,7 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
     return Lockfile(path, SWIFTPM, entries, fmt)
 
 
-def _pinned_by(state: dict) -> str:
+def _pinned_by(state: Dict[str, Any]) -> str:
     if state.get("branch"):
         return f"branch {state['branch']}"
     if state.get("revision"):
@@ -325,10 +332,3 @@ def normalise_url(url: str) -> str:
 def _repo_name(url: str) -> str:
     tail = url.strip().rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     return tail[:-4] if tail.endswith(".git") else tail
-
-
-def specs_from_lockfiles(paths: List[str]) -> Tuple[List[str], List[Diagnostic], List[str]]:
-    """``merge --lockfile``: see :func:`trtc_privacy.versions.specs_from_lockfiles`."""
-    from trtc_privacy.versions import specs_from_lockfiles as impl
-
-    return impl(paths)

@@ -110,7 +110,7 @@ def from_document(doc: Document) -> Manifest:
         raise _wrong(doc, top if top is not None else doc.root,
                      "the root value must be a <dict>", rule="root-not-dict")
     m = Manifest(label=doc.path)
-    for key, k, v in top_pairs(doc):
+    for key, _k, v in top_pairs(doc):
         if key == C.TRACKING:
             m.tracking = _bool(doc, v, key) or bool(m.tracking)
         elif key == C.DOMAINS:

@@ -12,7 +12,7 @@ import bisect
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from lxml import etree
 
@@ -87,13 +87,14 @@ class Document:
         """
         if el is None or self.binary:
             return None, None
-        if self._spans is None and el.sourceline:
-            col = self._column_on_line(el.tag, el.sourceline)
+        line: Optional[int] = getattr(el, "sourceline", None)
+        if self._spans is None and line:
+            col = self._column_on_line(str(el.tag), line)
             if col is not None:
-                return el.sourceline, col
+                return line, col
         s = self.span(el)
         if s is None:
-            return el.sourceline, None
+            return line, None
         return s.line, s.column
 
     def _column_on_line(self, tag: str, line: int) -> Optional[int]:
@@ -248,7 +249,7 @@ def _clean_xml_message(msg: str) -> str:
 
 def _refuse_entities(tree: etree._ElementTree, data: bytes, path: str) -> None:
     dtd = tree.docinfo.internalDTD
-    ents = list(dtd.entities()) if dtd is not None else []
+    ents: List[Any] = list(dtd.entities()) if dtd is not None else []  # type: ignore[attr-defined]
     if ents:
         at = data.find(b"<!ENTITY")
         line = data.count(b"\n", 0, at) + 1 if at >= 0 else None
@@ -259,7 +260,8 @@ def _refuse_entities(tree: etree._ElementTree, data: bytes, path: str) -> None:
             line, col, rule="forbidden-dtd",
             hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
     for node in tree.getroot().iter(etree.Entity):
-        raise input_error(path, f"entity reference &{node.name}; refused", node.sourceline, None,
+        where: Optional[int] = getattr(node, "sourceline", None)
+        raise input_error(path, f"entity reference &{getattr(node, 'name', '')}; refused", where, None,
                           rule="forbidden-dtd", hint="write the text out instead of an entity")
 
 
@@ -317,8 +319,8 @@ def _check_element(doc: Document, el: etree._Element) -> None:
             raise _not_plist(doc, sub[-1], f"<key>{text_of(sub[-1])}</key> has no value")
     elif tag == "array":
         return
-    elif tag == "key" and (el.getparent() is None or el.getparent().tag != "dict"):
-        raise _not_plist(doc, el, f"<key> inside <{el.getparent().tag}>")
+    elif tag == "key" and (el.getparent() is None or getattr(el.getparent(), "tag", None) != "dict"):
+        raise _not_plist(doc, el, f"<key> inside <{getattr(el.getparent(), 'tag', 'plist')}>")
     elif len(el) and elements(el):
         raise _not_plist(doc, elements(el)[0], f"<{tag}> cannot contain <{elements(el)[0].tag}>")
     elif tag in ("true", "false") and text_of(el).strip():

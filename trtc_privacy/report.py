@@ -1,9 +1,9 @@
 """The app's privacy picture as data: App Store label answers, required-reason APIs, who declared what.
 
-``build`` is pure: it turns a merge (``update.merge_into`` with ``write=False``) and its findings
+``build`` is pure: it turns a merge plan (``pipeline.plan``, never written) and its findings
 into one JSON-ready dict, and the HTML and Markdown templates render that same dict, so the three
-formats can never disagree. ``collect`` reads the inputs the way ``merge`` does (configuration,
-lockfiles, ``--sdk``, ``--manifest``) and never writes the app's manifest. The mapping from
+formats can never disagree. ``collect`` gathers the inputs through the same pipeline as ``merge``
+(configuration, lockfiles, ``--sdk``, ``--manifest``) and never writes the app's manifest. The mapping from
 manifest fields to label sections follows Apple's App Privacy Details page (see
 ``../shared/reference/apple-spec.md`` section 7): ``Tracking`` = true puts a data type under
 "Data Used to Track You", ``Linked`` decides "Data Linked to You" or "Data Not Linked to You".
@@ -12,14 +12,13 @@ manifest fields to label sections follows Apple's App Privacy Details page (see
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from trtc_privacy import __version__
 from trtc_privacy.catalog import catalogue
 from trtc_privacy.diagnostics import Diagnostic, Severity
 from trtc_privacy.merge import Decl, MergeResult
-from trtc_privacy.resources import apple_catalogue
 
 #: Bumped when the JSON's shape changes incompatibly (consumers can check it).
 REPORT_SCHEMA = 1
@@ -34,71 +33,65 @@ UNKNOWN_CATEGORY = "Not an Apple data type"
 
 @dataclass
 class Collected:
-    """Everything a report needs, read from disk: the merge outcome and what went into it."""
+    """Everything a report needs: the merge plan (never written) and how it was asked for."""
 
-    app_manifest: str
-    app_exists: bool
-    outcome: Any  # update.MergeOutcome (computed with write=False)
-    lockfiles: List[str] = field(default_factory=list)
-    from_lockfiles: List[str] = field(default_factory=list)  # --sdk specs found in lockfiles
+    plan: Any  # pipeline.MergePlan
     config: Optional[str] = None
-    #: each input's own NSPrivacyTracking (None: the key is absent), by source label
-    stated_tracking: Dict[str, Optional[bool]] = field(default_factory=dict)
-    #: ``versions``' rows for the lockfiles (Row.as_dict)
-    lockfile_sdks: List[Dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def app_manifest(self) -> str:
+        return str(self.plan.inputs.app_path)
+
+    @property
+    def app_exists(self) -> bool:
+        return self.plan.inputs.app_bytes is not None
+
+    @property
+    def findings(self) -> List[Diagnostic]:
+        """``lint``'s for the app's manifest as it is on disk (so line numbers are real) and for
+        every folded-in manifest, ``versions``' for the lockfiles, and those the merge would
+        cause (placed in the app's file), each made once by the pipeline."""
+        p = self.plan
+        return list(p.inputs.diagnostics + p.inputs.source_findings + p.app_findings
+                + p.at_source(p.result_findings))
+
+    @property
+    def stated_tracking(self) -> Dict[str, Optional[bool]]:
+        """Each input's own NSPrivacyTracking (None: the key is absent), by source label."""
+        from trtc_privacy.pipeline import APP_LABEL
+
+        p = self.plan
+        out: Dict[str, Optional[bool]] = {
+            APP_LABEL: p.base.tracking if p.inputs.app_document is not None else None}
+        out.update({s.label: s.manifest.tracking for s in p.inputs.sources})
+        return out
 
 
 # --------------------------------------------------------------------------------------------
-# Reading the inputs (the only part that touches files)
+# Reading the inputs (through the pipeline; the report never writes)
 
 
 def collect(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequence[str],
             manifests: Sequence[str], config_path: Optional[str] = None) -> Collected:
-    """Read the inputs exactly as ``merge`` does, merge them, and lint them; write nothing.
+    """Gather and plan exactly as ``merge`` does; write nothing.
 
     Unlike ``merge``, no SDK is needed: a report of the app's own manifest alone is useful.
-    Findings are ``lint``'s for the app's manifest as it is on disk (so line numbers are real)
-    and for every folded-in manifest, ``versions``' for the lockfiles, and the merge's own
-    warnings (reasons reserved for SDKs, SDK versions that ship no manifest).
     """
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.update import APP_LABEL, gather, merge_into
+    from trtc_privacy import pipeline
 
     cfg = cfgmod.load(config_path)
-    given = app_manifest, list(sdks), list(lockfiles), list(manifests)
-    app_manifest, sdks, lockfiles, manifests = cfg.inputs("report", *given)
-    if cfg.path is not None:  # paths taken from the file are shown relative to here
-        app_manifest = app_manifest if given[0] else _shown(app_manifest)
-        if not (given[1] or given[2] or given[3]):
-            lockfiles = [_shown(p) for p in lockfiles]
-            manifests = [_shown(p) for p in manifests]
-    notes: List[str] = []
-    found: List[str] = []
-    version_findings: List[Diagnostic] = []
-    version_rows: List[Dict[str, Any]] = []
-    if lockfiles:
-        from trtc_privacy.lockfiles import specs_from_lockfiles
-
-        specs, _, notes = specs_from_lockfiles(lockfiles)
-        found = [s for s in specs if s not in sdks]
-        sdks = sdks + found
-        version_findings, version_rows = _versions(lockfiles)
-    inputs = gather(sdks, manifests)
-    outcome = merge_into(app_manifest, inputs, output=None, write=False)
-    exists = os.path.lexists(app_manifest)
-    if version_findings:  # versions says it at the lockfile line; drop merge's "--sdk" copy
-        outcome.diagnostics = [d for d in outcome.diagnostics
-                               if not (d.rule == "below-minimum" and d.path == "--sdk"
-                                       and any(_spec_of(i.selection) in found
-                                               and i.selection.warning() == d
-                                               for i in inputs if i.selection))]
-    outcome.diagnostics = (_lint_findings(app_manifest if exists else None, inputs, cfg)
-                           + outcome.diagnostics + version_findings)
-    outcome.notes[:0] = notes
-    stated = {APP_LABEL: _app_tracking(app_manifest) if exists else None}
-    stated.update({i.label: i.manifest.tracking for i in inputs})
-    return Collected(app_manifest, exists, outcome, lockfiles, found, _shown(cfg.path), stated,
-                     version_rows)
+    given_sources = bool(sdks or lockfiles or manifests)
+    if app_manifest is None and cfg.app_manifest is not None:
+        app_manifest = _shown(cfg.resolve(cfg.app_manifest))
+    if not given_sources and cfg.path is not None:
+        lockfiles = [_shown(cfg.resolve(p)) or p for p in cfg.lockfiles]
+        manifests = [_shown(cfg.resolve(p)) or p for p in cfg.manifests]
+        sdks = list(cfg.sdks)
+    inputs = pipeline.gather(cfg, pipeline.Options(
+        app_manifest, list(sdks), list(lockfiles), list(manifests), None, "report",
+        need_sources=False, merging=False))
+    return Collected(pipeline.plan(inputs), _shown(cfg.path))
 
 
 def _shown(path: Optional[str]) -> Optional[str]:
@@ -109,46 +102,16 @@ def _shown(path: Optional[str]) -> Optional[str]:
     return path if rel.startswith("..") else rel
 
 
-def _app_tracking(path: str) -> Optional[bool]:
-    from trtc_privacy.model import from_document
-    from trtc_privacy.plist import parse, read_bytes
-
-    return from_document(parse(read_bytes(path), path)).tracking
-
-
-def _lint_findings(app: Optional[str], inputs: Sequence[Any], cfg: Any) -> List[Diagnostic]:
-    """``lint`` on the app's manifest (as an app's) and on each folded-in one (as an SDK's)."""
-    try:
-        from trtc_privacy.linter import lint_document, lint_file
-    except ImportError:  # pragma: no cover - lint not in this build
-        return []
-    out = list(lint_file(app, "app", cfg)) if app is not None else []
-    for i in inputs:
-        out += lint_document(i.document, "sdk", cfg)
-    return out
-
-
-def _versions(lockfiles: Sequence[str]) -> Tuple[List[Diagnostic], List[Dict[str, Any]]]:
-    """``versions`` for the lockfiles: its findings (SDKs below their minimum, known pitfalls)
-    and its rows (each TRTC-family pod, its version, whether it ships a manifest)."""
-    try:
-        from trtc_privacy.versions import check
-    except ImportError:  # pragma: no cover - versions not in this build
-        return [], []
-    found = check(list(lockfiles))
-    return list(found.diagnostics), [r.as_dict() for r in found.rows]
-
-
 # --------------------------------------------------------------------------------------------
 # Building the report (pure)
 
 
 def build(collected: Collected) -> Dict[str, Any]:
     """The report as one JSON-ready dict (the templates render exactly this)."""
-    outcome = collected.outcome
-    result: MergeResult = outcome.result
+    plan = collected.plan
+    result: MergeResult = plan.result
     labels = [c.label for c in result.contributions]
-    findings = _findings(outcome.diagnostics)
+    findings = _findings(collected.findings)
     label = _label(result, labels, collected.stated_tracking)
     apis = _apis(result)
     return {
@@ -158,30 +121,18 @@ def build(collected: Collected) -> Dict[str, Any]:
         "app_manifest": collected.app_manifest,
         "config": collected.config,
         "sources": _sources(collected, labels),
-        "lockfiles": list(collected.lockfiles),
-        "lockfile_sdks": list(collected.lockfile_sdks),
+        "lockfiles": list(plan.inputs.lockfiles),
+        "lockfile_sdks": [r.as_dict() for r in plan.inputs.lock_rows],
         "label": label,
         "required_reason_apis": apis,
         "findings": findings,
-        "notes": list(outcome.notes),
+        "notes": list(plan.inputs.notes + plan.notes),
         "summary": _summary(label, apis, findings),
     }
 
 
 def _who(result: MergeResult, decl: Decl) -> List[str]:
     return list(result.attribution.get(decl, []))
-
-
-def _category_order() -> List[str]:
-    out: List[str] = []
-    for d in apple_catalogue()["data_types"]:
-        if d["category"] not in out:
-            out.append(d["category"])
-    return out
-
-
-def _descriptions() -> Dict[str, str]:
-    return {d["id"]: d.get("description", "") for d in apple_catalogue()["data_types"]}
 
 
 def _order(ids: Iterable[str], known: Sequence[str]) -> List[str]:
@@ -195,7 +146,7 @@ def _label(result: MergeResult, labels: Sequence[str],
            stated: Dict[str, Optional[bool]]) -> Dict[str, Any]:
     cat = catalogue()
     target = result.target
-    descriptions = _descriptions()
+    descriptions = cat.descriptions
     entries = {dt.type: dt for dt in target.data_types or []}
     rows: Dict[str, Dict[str, Any]] = {}
     for ident in _order(entries, list(cat.data_types)):
@@ -247,7 +198,7 @@ def _label(result: MergeResult, labels: Sequence[str],
 
 
 def _by_category(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    order = _category_order() + [UNKNOWN_CATEGORY]
+    order = list(catalogue().category_order) + [UNKNOWN_CATEGORY]
     groups: Dict[str, List[Dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(r["category"], []).append(r)
@@ -263,7 +214,7 @@ def _by_purpose(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
             _, cats = purposes.setdefault(p["id"], (p["label"], []))
             if r["category"] not in cats:
                 cats.append(r["category"])
-    order = _category_order() + [UNKNOWN_CATEGORY]
+    order = list(catalogue().category_order) + [UNKNOWN_CATEGORY]
     return [{"id": p, "label": purposes[p][0], "categories": _order(purposes[p][1], order)}
             for p in _order(purposes, list(cat.purposes))]
 
@@ -296,8 +247,8 @@ def _apis(result: MergeResult) -> List[Dict[str, Any]]:
 
 
 def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]]:
-    outcome = collected.outcome
-    contributions = outcome.result.contributions
+    plan = collected.plan
+    contributions = plan.result.contributions
     app = contributions[0]
     out = [{
         "label": app.label,
@@ -306,9 +257,9 @@ def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]
         "exists": collected.app_exists,
         "declarations": len(app.added) + len(app.already),
     }]
-    for c, i in zip(contributions[1:], outcome.inputs):
+    for c, s in zip(contributions[1:], plan.inputs.sources):
         row: Dict[str, Any] = {"label": c.label}
-        sel = i.selection
+        sel = s.selection
         if sel is not None:
             row.update({
                 "kind": "sdk",
@@ -319,7 +270,7 @@ def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]
                 "reconstructed": sel.template.reconstructed,
                 "minimum_version": sel.product.minimum_version,
                 "below_minimum": sel.below_minimum,
-                "from": "lockfile" if _spec_of(sel) in collected.from_lockfiles else "--sdk",
+                "from": "lockfile" if s.from_lockfile else "--sdk",
             })
         else:
             row.update({"kind": "manifest", "path": c.label})
@@ -327,10 +278,6 @@ def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]
         row["new"] = len(c.added)
         out.append(row)
     return out
-
-
-def _spec_of(sel: Any) -> str:
-    return f"{sel.product.id}@{sel.requested}" if sel.requested else sel.product.id
 
 
 def _findings(diagnostics: Sequence[Diagnostic]) -> List[Dict[str, Any]]:
@@ -375,7 +322,7 @@ def render(report: Dict[str, Any], template: str) -> str:
     env.filters["md"] = md_text
     env.filters["mdcode"] = md_code
     src_index = {s["label"]: n for n, s in enumerate(report["sources"])}
-    return env.get_template(template).render(r=report, src_index=src_index)
+    return str(env.get_template(template).render(r=report, src_index=src_index))
 
 
 def render_html(report: Dict[str, Any]) -> str:

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
-from trtc_privacy.linter import MANIFEST_NAME, SKIP_DIRS, Selection, excluded, kind_for_path
+from trtc_privacy.files import SKIP_DIRS
+from trtc_privacy.linter import MANIFEST_NAME, excluded, kind_for_path
 from trtc_privacy.model import Manifest, from_document
 from trtc_privacy.plist import parse, read_bytes
+from trtc_privacy.selection import Selection
 from trtc_privacy.usage import Bundle, Use, compare
 
 if TYPE_CHECKING:
@@ -70,27 +72,18 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
 
     Computed with the merge itself (nothing is written), so scan and merge cannot disagree.
     """
-    from trtc_privacy.update import file_input, gather, merge_into
+    from trtc_privacy import pipeline
 
-    sdks = list(cfg.sdks)
-    lockfiles = [cfg.resolve(p) for p in cfg.lockfiles]
-    extra = [cfg.resolve(p) for p in cfg.manifests]
-    if not (sdks or lockfiles or extra):
-        lockfiles = _lockfiles_at(root)
-    if lockfiles:
-        from trtc_privacy.lockfiles import specs_from_lockfiles
-
-        found, _pre, lock_notes = specs_from_lockfiles(lockfiles)  # merge/lint report _pre
-        sdks += [s for s in found if s not in sdks]
-        if notes is not None:
-            notes.extend(lock_notes)
-    if not (sdks or extra):
-        if app_path is None or not os.path.lexists(app_path):
-            return Manifest(label=APP)
-        return file_input(app_path).manifest
+    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else _lockfiles_at(root)
     target = app_path or os.path.join(root, MANIFEST_NAME)
-    outcome = merge_into(target, gather(sdks, extra), write=False)
-    return outcome.result.target
+    inputs = pipeline.gather(cfg, pipeline.Options(
+        app_manifest=target, lockfiles=found, command="scan", need_sources=False,
+        merging=False))
+    if notes is not None:
+        notes.extend(inputs.notes)  # lockfile findings are merge's and lint's to report
+    if not inputs.sources and inputs.app_document is None:
+        return Manifest(label=APP)
+    return pipeline.plan(inputs).target
 
 
 def _lockfiles_at(root: str) -> List[str]:

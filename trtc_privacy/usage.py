@@ -5,7 +5,7 @@ and ``audit`` group them by the bundle that carries them (``Bundle``) and call `
 makes the diagnostics. Its interface (``audit`` calls it for built artifacts as ``scan`` does for
 a project tree)::
 
-    compare(bundles: Sequence[Bundle], selection: Optional[linter.Selection] = None)
+    compare(bundles: Sequence[Bundle], selection: Optional[selection.Selection] = None)
             -> List[Diagnostic]
 
     Each Bundle is one thing App Store Connect reads on its own: the app's executable, or one
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 from trtc_privacy.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # the caller builds the selection from its configuration
-    from trtc_privacy.linter import Selection
+    from trtc_privacy.selection import Selection
 
 
 @dataclass(frozen=True)

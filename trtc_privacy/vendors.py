@@ -123,6 +123,57 @@ def products() -> Tuple[Product, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Pitfall:
+    """A version range in which a pod packages its manifest wrongly (from the index)."""
+
+    id: str
+    pods: Tuple[str, ...]
+    managers: Tuple[str, ...]
+    ranges: Tuple[Dict[str, str], ...]
+    except_versions: Tuple[str, ...]
+    fixed_in: Tuple[str, ...]
+    severity: Severity
+    message: str
+    hint: str
+    source: str
+    evidence: str
+    summary: str = ""
+
+    def applies(self, name: str, manager: str, product: Product, version: str) -> bool:
+        """Whether pod ``name`` at ``version``, resolved by ``manager``, falls in this pitfall."""
+        if name.lower() not in (p.lower() for p in self.pods):
+            return False
+        if self.managers and manager not in self.managers:
+            return False
+        v = product.version(version)
+        if any(product.version(x) == v for x in self.except_versions):
+            return False
+        return any(_in_range(product, v, r) for r in self.ranges)
+
+
+def _in_range(product: Product, v: Version, r: Dict[str, str]) -> bool:
+    if "from" in r and v < product.version(r["from"]):
+        return False
+    if "through" in r and v > product.version(r["through"]):
+        return False
+    if "before" in r and v >= product.version(r["before"]):
+        return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def pitfalls() -> Tuple[Pitfall, ...]:
+    """The index's known packaging pitfalls (each is also a registered rule, rules/versions.py)."""
+    return tuple(Pitfall(
+        id=p["id"], pods=tuple(p["pods"]), managers=tuple(p.get("managers", ())),
+        ranges=tuple(p["versions"]), except_versions=tuple(p.get("except_versions", ())),
+        fixed_in=tuple(p.get("fixed_in", ())), severity=Severity(p.get("severity", "warning")),
+        message=p["message"], hint=p.get("hint", ""), source=p.get("source", ""),
+        evidence=p.get("evidence", ""), summary=p.get("summary", ""),
+    ) for p in vendor_index().get("pitfalls", ()))
+
+
 def sources() -> Dict[str, Any]:
     return dict(vendor_index().get("sources", {}))
 
@@ -155,25 +206,31 @@ class Selection:
     def path(self) -> Path:
         return self.product.template_path(self.template)
 
-    def warning(self, where: str = "--sdk") -> Optional[Diagnostic]:
+    def warning(self, where: str = "--sdk", line: Optional[int] = None) -> Optional[Diagnostic]:
+        """The below-minimum finding for a version asked for by name (``--sdk``, ``show``, the
+        configuration's ``sdks``); a version read from a lockfile is reported by versions.py."""
         if not self.below_minimum:
             return None
         p = self.product
         return Diagnostic(
-            where, None, None, "below-minimum", Severity.WARNING,
+            where, line, None, "below-minimum", Severity.WARNING,
             f"{p.name} {self.requested} is below {p.minimum_version}, the first version that "
             f"bundles its own PrivacyInfo.xcprivacy; its declarations must be in the app's manifest",
             hint=f"keep them in the app's manifest (this merge adds them), or upgrade to "
             f"{p.aliases[0]} {p.minimum_version} or later")
 
 
-def select(spec: str, where: str = "--sdk") -> Selection:
-    """Resolve ``PRODUCT[@VERSION]``: the newest template at or below VERSION (or the newest)."""
+def select(spec: str, where: str = "--sdk", line: Optional[int] = None) -> Selection:
+    """Resolve ``PRODUCT[@VERSION]``: the newest template at or below VERSION (or the newest).
+
+    ``where`` and ``line`` say where the spec was written (an option, a configuration file's
+    ``sdks`` line, a lockfile's line), so a bad one is reported there.
+    """
     name, _, version = spec.partition("@")
     product = find_product(name)
     if product is None:
         known = ", ".join(p.id for p in products())
-        raise input_error(where, f"unknown product \"{name}\"", rule="usage",
+        raise input_error(where, f"unknown product \"{name}\"", line=line, rule="usage",
                           hint=f"known products: {known} (see `trtc-privacy sdks`)")
     ordered = product.sorted_templates()
     if not version:
@@ -181,7 +238,7 @@ def select(spec: str, where: str = "--sdk") -> Selection:
     try:
         wanted = product.version(version)
     except ValueError as exc:
-        raise input_error(where, f"{spec}: {exc}", rule="usage",
+        raise input_error(where, f"{spec}: {exc}", line=line, rule="usage",
                           hint=f"write it as {product.id}@{product.minimum_version}") from None
     chosen = [t for t in ordered if product.version(t.version) <= wanted]
     below = wanted < product.minimum

@@ -15,64 +15,14 @@ that lists it when it is resolved alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, Severity
 from trtc_privacy.lockfiles import COCOAPODS, Entry, find_lockfiles, normalise_url, read_lockfile
-from trtc_privacy.resources import vendor_index
-from trtc_privacy.vendors import Package, Product, products
+from trtc_privacy.vendors import Package, Pitfall, Product, pitfalls, products
 
 OK, BELOW, UNKNOWN = "ok", "below-minimum", "unknown-version"
 _RANK = {"sdk": 0, "kit": 0, "engine": 1}  # a product's own pod before the engine under it
-
-
-@dataclass(frozen=True)
-class Pitfall:
-    """A version range in which a pod packages its manifest wrongly (from the index)."""
-
-    id: str
-    pods: Tuple[str, ...]
-    managers: Tuple[str, ...]
-    ranges: Tuple[Dict[str, str], ...]
-    except_versions: Tuple[str, ...]
-    fixed_in: Tuple[str, ...]
-    severity: Severity
-    message: str
-    hint: str
-    source: str
-    evidence: str
-
-    def applies(self, entry: Entry, product: Product, version: str) -> bool:
-        if entry.name.lower() not in (p.lower() for p in self.pods):
-            return False
-        if self.managers and entry.manager not in self.managers:
-            return False
-        v = product.version(version)
-        if any(product.version(x) == v for x in self.except_versions):
-            return False
-        return any(_in_range(product, v, r) for r in self.ranges)
-
-
-def _in_range(product: Product, v, r: Dict[str, str]) -> bool:
-    if "from" in r and v < product.version(r["from"]):
-        return False
-    if "through" in r and v > product.version(r["through"]):
-        return False
-    if "before" in r and v >= product.version(r["before"]):
-        return False
-    return True
-
-
-@lru_cache(maxsize=None)
-def pitfalls() -> Tuple[Pitfall, ...]:
-    return tuple(Pitfall(
-        id=p["id"], pods=tuple(p["pods"]), managers=tuple(p.get("managers", ())),
-        ranges=tuple(p["versions"]), except_versions=tuple(p.get("except_versions", ())),
-        fixed_in=tuple(p.get("fixed_in", ())), severity=Severity(p.get("severity", "warning")),
-        message=p["message"], hint=p.get("hint", ""), source=p.get("source", ""),
-        evidence=p.get("evidence", ""),
-    ) for p in vendor_index().get("pitfalls", ()))
 
 
 @dataclass
@@ -87,7 +37,7 @@ class Row:
     pitfalls: List[Pitfall] = field(default_factory=list)
     carried_by: Optional["Row"] = None  # the engine row that brings this kit's manifest
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> Dict[str, Any]:
         return {
             "product": self.product.id,
             "source": self.entry.label,
@@ -109,7 +59,7 @@ class VersionReport:
     def below_minimum(self) -> bool:
         return any(r.status == BELOW for r in self.rows)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> Dict[str, Any]:
         return {"sdks": [r.as_dict() for r in self.rows],
                 "diagnostics": [d.as_dict() for d in self.diagnostics]}
 
@@ -167,14 +117,19 @@ def _row(prod: Product, pkg: Package, e: Entry) -> Row:
     status = BELOW if v < prod.version(pkg.minimum_version) else OK
     row = Row(prod, pkg, e, status, e.version)
     if status == OK:
-        row.pitfalls = [p for p in pitfalls() if p.applies(e, prod, e.version)]
+        row.pitfalls = [p for p in pitfalls() if p.applies(e.name, e.manager, prod, e.version)]
     return row
 
 
-def diagnostics_for(rows: List[Row]) -> List[Diagnostic]:
+def diagnostics_for(rows: List[Row], merging: bool = False) -> List[Diagnostic]:
     """Below-minimum errors, unknown-version warnings (notes when another pod covers the
-    product), and pitfall warnings, each at the lockfile line that names the pod."""
-    out = []
+    product), and pitfall warnings, each at the lockfile line that names the pod.
+
+    ``merging``: the findings are for a merge that folds these SDKs' declarations into the
+    app's manifest. That merge is the remedy for an SDK below its minimum, so there it is a
+    warning that says so, not an error.
+    """
+    out: List[Diagnostic] = []
     for r in rows:
         e, pkg, prod = r.entry, r.package, r.product
         via = f" (through {pkg.manifest_via})" if pkg.manifest_via else ""
@@ -194,13 +149,19 @@ def diagnostics_for(rows: List[Row]) -> List[Diagnostic]:
                 hint=f"{pkg.pod} never contains a manifest itself; nothing to do while "
                 f"{c.package.pod} stays at {c.package.minimum_version} or later"))
         elif r.status == BELOW:
+            if merging:
+                hint = (f"this merge adds its declarations to the app's manifest; upgrading to "
+                        f"{pkg.pod} {pkg.minimum_version} or later makes them the SDK's own")
+            else:
+                hint = (f"declare what the SDK collects and the APIs it uses in the app's "
+                        f"PrivacyInfo.xcprivacy (`trtc-privacy merge APP_MANIFEST --lockfile "
+                        f"{e.path}` adds them), or upgrade to {pkg.pod} {pkg.minimum_version} "
+                        "or later")
             out.append(Diagnostic(
-                e.path, e.line, None, "below-minimum", Severity.ERROR,
+                e.path, e.line, None, "below-minimum",
+                Severity.WARNING if merging else Severity.ERROR,
                 f"{e.label} {e.version} bundles no privacy manifest{former}: {prod.name} ships "
-                f"one{via} from {pkg.pod} {pkg.minimum_version}",
-                hint=f"declare what the SDK collects and the APIs it uses in the app's "
-                f"PrivacyInfo.xcprivacy (`trtc-privacy merge APP_MANIFEST --lockfile {e.path}` "
-                f"adds them), or upgrade to {pkg.pod} {pkg.minimum_version} or later"))
+                f"one{via} from {pkg.pod} {pkg.minimum_version}", hint=hint))
         elif r.status == UNKNOWN:
             covered = [o for o in rows if o is not r and o.product is prod and o.status == OK
                        and o.entry.path == e.path and o.carried_by is None]
@@ -228,13 +189,14 @@ def diagnostics_for(rows: List[Row]) -> List[Diagnostic]:
     return list(dict.fromkeys(out))  # a shared engine's pitfall is said once
 
 
-def check(paths: Optional[List[str]] = None) -> VersionReport:
-    """Read the lockfiles named or found under ``paths`` (default: the current directory)."""
+def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionReport:
+    """Read the lockfiles named or found under ``paths`` (default: the current directory), each
+    once; ``merging`` as for :func:`diagnostics_for`."""
     files = find_lockfiles(list(paths or []))
     rows: List[Row] = []
     for f in files:
         rows += rows_for(read_lockfile(f).entries)
-    return VersionReport(rows, diagnostics_for(rows), files)
+    return VersionReport(rows, diagnostics_for(rows, merging), files)
 
 
 def _preferred(rows: List[Row]) -> Row:
@@ -243,48 +205,35 @@ def _preferred(rows: List[Row]) -> Row:
     return min(rows, key=lambda r: (r.version is None, _RANK.get(r.package.role, 2), r.entry.line))
 
 
-def specs_from_lockfiles(paths: List[str]) -> Tuple[List[str], List[Diagnostic], List[str]]:
-    """``PRODUCT[@VERSION]`` specs for ``vendors.select``, the warnings to print, and notes that say
-    which template was chosen for which pod.
+@dataclass(frozen=True)
+class Spec:
+    """The ``PRODUCT[@VERSION]`` a lockfile asks a merge for, and the row it was read from."""
 
-    One spec per product and lockfile, in the index's product order. Its version is that of the
-    product's own pod (SDK or kit); an engine's version belongs to another version line, so a
-    product reached only through its engine gets the newest template. Nothing here fails a
-    merge: an SDK below its minimum is a warning (``select`` gives it for a versioned spec, this
-    function for the others), since merging its declarations is the remedy.
+    spec: str
+    row: Row
+
+
+def specs_for(report: VersionReport) -> List[Spec]:
+    """One spec per product and lockfile, in the index's product order (pure).
+
+    Its version is that of the product's own pod (SDK or kit); an engine's version belongs to
+    another version line, so a product reached only through its engine gets the newest template.
     """
-    from trtc_privacy.vendors import select
-
-    report = check(paths)
     groups: Dict[Tuple[str, str], List[Row]] = {}
     for r in report.rows:
         groups.setdefault((r.product.id, r.entry.path), []).append(r)
     order = {p.id: i for i, p in enumerate(products())}
-    specs: List[str] = []
-    notes: List[str] = []
-    versioned = set()
-    for key in sorted(groups, key=lambda k: (order[k[0]], report.files.index(k[1]))):
+    file_rank = {f: i for i, f in enumerate(report.files)}
+    out: List[Spec] = []
+    seen = set()
+    for key in sorted(groups, key=lambda k: (order[k[0]], file_rank.get(k[1], 0))):
         r = _preferred(groups[key])
         own = r.version is not None and r.package.role != "engine" and r.carried_by is None
         spec = f"{r.product.id}@{r.version}" if own else r.product.id
-        if own:
-            versioned.add(key)
-        sel = select(spec, f"{r.entry.path}:{r.entry.line}")
-        shown = r.version or "(version unknown)"
-        notes.append(f"{r.entry.path}:{r.entry.line}: {r.entry.label} {shown} -> "
-                     f"{r.product.id} template {sel.template.version}")
-        if spec not in specs:
-            specs.append(spec)
-    by_line = {(r.entry.path, r.entry.line, r.product.id): r for r in report.rows}
-    diags = []
-    for d in report.diagnostics:
-        if d.rule == "below-minimum" and d.severity is Severity.ERROR:
-            pids = {pid for (path, line, pid) in by_line if (path, line) == (d.path, d.line)}
-            if all((pid, d.path) in versioned for pid in pids):
-                continue  # select() warns about this one
-            d = d.with_severity(Severity.WARNING)
-        diags.append(d)
-    return specs, diags, notes
+        if spec not in seen:
+            seen.add(spec)
+            out.append(Spec(spec, r))
+    return out
 
 
 def render_table(report: VersionReport) -> str:

@@ -8,7 +8,7 @@ indentation and line endings. ``merge`` and ``lint --fix`` both edit through ``E
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -169,7 +169,8 @@ def pair_lines(key: str, value: object, level: int = 0) -> Lines:
 
 
 def _data_dict(dt: DataType) -> Dict[str, object]:
-    return Manifest(data_types=[dt]).to_plist()[C.DATA_TYPES][0]  # type: ignore[index]
+    entries: List[Dict[str, object]] = Manifest(data_types=[dt]).to_plist()[C.DATA_TYPES]  # type: ignore[assignment]
+    return entries[0]
 
 
 def _api_dict(api: ApiType) -> Dict[str, object]:
@@ -185,14 +186,15 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
     top = doc.top
     assert top is not None and top.tag == "dict"
     homes: Dict[str, etree._Element] = {}
-    for k, v in dict_pairs(top):
+    for k, val in dict_pairs(top):
         key = text_of(k).strip()
         if key in C.TOP_KEYS:
             if key in homes:
-                ed.remove(k, v)  # a repeated top-level key: its content is folded into the first
+                ed.remove(k, val)  # a repeated top-level key: its content is folded into the first
             else:
-                homes[key] = v
+                homes[key] = val
     new: Lines = []
+    v: Optional[etree._Element]
 
     if target.tracking is not None:
         v = homes.get(C.TRACKING)
@@ -263,7 +265,7 @@ def _data_entry_to(ed: Editor, d: etree._Element, dt: DataType) -> None:
 
 
 def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, object],
-                update, render) -> None:
+                update: Any, render: Any) -> None:
     """Keep the first entry per id, fold later repeats into it, append entries it lacks."""
     if array.tag != "array":
         return
@@ -295,4 +297,4 @@ def render_new(target: Manifest) -> str:
     lines: Lines = []
     for key, value in target.to_plist().items():
         lines += pair_lines(key, value)
-    return jinja_env().get_template("PrivacyInfo.xcprivacy.j2").render(lines=lines)
+    return str(jinja_env().get_template("PrivacyInfo.xcprivacy.j2").render(lines=lines))

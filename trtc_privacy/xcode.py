@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from trtc_privacy import catalog as C
 from trtc_privacy import config as cfgmod
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 
-MANIFEST_NAME = "PrivacyInfo.xcprivacy"
+MANIFEST_NAME = C.MANIFEST_NAME
 LOCKFILE_NAMES = ("Podfile.lock", "Package.resolved")
 PRODUCT_OUTPUT = "$(TARGET_BUILD_DIR)/$(UNLOCALIZED_RESOURCES_FOLDER_PATH)/" + MANIFEST_NAME
 WRITE_MODES = ("product", "source")
@@ -115,7 +116,7 @@ def _count(e: Mapping[str, str], name: str) -> int:
 
 
 @dataclass
-class Plan:
+class Phase:
     """What the phase reads and writes, decided before anything is read."""
 
     env: BuildEnv
@@ -159,9 +160,9 @@ def should_fail(policy: str, configuration: str) -> bool:
     return True
 
 
-def make_plan(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] = None,
+def make_phase(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] = None,
               fail_on: Optional[str] = None, app_manifest: Optional[str] = None,
-              need_product: bool = True) -> Plan:
+              need_product: bool = True) -> Phase:
     """Decide the configuration, app manifest, SDK sources and output for this build.
 
     Each is taken from the first that has it: the command line, the configuration file, the
@@ -182,12 +183,13 @@ def make_plan(env: BuildEnv, config_path: Optional[str] = None, write: Optional[
     elif cfg.app_manifest:
         app = os.path.abspath(cfg.resolve(cfg.app_manifest))
     else:
-        app = _find_app_manifest(env)
-        if app is None:
+        found = _find_app_manifest(env)
+        if found is None:
             raise input_error(env.srcroot, f"no {MANIFEST_NAME} found for this target",
                               rule="usage",
                               hint="set app-manifest in .trtc-privacy.toml, declare the file as an "
                               "input of the phase, or create one with `trtc-privacy init`")
+        app = found
     sdks, lockfiles, manifests = (list(cfg.sdks), [cfg.resolve(p) for p in cfg.lockfiles],
                                   [cfg.resolve(p) for p in cfg.manifests])
     if not (sdks or lockfiles or manifests):
@@ -201,7 +203,7 @@ def make_plan(env: BuildEnv, config_path: Optional[str] = None, write: Optional[
     else:
         output = _declared_manifest_output(env, app) or (
             _product_output(env) if need_product or env.target_build_dir else PRODUCT_OUTPUT)
-    return Plan(env, cfg, app, output, write, fail_on, sdks, lockfiles, manifests, notes)
+    return Phase(env, cfg, app, output, write, fail_on, sdks, lockfiles, manifests, notes)
 
 
 def _declared_config(env: BuildEnv) -> Optional[str]:
@@ -275,7 +277,7 @@ def _short(p: str, root: str) -> str:
     return p if rel.startswith(os.pardir + os.sep + os.pardir) else rel
 
 
-def sandbox_problems(plan: Plan) -> List[Diagnostic]:
+def sandbox_problems(plan: Phase) -> List[Diagnostic]:
     """Under user script sandboxing, every file read or written must be declared by the phase."""
     if not plan.env.sandboxed:
         return []
@@ -295,7 +297,7 @@ def sandbox_problems(plan: Plan) -> List[Diagnostic]:
     return out
 
 
-def filelist(plan: Plan, which: str) -> List[str]:
+def filelist(plan: Phase, which: str) -> List[str]:
     """The lines of an .xcfilelist for the phase, with build-setting variables, not local paths."""
     if which == "inputs":
         return [_with_variables(p, plan.env) for p in plan.reads()]
@@ -317,7 +319,7 @@ def _with_variables(p: str, env: BuildEnv) -> str:
 class Result:
     """What the phase did: the lines to print, and whether the build fails."""
 
-    plan: Optional[Plan]
+    plan: Optional[Phase]
     diagnostics: List[Diagnostic]
     written: bool = False
     changed: bool = False
@@ -327,39 +329,65 @@ class Result:
 
 def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] = None,
         fail_on: Optional[str] = None, app_manifest: Optional[str] = None) -> Result:
-    """Plan, merge and write (only when the bytes change); never raises for the user's input."""
-    from trtc_privacy.update import merge_into, run_merge
+    """Plan the phase, gather and plan the merge once, write it (only when the bytes change);
+    never raises for the user's input.
+
+    The phase is the build's check of the app's manifest, so it reports the app file's own
+    findings too (at its lines), and the merge's findings at the source file's lines. When
+    errors fail this build (``xcode-fail-on``), nothing is written; when they do not, the merged
+    manifest is written and the errors are shown as warnings.
+    """
+    from trtc_privacy import pipeline
+    from trtc_privacy.selection import Selection
 
     try:
-        plan = make_plan(env, config_path, write, fail_on, app_manifest)
+        phase = make_phase(env, config_path, write, fail_on, app_manifest)
     except InputError as exc:
         # Without a readable configuration the fail-on policy is unknown: fail, to be safe.
         return Result(None, [exc.diagnostic], exit_code=2)
-    diags = sandbox_problems(plan)
+    rules = Selection.from_config(phase.config)
+    diags = rules.apply(sandbox_problems(phase))
     if diags:
-        return _finish(plan, diags, exit_code=2)
-    if plan.write == "product":
-        os.makedirs(os.path.dirname(plan.output) or ".", exist_ok=True)
+        return _finish(phase, diags, exit_code=2)
+    if phase.nothing_to_merge:
+        diags += rules.apply([Diagnostic(
+            phase.app_manifest, None, None, "nothing-to-merge", Severity.WARNING,
+            "no SDKs configured and no Podfile.lock or Package.resolved found; the manifest "
+            "is copied as it is",
+            hint="set sdks or lockfiles in .trtc-privacy.toml, or declare the lockfile as an "
+            "input of the phase")])
     try:
-        if plan.nothing_to_merge:
-            diags.append(Diagnostic(
-                plan.app_manifest, None, None, "nothing-to-merge", Severity.WARNING,
-                "no SDKs configured and no Podfile.lock or Package.resolved found; the manifest "
-                "is copied as it is",
-                hint="set sdks or lockfiles in .trtc-privacy.toml, or declare the lockfile as an "
-                "input of the phase"))
-            outcome = merge_into(plan.app_manifest, [], plan.output)
-        else:
-            outcome = run_merge(plan.app_manifest, plan.sdks, plan.lockfiles, plan.manifests,
-                                output=plan.output, config_path=plan.config.path)
+        inputs = pipeline.gather(phase.config, pipeline.Options(
+            phase.app_manifest, phase.sdks, phase.lockfiles, phase.manifests, phase.output,
+            "xcode", need_sources=False))
+        merge_plan = pipeline.plan(inputs)
     except InputError as exc:
-        return _finish(plan, diags + [exc.diagnostic], exit_code=2)
-    diags += _at_source(plan, outcome.diagnostics)
-    plan.notes += outcome.notes
-    code = 1 if outcome.blocked or any(d.severity is Severity.ERROR for d in diags) else 0
-    res = _finish(plan, diags, exit_code=code)
-    res.written, res.changed = outcome.written, outcome.changed
-    where = _short(plan.output, plan.env.srcroot)
+        return _finish(phase, diags + [exc.diagnostic], exit_code=2)
+    phase.notes += inputs.notes + merge_plan.notes
+    found = inputs.diagnostics + inputs.source_findings + merge_plan.app_findings
+    errors = any(d.severity is Severity.ERROR
+                 for d in diags + found + merge_plan.result_findings)
+    blocked = errors and phase.fails()
+    # the merge's own findings at the source file's lines, unless the source is what gets written
+    in_place = phase.write == "source" and not blocked
+    diags += found + (merge_plan.result_findings if in_place
+                      else merge_plan.at_source(merge_plan.result_findings))
+    outcome = pipeline.Outcome(merge_plan, blocked=merge_plan.changed)
+    if not blocked:
+        if phase.write == "product":
+            try:
+                os.makedirs(os.path.dirname(phase.output) or ".", exist_ok=True)
+            except OSError as exc:
+                return _finish(phase, diags + [input_error(
+                    phase.output, f"cannot create the folder: {exc.strerror}",
+                    rule="unwritable").diagnostic], exit_code=2)
+        try:
+            outcome = pipeline.write(merge_plan, allow_invalid=True)
+        except InputError as exc:
+            return _finish(phase, diags + [exc.diagnostic], exit_code=2)
+    res = _finish(phase, diags, exit_code=1 if errors else 0)
+    res.written, res.changed = outcome.written, outcome.plan.changed
+    where = _short(phase.output, phase.env.srcroot)
     if outcome.blocked:
         res.summary = f"{where}: not written: an input has an error"
     elif outcome.written:
@@ -369,32 +397,7 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
     return res
 
 
-def _at_source(plan: Plan, diags: List[Diagnostic]) -> List[Diagnostic]:
-    """Point findings in the product's copy at the same place in the source, where Xcode can
-    open them and the developer can fix them (the product may not even have been written)."""
-    from dataclasses import replace
-
-    at_output = [d for d in diags if d.line and os.path.abspath(d.path) == plan.output]
-    if plan.write != "product" or not at_output or not os.path.isfile(plan.app_manifest):
-        return diags
-    try:
-        from trtc_privacy.linter import lint_file
-    except ImportError:  # pragma: no cover - lint not installed in this build
-        return diags
-    spots: Dict[tuple, List[Diagnostic]] = {}
-    for d in lint_file(plan.app_manifest, "app", plan.config):
-        spots.setdefault((d.rule, d.message), []).append(d)
-    out = []
-    for d in diags:
-        same = spots.get((d.rule, d.message)) if d in at_output else None
-        if same:
-            src = same.pop(0)
-            d = replace(d, path=src.path, line=src.line, column=src.column)
-        out.append(d)
-    return out
-
-
-def _finish(plan: Plan, diags: List[Diagnostic], exit_code: int) -> Result:
+def _finish(plan: Phase, diags: List[Diagnostic], exit_code: int) -> Result:
     failing = plan.fails()
     errors = any(d.severity is Severity.ERROR for d in diags) or exit_code != 0
     if errors and not failing:

@@ -3,7 +3,7 @@
 Every input is read as an app's manifest. Allowed outcomes: an ``InputError`` (the CLI's exit 2)
 from the reader or the model, or a full pass where lint returns diagnostics and the merge of a
 vendor manifest into it yields text that re-reads as exactly the merged declarations
-(``merge_into`` checks that itself, and an edit that does not is a bug, raised here as such).
+(``pipeline.plan`` checks that itself, and an edit that does not is a bug, raised here as such).
 Anything else is a crash that atheris reports with the input that caused it.
 
     python tests/fuzz/fuzz_manifest.py -runs=100000 CORPUS_DIR   # seeds: manifests/, ../shared/corpus
@@ -23,15 +23,15 @@ with atheris.instrument_imports(include=["trtc_privacy"]):
     from trtc_privacy.diagnostics import InputError
     from trtc_privacy.linter import lint_document
     from trtc_privacy.plist import parse
-    from trtc_privacy.update import merge_into, vendor_input
+    from trtc_privacy.config import Config
+    from trtc_privacy.pipeline import Options, gather, plan
 
 _DIR = tempfile.mkdtemp(prefix="trtc-privacy-fuzz-")
 _APP = os.path.join(_DIR, "PrivacyInfo.xcprivacy")
-_VENDOR = None
+_CONFIG = Config()
 
 
 def one_input(data: bytes) -> None:
-    global _VENDOR
     try:
         doc = parse(data, "fuzz.xcprivacy")
     except InputError:
@@ -40,17 +40,16 @@ def one_input(data: bytes) -> None:
     assert all(d.path == "fuzz.xcprivacy" for d in diagnostics)
     with open(_APP, "wb") as fh:
         fh.write(data)
-    if _VENDOR is None:
-        _VENDOR = vendor_input("trtc")
     try:
-        outcome = merge_into(_APP, [_VENDOR], write=False)
+        inputs = gather(_CONFIG, Options(_APP, sdks=["trtc"]))
+        merged = plan(inputs)
     except InputError as exc:
         if exc.diagnostic.rule == "internal":
             raise AssertionError(exc.diagnostic.message) from None
         return
-    # merge_into verified the text with plistlib and the reader; the vendor's part must be in it
-    got = set(outcome.result.target.declarations())
-    assert set(_VENDOR.manifest.declarations()) <= got
+    # plan verified the text with plistlib and the reader; the vendor's part must be in it
+    got = set(merged.target.declarations())
+    assert set(inputs.sources[0].manifest.declarations()) <= got
 
 
 def main() -> None:

@@ -6,41 +6,32 @@ from typing import Optional
 
 import typer
 
+from trtc_privacy.commands import config_option, format_option
+
 
 def audit(
     artifact: str = typer.Argument(..., metavar="ARTIFACT",
                                    help="An .ipa, .xcarchive, .app, .framework or .xcframework "
                                    "(nothing is extracted or written)."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT",
-        help="text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in an "
-        "Xcode build phase, else text). json adds the per-bundle picture under \"artifact\"."),
+    format: Optional[str] = format_option(),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
-                                         help="Configuration file (default: found upwards)."),
-) -> None:
+    config: Optional[str] = config_option(),
+) -> int:
     """Check a built app's manifests, API use, listed SDKs and signatures (ITMS-91053/61/65)."""
     import sys
 
-    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, report_error
-    from trtc_privacy.diagnostics import InputError, Severity
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.audit import audit as run
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, resolve
+    from trtc_privacy.diagnostics import Severity
+    from trtc_privacy.formatters import render
 
-    try:
-        from trtc_privacy import config as cfgmod
-        from trtc_privacy.audit import audit as run
-        from trtc_privacy.formatters import render, resolve_format
-        from trtc_privacy.linter import check_rule_names
-
-        cfg = cfgmod.load(config)
-        fmt = resolve_format(format)
-        if cfg.path:
-            check_rule_names(cfg.select + cfg.ignore, cfg.path)
-        result = run(artifact, cfg)
-    except InputError as exc:
-        raise typer.Exit(report_error(exc)) from None
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    result = run(artifact, cfg)
     read = result.manifests + sum(v.read_executable for v in result.views)
     text = render(result.diagnostics, fmt, files=read)
-    if fmt == "json":
+    if fmt == "json":  # the same document as lint's, plus the per-bundle picture
         import json
 
         doc = json.loads(text)
@@ -49,5 +40,5 @@ def audit(
     sys.stdout.write(text)
     worst = {d.severity for d in result.diagnostics}
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -11,12 +11,11 @@ def explain(
                                "(ITMS-91055)."),
 ) -> None:
     """Explain a rule, or list the rules that predict an App Store Connect error code."""
+    import re
     import textwrap
 
-    from trtc_privacy.cli import EXIT_USAGE
-    from trtc_privacy.rules import by_itms, get, suggest
-
-    import re
+    from trtc_privacy.commands import EXIT_USAGE
+    from trtc_privacy.rules import by_itms, get, itms_codes, suggest
 
     r = get(name)
     if r is None and re.fullmatch(r"(?i)(ITMS-)?\d{5}", name):
@@ -24,13 +23,14 @@ def explain(
         code = name.upper() if name.upper().startswith("ITMS-") else "ITMS-" + name
         if not found:
             typer.echo(f"no rule predicts {code}", err=True)
-            typer.echo("  hint: rules predict ITMS-91054, 91055, 91056, 91064 and their "
-                       "any-location twins 91106, 91107, 91108", err=True)
+            known = [c.replace("ITMS-", "") for c in itms_codes()]
+            typer.echo(f"  hint: rules predict ITMS-{', '.join(known)}", err=True)
             raise typer.Exit(EXIT_USAGE)
         typer.echo(f"{code} is predicted by:")
         w = max(len(x.name) for x in found)
         for x in found:
-            typer.echo(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}")
+            where = "" if x.scope == "lint" else f"  ({x.scope})"
+            typer.echo(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}{where}")
         for scope in sorted({x.scope for x in found if x.scope in _REPORTED_BY}):
             typer.echo(f"Run {_REPORTED_BY[scope]}.")
         return

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
+
+from trtc_privacy.commands import config_option, format_option
 
 
 def lint(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
                                       help="Manifest files, or directories to search for "
                                       "PrivacyInfo.xcprivacy files."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT",
-        help="text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in an "
-        "Xcode build phase, else text)."),
+    format: Optional[str] = format_option(),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
     select: List[str] = typer.Option([], "--select", metavar="NAMES",
                                      help="Run only these rules (comma-separated, repeatable)."),
@@ -26,56 +25,47 @@ def lint(
         ".framework, .xcframework, .bundle, Pods/ or a Swift package's Sources/ as SDK's."),
     fix: bool = typer.Option(False, "--fix", help="Apply fixes that cannot change meaning "
                              "(duplicates, near-miss spellings, empty <dict/> entries)."),
-    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
-                                         help="Configuration file (default: found upwards)."),
-) -> None:
+    config: Optional[str] = config_option(),
+) -> int:
     """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
     import sys
 
-    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, report_error
-    from trtc_privacy.diagnostics import InputError, Severity
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, resolve
+    from trtc_privacy.diagnostics import Severity, input_error
+    from trtc_privacy.formatters import render
+    from trtc_privacy.linter import KINDS, check_rule_names, lint_paths
 
-    try:
-        from trtc_privacy import config as cfgmod
-        from trtc_privacy.formatters import render, resolve_format
-        from trtc_privacy.linter import KINDS, check_rule_names, lint_paths
-
-        cfg = cfgmod.load(config)
-        fmt = resolve_format(format)
-        if cfg.path:
-            check_rule_names(cfg.select + cfg.ignore, cfg.path)
-        chosen = _names(select)
-        dropped = _names(ignore)
-        check_rule_names(chosen, "--select")
-        check_rule_names(dropped, "--ignore")
-        if chosen:
-            cfg.select = chosen
-        cfg.ignore = list(cfg.ignore) + dropped
-        k = kind or cfg.kind
-        if k not in KINDS:
-            from trtc_privacy.diagnostics import input_error
-
-            raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
-                              hint="expected app, sdk or auto")
-        if fix:
-            _fix(paths, k, cfg)
-        result = lint_paths(paths, k, cfg)
-    except InputError as exc:
-        raise typer.Exit(report_error(exc))
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    chosen = _names(select)
+    dropped = _names(ignore)
+    check_rule_names(chosen, "--select")
+    check_rule_names(dropped, "--ignore")
+    if chosen:
+        cfg.select = chosen
+    cfg.ignore = list(cfg.ignore) + dropped
+    k = kind or cfg.kind
+    if k not in KINDS:
+        raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
+                          hint="expected app, sdk or auto")
+    if fix:
+        _fix(paths, k, cfg)
+    result = lint_paths(paths, k, cfg)
     if not result.files:
         typer.echo("note: no PrivacyInfo.xcprivacy found under " + ", ".join(paths), err=True)
     sys.stdout.write(render(result.diagnostics, fmt, files=len(result.files)))
     worst = {d.severity for d in result.diagnostics}
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _names(values: List[str]) -> List[str]:
     return [n.strip() for v in values for n in v.split(",") if n.strip()]
 
 
-def _fix(paths: List[str], kind: str, cfg) -> None:
+def _fix(paths: List[str], kind: str, cfg: Any) -> None:
     """Fix every file, then report what was fixed and what was not (stderr)."""
     from trtc_privacy.fix import fix_file
     from trtc_privacy.linter import discover

@@ -1,20 +1,19 @@
-"""``trtc-privacy rules``: list the lint rules with severity and App Store code."""
+"""``trtc-privacy rules``: list every rule (lint's and the other commands') with severity and
+App Store code. Its formats are lists, not diagnostics, so it has its own ``--format``."""
 
 from __future__ import annotations
-
-from typing import Optional
 
 import typer
 
 
 def rules(
-    format: Optional[str] = typer.Option("text", "--format", "-f",
-                                         help="text, json or markdown (the README's table)."),
+    format: str = typer.Option("text", "--format", "-f", metavar="FORMAT",
+                               help="text, json or markdown (the README's table)."),
 ) -> None:
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json
 
-    from trtc_privacy.cli import EXIT_USAGE
+    from trtc_privacy.commands import EXIT_USAGE
     from trtc_privacy.rules import all_rules, markdown_table
 
     rs = all_rules()
@@ -22,7 +21,7 @@ def rules(
         typer.echo(json.dumps([{
             "name": r.name, "severity": r.severity.value, "itms": list(r.itms),
             "summary": r.summary, "explanation": r.explanation, "hint": r.hint,
-            "fixable": r.fixable,
+            "fixable": r.fixable, "scope": r.scope,
         } for r in rs], indent=2))
     elif format == "markdown":
         typer.echo(markdown_table(), nl=False)

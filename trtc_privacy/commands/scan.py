@@ -6,52 +6,46 @@ from typing import List, Optional
 
 import typer
 
+from trtc_privacy.commands import config_option, format_option
+
 
 def scan(
     paths: List[str] = typer.Argument(None, metavar="PATH",
                                       help="Project folders (or files) to scan; default: the "
                                       "configured project, else the current directory."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT",
-        help="text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in an "
-        "Xcode build phase, else text). json adds the per-bundle picture under \"bundles\"."),
+    format: Optional[str] = format_option(),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
     select: List[str] = typer.Option([], "--select", metavar="NAMES",
                                      help="Report only these rules (comma-separated, repeatable)."),
     ignore: List[str] = typer.Option([], "--ignore", metavar="NAMES",
                                      help="Skip these rules (comma-separated, repeatable)."),
-    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
-                                         help="Configuration file (default: found upwards)."),
-) -> None:
+    config: Optional[str] = config_option(),
+) -> int:
     """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
     import sys
 
-    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, report_error
-    from trtc_privacy.diagnostics import InputError, Severity
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, note, resolve
+    from trtc_privacy.diagnostics import Severity
+    from trtc_privacy.formatters import render
+    from trtc_privacy.linter import check_rule_names
+    from trtc_privacy.scan import default_paths
+    from trtc_privacy.scan import scan as run_scan
+    from trtc_privacy.selection import Selection
 
-    try:
-        from trtc_privacy import config as cfgmod
-        from trtc_privacy.formatters import render, resolve_format
-        from trtc_privacy.linter import Selection, check_rule_names
-        from trtc_privacy.scan import default_paths, scan as run_scan
-
-        cfg = cfgmod.load(config)
-        fmt = resolve_format(format)
-        if cfg.path:
-            check_rule_names(cfg.select + cfg.ignore, cfg.path)
-        chosen = _names(select)
-        dropped = _names(ignore)
-        check_rule_names(chosen, "--select")
-        check_rule_names(dropped, "--ignore")
-        if chosen:
-            cfg.select = chosen
-        cfg.ignore = list(cfg.ignore) + dropped
-        result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
-                          Selection.from_config(cfg))
-    except InputError as exc:
-        raise typer.Exit(report_error(exc))
-    for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    chosen = _names(select)
+    dropped = _names(ignore)
+    check_rule_names(chosen, "--select")
+    check_rule_names(dropped, "--ignore")
+    if chosen:
+        cfg.select = chosen
+    cfg.ignore = list(cfg.ignore) + dropped
+    result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
+                      Selection.from_config(cfg))
+    for text in result.notes:
+        note(text)
     out = render(result.diagnostics, fmt, files=result.files)
     if fmt == "json":  # the same document as lint's, plus the per-bundle picture
         import json
@@ -61,11 +55,11 @@ def scan(
         out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     sys.stdout.write(out)
     if result.bad_input:
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     worst = {d.severity for d in result.diagnostics}
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _names(values: List[str]) -> List[str]:

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-FORMATS = ("text", "json", "github", "xcode", "sarif")
+from trtc_privacy.commands import config_option, format_option
 
 
 def versions(
@@ -14,53 +14,42 @@ def versions(
         None, metavar="[PATH]...",
         help="A Podfile.lock or Package.resolved, or a directory searched for them; default: "
         "lockfiles from the configuration, else the current directory."),
-    format: Optional[str] = typer.Option(
-        None, "--format", metavar="text|json|github|xcode",
-        help="Output format; default: github in GitHub Actions, xcode in an Xcode build phase, "
-        "else text."),
-    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
-                                         help="Configuration file (default: found upwards)."),
-) -> None:
+    format: Optional[str] = format_option(),
+    config: Optional[str] = config_option(),
+) -> int:
     """Per product: the pod or package, resolved version, minimum, whether that version ships its
-    own privacy manifest, and known packaging pitfalls. Exit 1 when any SDK is below its minimum."""
+    own privacy manifest, and known packaging pitfalls. Exit 1 when any SDK is below its minimum.
+
+    text prints the table and the findings; json the rows and the findings; sarif, github and
+    xcode the findings only, in the form those tools read.
+    """
     import json
+    import sys
 
-    from trtc_privacy.cli import report_error
-    from trtc_privacy.diagnostics import InputError
-    from trtc_privacy.formatters import render, resolve_format
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.commands import emit, resolve
+    from trtc_privacy.formatters import render
+    from trtc_privacy.selection import Selection
+    from trtc_privacy.versions import check, render_table
 
-    try:
-        fmt = resolve_format(format)
-    except InputError as exc:
-        raise typer.Exit(report_error(exc))
-    if fmt not in FORMATS:
-        typer.echo(f"--format: unknown format \"{format}\" (expected {', '.join(FORMATS)})",
-                   err=True)
-        raise typer.Exit(2)
-    try:
-        from trtc_privacy.versions import check
-
-        targets = list(paths or [])
-        if not targets:
-            from trtc_privacy import config as cfgmod
-
-            cfg = cfgmod.load(config)
-            targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
-        report = check(targets)
-    except InputError as exc:
-        raise typer.Exit(report_error(exc))
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    targets = list(paths or [])
+    if not targets:
+        targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
+    report = check(targets)
+    diags = Selection.from_config(cfg).apply(report.diagnostics)
     if fmt == "json":
-        typer.echo(json.dumps(report.as_dict(), indent=2))
-    elif fmt == "sarif":
-        typer.echo(render(report.diagnostics, fmt, files=len(report.files)))
+        doc = report.as_dict()
+        doc["diagnostics"] = json.loads(render(diags, "json"))["diagnostics"]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        from trtc_privacy.versions import render_table
-
-        typer.echo(render_table(report), nl=False)
-        out = render(report.diagnostics, fmt, files=len(report.files))
-        if out:
-            typer.echo(out, nl=not out.endswith("\n"))
-    raise typer.Exit(1 if report.below_minimum else 0)
+        if fmt == "text":
+            sys.stdout.write(render_table(report))
+            if diags:
+                sys.stdout.write("\n")
+        emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
+    return 1 if report.below_minimum else 0
 
 
 def _shown(path: str) -> str:

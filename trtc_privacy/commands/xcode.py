@@ -25,7 +25,7 @@ def xcode(
         help="The app's PrivacyInfo.xcprivacy; default: app-manifest from the configuration, a "
         "declared input, or the one next to Info.plist."),
     config: Optional[str] = typer.Option(
-        None, "--config", metavar="FILE",
+        None, "--config", "-c", metavar="FILE",
         help="Configuration file (default: a declared input, else found upwards from SRCROOT)."),
     audit: bool = typer.Option(
         False, "--audit",
@@ -36,20 +36,14 @@ def xcode(
     import os
 
     from trtc_privacy import xcode as X
-    from trtc_privacy.diagnostics import InputError
 
     env = X.BuildEnv.from_environ(os.environ)
     if filelist is not None:
         if filelist not in ("inputs", "outputs"):
             typer.echo(f"--filelist: expected inputs or outputs, found {filelist!r}", err=True)
             raise typer.Exit(2)
-        try:
-            plan = X.make_plan(env, config, write, fail_on, app_manifest, need_product=False)
-        except InputError as exc:
-            from trtc_privacy.cli import report_error
-
-            raise typer.Exit(report_error(exc))
-        for line in X.filelist(plan, filelist):
+        phase = X.make_phase(env, config, write, fail_on, app_manifest, need_product=False)
+        for line in X.filelist(phase, filelist):
             typer.echo(line)
         return
     if not env.in_xcode:

@@ -58,7 +58,7 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] 
     fmt = resolve_format(fmt)
     module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
     ordered = sorted(diagnostics, key=lambda d: d.sort_key())
-    return module.format(ordered, files, color)
+    return str(module.format(ordered, files, color))
 
 
 def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:

@@ -1,7 +1,8 @@
-"""The registry of lint rules, built from explicit imports (no plugin magic), in a stable order.
+"""The registry of every id the tool prints, built from explicit imports, in a stable order.
 
 Each module owns one family; each rule carries its name, default severity, App Store codes,
-explanation and hint beside its check (see ``base.Rule``).
+explanation and hint beside its check (see ``base.Rule``). Lint rules have a check; the others
+(``scope`` scan, audit, versions, xcode, cli) are made by the command that finds them.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional
 
-from trtc_privacy.rules import api, data, structure, syntax, tracking, usage
+from trtc_privacy.rules import api, data, inputs, structure, syntax, tracking, usage, versions, xcode
 from trtc_privacy.rules.base import Context, Finding, Rule
 
 __all__ = ["Context", "Finding", "Rule", "RULES_BY_NAME", "all_rules", "get", "by_itms",
-           "suggest", "markdown_table"]
+           "itms_codes", "suggest", "markdown_table"]
 
 RULES_BY_NAME: Dict[str, Rule] = {}
-for _module in (syntax, structure, api, data, tracking, usage):
+for _module in (syntax, structure, api, data, tracking, usage, versions, xcode, inputs):
     for _rule in _module.RULES:
         assert _rule.name not in RULES_BY_NAME, _rule.name
         RULES_BY_NAME[_rule.name] = _rule
@@ -36,6 +37,11 @@ def by_itms(code: str) -> List[Rule]:
     if not code.startswith("ITMS-"):
         code = "ITMS-" + code
     return [r for r in all_rules() if code in r.itms]
+
+
+def itms_codes() -> List[str]:
+    """Every App Store Connect code some rule predicts, in numeric order."""
+    return sorted({c for r in all_rules() for c in r.itms})
 
 
 def suggest(name: str) -> str:

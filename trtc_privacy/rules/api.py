@@ -11,7 +11,6 @@ from trtc_privacy.plist import elements
 from trtc_privacy.rules.base import Context, Finding, rule
 
 #: Reasons Apple restricts to a kind of app rather than to a kind of declarer.
-APP_TYPE_REASONS = {"B728.1": "health-research apps", "3EC4.1": "custom keyboard apps"}
 
 
 def _categorised(ctx: Context) -> Iterator[Tuple[Optional[str], etree._Element]]:
@@ -123,8 +122,9 @@ def sdk_only_reason(ctx: Context) -> Iterator[Finding]:
 def app_type_reason(ctx: Context) -> Iterator[Finding]:
     for _category, d in _categorised(ctx):
         for code, el in _reasons(ctx, d):
-            if code in APP_TYPE_REASONS:
-                yield Finding(el, f"{code} is only for {APP_TYPE_REASONS[code]}")
+            kind = C.catalogue().app_type_reasons.get(code)
+            if kind:
+                yield Finding(el, f"{code} is only for {kind}")
 
 
 @rule("empty-reasons", "error",

@@ -11,7 +11,7 @@ from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements, text_of
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, is_empty_dict, rule
 
-MANIFEST_NAME = "PrivacyInfo.xcprivacy"
+MANIFEST_NAME = C.MANIFEST_NAME
 
 #: catalogue type strings -> (element tag, tag of the array's children or None)
 _TYPES: Dict[str, Tuple[str, Optional[str]]] = {

@@ -6,7 +6,7 @@ severity, an explanation and a place in ``rules``/``explain`` like every other r
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Any, Iterator, List, Optional
 
 from lxml import etree
 
@@ -47,7 +47,8 @@ NOT_A_PLIST = parse_rule(
 def stray_text(ctx: Context) -> Iterator[Finding]:
     """Text between elements of a <plist>, <dict> or <array> (the reader only checks elements)."""
     reported = set()
-    for text in _STRAY(ctx.doc.root):
+    texts: List[Any] = list(_STRAY(ctx.doc.root))  # type: ignore[arg-type]
+    for text in texts:
         owner = text.getparent()
         el = owner.getparent() if text.is_tail else owner
         if el is None or el in reported:
@@ -64,7 +65,7 @@ _STRAY = etree.XPath("descendant-or-self::*[self::plist or self::dict or self::a
                      "/text()[normalize-space()]")
 
 
-def _text_offset(ctx: Context, el, text: str) -> Optional[int]:
+def _text_offset(ctx: Context, el: etree._Element, text: str) -> Optional[int]:
     """Where the stray text starts in the source (searched from ``el``'s start tag)."""
     if ctx.doc.binary:
         return None

@@ -1,0 +1,530 @@
+"""The merge pipeline: gather the inputs once, plan the merge purely, write the plan under the lock.
+
+``gather`` reads everything a merge depends on (configuration, lockfiles, product selections,
+vendor templates, extra manifests, the app's file) exactly once, and lints each folded-in
+manifest once. ``plan`` is pure: from those Inputs it computes the target manifest, who declared
+what, the edited text, and the findings of the result, each made once. ``write`` takes the lock,
+re-reads the target's bytes, and writes the plan's text only if the target is still what the
+plan was made from (else it plans again under the lock). ``merge``, ``report``, ``init`` and the
+Xcode phase all consume these; none of them reads or lints on its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import os
+import plistlib
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from trtc_privacy import catalog as C
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.merge import MergeResult, merge
+from trtc_privacy.model import Manifest, from_document
+from trtc_privacy.plist import Document, parse, read_bytes
+from trtc_privacy.selection import Selection
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from trtc_privacy.config import Config
+    from trtc_privacy.vendors import Selection as Choice
+    from trtc_privacy.versions import Row
+
+APP_LABEL = "app"
+
+#: What a missing app manifest starts as, for ``merge`` and ``init`` alike: Xcode's template.
+def empty_app_manifest() -> Manifest:
+    return Manifest(tracking=False, domains=[], data_types=[], api_types=[], label=APP_LABEL)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for; empty values fall back to the configuration."""
+
+    app_manifest: Optional[str] = None
+    sdks: Sequence[str] = ()
+    lockfiles: Sequence[str] = ()
+    manifests: Sequence[str] = ()
+    output: Optional[str] = None
+    command: str = "merge"
+    #: a merge needs something to fold in; a report of the app's file alone is useful
+    need_sources: bool = True
+    #: whether the result is meant to be written (lockfile findings then say the merge is the
+    #: remedy); ``report`` only looks
+    merging: bool = True
+    #: start from an empty manifest even if the file exists (``init --force``)
+    fresh: bool = False
+
+
+@dataclass
+class Source:
+    """One manifest folded into the app's: its label, its document, its meaning."""
+
+    label: str
+    document: Document
+    manifest: Manifest
+    selection: Optional["Choice"] = None
+    spec: str = ""  # PRODUCT[@VERSION] it was selected by (vendor templates)
+    from_lockfile: bool = False
+
+
+@dataclass
+class Inputs:
+    """Everything a merge depends on, read once."""
+
+    config: "Config"
+    rules: Selection
+    app_path: str
+    output: str
+    app_bytes: Optional[bytes]  # None: the file does not exist
+    app_document: Optional[Document]
+    output_bytes: Optional[bytes]  # the target's bytes, when it is not the app's file
+    sources: List[Source]
+    lockfiles: List[str] = field(default_factory=list)
+    lock_rows: List["Row"] = field(default_factory=list)
+    #: findings made while gathering: lockfile findings, versions asked for below the minimum
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    #: each folded-in manifest linted once, as an SDK's
+    source_findings: List[Diagnostic] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def from_lockfiles(self) -> List[str]:
+        return [s.spec for s in self.sources if s.from_lockfile]
+
+    @property
+    def target_bytes(self) -> Optional[bytes]:
+        """The bytes at the output path as they were read."""
+        return self.app_bytes if self.output == self.app_path else self.output_bytes
+
+
+@dataclass
+class MergePlan:
+    """A merge computed but not written: the result, its text, and its findings."""
+
+    inputs: Inputs
+    base: Manifest
+    result: MergeResult
+    before: Optional[str]  # the output's text now (None: it does not exist)
+    after: str
+    data: bytes
+    result_document: Document
+    #: ``lint`` of the app's file as it is (app positions); what the merge did not cause
+    app_findings: List[Diagnostic] = field(default_factory=list)
+    #: findings the merge causes in the result (result positions, at the output path)
+    result_findings: List[Diagnostic] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def target(self) -> Manifest:
+        return self.result.target
+
+    @property
+    def path(self) -> str:
+        return self.inputs.output
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    @property
+    def errors(self) -> bool:
+        """Whether an input or the result has an error (a merge then writes nothing)."""
+        return any(d.severity is Severity.ERROR
+                   for d in self.inputs.source_findings + self.result_findings)
+
+    def diagnostics(self, on_disk: bool) -> List[Diagnostic]:
+        """What ``merge`` reports: gathering's findings, the inputs', and the result's.
+
+        ``on_disk``: the result is (or now is) the output's content, so its lines are real;
+        otherwise the result's findings point at the app's file (see :meth:`at_source`).
+        """
+        result = self.result_findings if on_disk else self.at_source(self.result_findings)
+        return self.inputs.diagnostics + self.inputs.source_findings + result
+
+    def at_source(self, diags: Sequence[Diagnostic]) -> List[Diagnostic]:
+        """Findings in the result moved to the app's own file: a line the merge kept points at
+        that line; a line the merge added points at the line it is added after."""
+        app = self.inputs.app_document
+        if app is None or app.binary:
+            return [replace(d, path=self.inputs.app_path, line=None, column=None)
+                    if d.path == self.path else d for d in diags]
+        mapping = _line_map(self.after, app.text)
+        out = []
+        for d in diags:
+            if d.path != self.path or d.line is None:
+                out.append(replace(d, path=self.inputs.app_path) if d.path == self.path else d)
+                continue
+            line, exact = mapping(d.line)
+            out.append(replace(d, path=self.inputs.app_path, line=line,
+                               column=d.column if exact else None))
+        return out
+
+    def diff(self) -> str:
+        before = (self.before or "").splitlines(keepends=True)
+        after = self.after.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(before, after, f"a/{self.path}", f"b/{self.path}"))
+
+
+# -- gather ------------------------------------------------------------------------------------
+
+
+def gather(config: "Config", options: Options) -> Inputs:
+    """Read the configuration's and the options' inputs once; raises InputError for bad ones."""
+    from trtc_privacy.linter import lint_document
+
+    cfg = config
+    opts = options
+    app, sdks, lockfiles, manifests = _choose(cfg, opts)
+    if opts.need_sources and not (sdks or lockfiles or manifests):
+        raise input_error(opts.command, "nothing to merge", rule="usage",
+                          hint="give --sdk PRODUCT[@VERSION], --lockfile PATH or --manifest PATH")
+    rules = Selection.from_config(cfg)
+    diagnostics: List[Diagnostic] = []
+    notes: List[str] = []
+    sources: List[Source] = []
+    templates: Dict[str, Tuple[Document, Manifest]] = {}
+    explicit = [(s, where, line) for s, where, line in sdks]
+    for spec, where, line in explicit:
+        src = _vendor(spec, where, line, templates)
+        w = src.selection.warning(where, line) if src.selection else None
+        if w is not None:
+            diagnostics.append(w)
+        sources.append(src)
+    rows: List["Row"] = []
+    found_files: List[str] = []
+    if lockfiles:
+        from trtc_privacy.versions import check, specs_for
+
+        report = check(list(lockfiles), merging=opts.merging)
+        rows, found_files = report.rows, report.files
+        diagnostics += report.diagnostics
+        asked = {s for s, _, _ in explicit}
+        for sp in specs_for(report):
+            e = sp.row.entry
+            src = _vendor(sp.spec, e.path, e.line, templates, from_lockfile=True)
+            shown = sp.row.version or "(version unknown)"
+            assert src.selection is not None
+            notes.append(f"{e.path}:{e.line}: {e.label} {shown} -> {src.selection.product.id} "
+                         f"template {src.selection.template.version}")
+            if sp.spec not in asked:
+                sources.append(src)
+    for path in manifests:
+        doc = parse(read_bytes(path), path)
+        m = from_document(doc)
+        m.label = path
+        sources.append(Source(path, doc, m))
+    source_findings: List[Diagnostic] = []
+    seen: Set[int] = set()
+    for s in sources:
+        if id(s.document) not in seen:  # a template two specs select is linted once
+            seen.add(id(s.document))
+            source_findings += lint_document(s.document, "sdk", cfg)
+    output = opts.output or app
+    app_bytes, app_doc = None, None
+    if os.path.lexists(app):
+        app_bytes = read_bytes(app)
+        if not opts.fresh:
+            app_doc = parse(app_bytes, app)
+    output_bytes = None
+    if output != app and os.path.lexists(output):
+        output_bytes = _existing(output)
+    return Inputs(cfg, rules, app, output, app_bytes, app_doc, output_bytes, sources,
+                  found_files or list(lockfiles), rows, rules.apply(diagnostics),
+                  source_findings, notes)
+
+
+def _choose(cfg: "Config", opts: Options
+            ) -> Tuple[str, List[Tuple[str, str, Optional[int]]], List[str], List[str]]:
+    """Options first; the configuration fills in what the command line left out.
+
+    Each SDK spec keeps where it was written, so an unknown product is reported there.
+    """
+    app = opts.app_manifest
+    if app is None:
+        if cfg.app_manifest is None:
+            raise input_error(opts.command, "no APP_MANIFEST given and no app-manifest in a "
+                              "configuration file", rule="usage",
+                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
+        app = cfg.resolve(cfg.app_manifest)
+    sdks: List[Tuple[str, str, Optional[int]]] = [(s, "--sdk", None) for s in opts.sdks]
+    lockfiles, manifests = list(opts.lockfiles), list(opts.manifests)
+    if not (sdks or lockfiles or manifests):
+        line = cfg.line_of("sdks")
+        where = cfg.shown_path or "configuration"
+        sdks = [(s, where, line) for s in cfg.sdks]
+        lockfiles = [cfg.resolve(p) for p in cfg.lockfiles]
+        manifests = [cfg.resolve(p) for p in cfg.manifests]
+    return app, sdks, lockfiles, manifests
+
+
+def _vendor(spec: str, where: str, line: Optional[int],
+            templates: Dict[str, Tuple[Document, Manifest]],
+            from_lockfile: bool = False) -> Source:
+    from trtc_privacy.vendors import select
+
+    sel = select(spec, where, line)
+    path = str(sel.path)
+    got = templates.get(path)
+    if got is None:
+        doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
+        got = templates[path] = (doc, from_document(doc))
+    doc, meaning = got
+    m = replace(meaning, label=sel.label)
+    return Source(sel.label, doc, m, sel, spec, from_lockfile)
+
+
+def _existing(path: str) -> Optional[bytes]:
+    try:
+        return read_bytes(path)
+    except InputError:
+        return None
+
+
+def _text(data: Optional[bytes]) -> Optional[str]:
+    if data is None:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+
+def plan(inputs: Inputs) -> MergePlan:
+    """The merge of ``inputs`` (pure: reads nothing, writes nothing)."""
+    from trtc_privacy.linter import lint_document
+    from trtc_privacy.writer import apply, render_new
+
+    doc = inputs.app_document
+    notes: List[str] = []
+    if doc is None:
+        base = empty_app_manifest()
+        if inputs.app_bytes is None:
+            notes.append(f"{inputs.app_path} does not exist; creating it")
+    else:
+        base = from_document(doc)
+        base.label = APP_LABEL
+        if doc.binary:
+            notes.append(f"{inputs.app_path} is a binary property list; it is written back as XML")
+    result = merge([base] + [s.manifest for s in inputs.sources])
+    after = render_new(result.target) if doc is None else apply(doc, result.target)
+    data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
+    if inputs.output == inputs.app_path:
+        before = doc.text if doc is not None and not doc.binary else _text(inputs.app_bytes)
+    else:
+        before = _text(inputs.output_bytes)
+    cfg = inputs.config
+    app_findings = lint_document(doc, "app", cfg) if doc is not None else []
+    if doc is not None and not doc.binary and after == doc.text:
+        result_doc = doc  # nothing changes: the result is the app's file, linted already
+        result_findings: List[Diagnostic] = []
+    else:
+        result_doc = _verify(inputs.output, data, result.target)
+        result_findings = _caused(lint_document(result_doc, "app", cfg), result_doc,
+                                  app_findings, doc, inputs)
+    return MergePlan(inputs, base, result, before, after, data, result_doc, app_findings,
+                     result_findings, notes)
+
+
+def _caused(found: List[Diagnostic], result: Document, app_findings: List[Diagnostic],
+            app: Optional[Document], inputs: Inputs) -> List[Diagnostic]:
+    """The result's findings the merge causes: not already in the app's file, not reported at
+    the input that brought them. Both are decided by rule and place, the place named the same
+    way in every document (see :func:`anchor`), never by the message."""
+    had: Set[Tuple[str, Tuple[str, ...]]] = set()
+    if app is not None:
+        had |= _identities(app, app_findings)
+    for s in inputs.sources:
+        mine = [d for d in inputs.source_findings if d.path == s.document.path]
+        had |= _identities(s.document, mine)
+    anchors = _anchors(result)
+    return [d for d in found if (d.rule, anchors(d)) not in had]
+
+
+def _identities(doc: Document, diags: Sequence[Diagnostic]) -> Set[Tuple[str, Tuple[str, ...]]]:
+    anchors = _anchors(doc)
+    return {(d.rule, anchors(d)) for d in diags}
+
+
+def _anchors(doc: Document) -> Callable[[Diagnostic], Tuple[str, ...]]:
+    """A function from a finding in ``doc`` to its place, named by the keys and identifiers
+    that lead to it (the same in the app's file, a vendor's and the merge result)."""
+    import lxml.etree as etree
+
+    at: Optional[Dict[Tuple[int, int], "etree._Element"]] = None
+    lines: Optional[List[str]] = None
+    index: Dict[Any, Any] = {}
+
+    def anchor(d: Diagnostic) -> Tuple[str, ...]:
+        nonlocal at, lines
+        if d.line is None:
+            return ("document",)
+        if at is None:
+            at = {}
+            for el in doc.root.iter(etree.Element):
+                pos = doc.position(el)
+                if pos[0] is not None and pos[1] is not None:
+                    at.setdefault((pos[0], pos[1]), el)
+        found = at.get((d.line, d.column or 0))
+        if found is not None:
+            return element_path(found, index)
+        if lines is None:
+            lines = doc.text.splitlines()
+        text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
+        return ("text", text)
+
+    return anchor
+
+
+def element_path(el: "etree._Element", index: Optional[Dict[Any, Any]] = None) -> Tuple[str, ...]:
+    """Where an element is, as keys and entry identifiers from the root: the same place in two
+    documents has the same path however their lines differ. ``index`` caches each parent's
+    children and their positions, so naming many places in one document stays linear."""
+    from trtc_privacy.plist import elements, text_of
+
+    cache: Dict[Any, Any] = {} if index is None else index
+
+    def kids(parent: "etree._Element") -> Tuple[List["etree._Element"], Dict["etree._Element", int]]:
+        got = cache.get(parent)
+        if got is None:
+            children = elements(parent)
+            got = cache[parent] = (children, {c: i for i, c in enumerate(children)})
+        return got
+
+    parts: List[str] = []
+    node: Optional["etree._Element"] = el
+    while node is not None and node.tag != "plist":
+        parent = node.getparent()
+        if parent is None:
+            break
+        if parent.tag == "dict":
+            children, at = kids(parent)
+            i = at[node]
+            if node.tag == "key":
+                parts.append("key:" + text_of(node))
+            else:
+                key = children[i - 1] if i > 0 and children[i - 1].tag == "key" else None
+                parts.append("value:" + (text_of(key) if key is not None else ""))
+        elif parent.tag == "array":
+            parts.append("item:" + _identity(node, kids(parent)[1][node]))
+        node = parent
+    return tuple(reversed(parts))
+
+
+def _identity(el: "etree._Element", index: int) -> str:
+    from trtc_privacy.plist import dict_pairs, text_of
+
+    if el.tag == "string":
+        return "string:" + text_of(el)
+    if el.tag == "dict":
+        for k, v in dict_pairs(el):
+            if text_of(k).strip() in (C.API_TYPE, C.DATA_TYPE) and v.tag == "string":
+                return "entry:" + text_of(v)
+    return f"{el.tag}#{index}"
+
+
+def _line_map(after: str, before: str) -> Callable[[int], Tuple[Optional[int], bool]]:
+    """Line in ``after`` -> (line in ``before``, whether the line itself is there)."""
+    a, b = after.splitlines(), before.splitlines()
+    exact: Dict[int, int] = {}
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            exact[block.a + k + 1] = block.b + k + 1
+
+    kept = sorted(exact)
+
+    def lookup(line: int) -> Tuple[Optional[int], bool]:
+        if line in exact:
+            return exact[line], True
+        i = bisect.bisect_left(kept, line)  # an added line: after the kept line before it
+        return (exact[kept[i - 1]] if i > 0 else None), False
+
+    return lookup
+
+
+def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
+    """Refuse to write anything that does not re-read as exactly the merged declarations.
+
+    Returns the re-read result, which the plan then lints.
+    """
+    try:  # the bytes to be written, in the file's own encoding, whatever its prolog
+        plistlib.loads(raw, fmt=plistlib.FMT_XML)
+    except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
+        raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
+                          "nothing was written", rule="internal") from None
+    result = parse(raw, dest)
+    if _canon(from_document(result).to_plist()) != _canon(target.to_plist()):  # pragma: no cover
+        raise input_error(dest, "internal error: the edited manifest differs from the merge "
+                          "result; nothing was written", rule="internal",
+                          hint="please report this with the input files")
+    return result
+
+
+def _canon(data: Dict[str, object]) -> object:
+    out = dict(data)
+    for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
+        entries = out.get(key)
+        if isinstance(entries, list):
+            out[key] = sorted((d for d in entries if isinstance(d, dict) and ident in d),
+                              key=lambda d: str(d[ident]))
+    return out
+
+
+# -- write -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """A plan and what became of it."""
+
+    plan: MergePlan
+    written: bool = False
+    blocked: bool = False  # an input or the result has an error; nothing was written
+
+    @property
+    def on_disk(self) -> bool:
+        return self.written or not self.plan.changed
+
+    def diagnostics(self) -> List[Diagnostic]:
+        return self.plan.diagnostics(self.on_disk)
+
+
+def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
+    """Write the plan's text if it changes the target and nothing blocks it.
+
+    Under the lock, the target is read again: if another run wrote it since the plan was made,
+    the merge is planned again from what is there now (the other run's declarations are kept).
+    An up-to-date target takes no lock.
+    """
+    from trtc_privacy.files import locked, write_atomic
+
+    if not p.changed:
+        return Outcome(p)
+    if p.errors and not allow_invalid:
+        return Outcome(p, blocked=True)
+    inputs = p.inputs
+    with locked(inputs.output):
+        now: Optional[bytes] = None
+        if os.path.lexists(inputs.output):
+            # the app's own file must still read; anything else is replaced whole anyway
+            now = (read_bytes(inputs.output) if inputs.output == inputs.app_path
+                   else _existing(inputs.output))
+        if now != inputs.target_bytes:
+            p = plan(_reread(inputs, now))
+            if not p.changed:
+                return Outcome(p)
+            if p.errors and not allow_invalid:
+                return Outcome(p, blocked=True)
+        write_atomic(inputs.output, p.data)
+    return Outcome(p, written=True)
+
+
+def _reread(inputs: Inputs, now: Optional[bytes]) -> Inputs:
+    if inputs.output != inputs.app_path:
+        return replace(inputs, output_bytes=now)
+    doc = parse(now, inputs.app_path) if now is not None else None
+    return replace(inputs, app_bytes=now, app_document=doc)
