@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, input_error
-from trtc_privacy.plist import read_bytes
+from trtc_privacy.files import FileKind, read_limited
 
 PODFILE_LOCK = "Podfile.lock"
 PACKAGE_RESOLVED = "Package.resolved"
 COCOAPODS, SWIFTPM = "cocoapods", "swiftpm"
+#: The largest real lockfiles are a few hundred kilobytes; this bound leaves ample room.
+LOCKFILE = FileKind("lockfile", "a Podfile.lock or Package.resolved file", 16 * 1024 * 1024)
 
 #: Directories a search never enters: build products, caches, checkouts of dependencies.
 _PRUNE = {".git", ".hg", ".svn", "Pods", ".build", "build", "DerivedData", "node_modules",
@@ -99,7 +101,7 @@ def _search(root: str) -> List[str]:
 
 def read_lockfile(path: str) -> Lockfile:
     """Read one lockfile, telling the two formats apart by their content."""
-    data = read_bytes(path)
+    data = read_limited(path, LOCKFILE)
     if b"\x00" in data:
         raise input_error(path, "binary data: not a Podfile.lock or Package.resolved", line=1,
                           rule="malformed-lockfile")

@@ -9,7 +9,6 @@ when a position or an edit is needed, so plain linting stays close to the cost o
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -17,9 +16,11 @@ from typing import Dict, List, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
+from trtc_privacy.files import FileKind, read_limited
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
+MANIFEST = FileKind("privacy manifest", "the PrivacyInfo.xcprivacy file itself", MAX_BYTES)
 
 _PLIST_TAGS = {"dict", "array", "key", "string", "integer", "real", "true", "false", "date", "data"}
 _BINARY_MAGIC = b"bplist"
@@ -168,33 +169,8 @@ def to_python(el: etree._Element) -> object:
 
 
 def read_bytes(path: str) -> bytes:
-    """Read a file the user named, refusing what cannot be a manifest before reading it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise input_error(path, "file not found", rule="unreadable",
-                          hint="check the path, or create the file first") from None
-    except OSError as exc:
-        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
-    if os.path.isdir(path):
-        raise input_error(path, "is a directory, expected a PrivacyInfo.xcprivacy file",
-                          rule="unreadable")
-    if st.st_size > MAX_BYTES:
-        raise input_error(path, f"file is {st.st_size:,} bytes; a privacy manifest is at most "
-                          f"{MAX_BYTES:,} bytes", rule="unreadable",
-                          hint="point at the PrivacyInfo.xcprivacy file itself")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
-    if len(data) > MAX_BYTES:
-        raise input_error(path, f"file is larger than {MAX_BYTES:,} bytes", rule="unreadable")
-    return data
-
-
-def _oserror(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
+    """Read a manifest file the user named: a regular file of at most MAX_BYTES, else InputError."""
+    return read_limited(path, MANIFEST)
 
 
 def read_document(path: str, label: Optional[str] = None) -> Document:
