@@ -231,7 +231,8 @@ def make_parents(path: str) -> None:
     while existing and not os.path.lexists(existing):
         existing = os.path.dirname(existing)
     if existing and not os.path.isdir(existing):
-        raise input_error(path, f"cannot create the folder {directory}: {existing} is a file, "
+        where = "it" if existing == directory else existing
+        raise input_error(path, f"cannot create the folder {directory}: {where} is a file, "
                           "not a folder; nothing was written", rule="unwritable",
                           hint="choose another path, or move that file out of the way")
     try:
@@ -324,6 +325,12 @@ def _hint(exc: OSError) -> str:
     return "fix the cause above, then run again"
 
 
+def _shown(path: str, directory: str) -> str:
+    """``directory`` as the user wrote it in ``path`` when that names the same folder."""
+    given = os.path.dirname(path) or "."
+    return given if os.path.realpath(given) == os.path.realpath(directory) else directory
+
+
 def _unwritable(path: str, exc: OSError, existed: bool) -> InputError:
     return input_error(path, f"cannot write: {_reason(exc)}; {_outcome(existed)}",
                        rule="unwritable", hint=_hint(exc))
@@ -334,6 +341,7 @@ def _cannot_write(path: str, directory: str, exc: OSError, existed: Optional[boo
     """A failure to create a file (or ``creating``, a folder) in ``directory``, naming it."""
     if existed is None:
         existed = os.path.lexists(path)
+    directory = _shown(path, directory)
     if exc.errno in (errno.EACCES, errno.EPERM):
         if creating:
             return input_error(path, f"cannot create the folder {creating}: the folder "
@@ -341,9 +349,10 @@ def _cannot_write(path: str, directory: str, exc: OSError, existed: Optional[boo
                                f"{_outcome(existed)}", rule="unwritable",
                                hint=f"make {directory} writable (chmod u+w), or choose "
                                "another path")
-        return input_error(path, f"cannot write in the folder {directory}: permission denied; "
-                           "the file is replaced by a new one written beside it, so its "
-                           f"folder must be writable; {_outcome(existed)}", rule="unwritable",
+        why = ("; the file is replaced by a new one written beside it, so its folder must be "
+               "writable" if existed else "")
+        return input_error(path, f"cannot write in the folder {directory}: permission denied"
+                           f"{why}; {_outcome(existed)}", rule="unwritable",
                            hint=f"make {directory} writable (chmod u+w), or write the file "
                            "somewhere else")
     if exc.errno == errno.ENOENT:
