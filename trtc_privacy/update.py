@@ -159,30 +159,22 @@ def _verify(outcome: MergeOutcome, dest: str, raw: bytes) -> Document:
     Returns the re-read result, which the lint hook then checks.
     """
     try:  # the bytes to be written, in the file's own encoding, whatever its prolog
-        data = plistlib.loads(raw, fmt=plistlib.FMT_XML)
+        plistlib.loads(raw, fmt=plistlib.FMT_XML)
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
         raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
                           "nothing was written", rule="internal") from None
-    want = outcome.result.target.to_plist()
-    try:  # re-read as every command reads: stripped strings, the first of a repeated key
+    from trtc_privacy.writer import same_declarations
+
+    try:  # re-read as every command reads: stripped strings, repeats the file already had kept
         result = parse(raw, dest)
-        got = from_document(result).to_plist()
+        same = same_declarations(from_document(result), outcome.result.target)
     except InputError:  # pragma: no cover - a writer bug
-        got = {"unreadable": data}
-    if _canon(got) != _canon(want):  # pragma: no cover - a writer bug
+        same = False
+    if not same:  # pragma: no cover - a writer bug
         raise input_error(dest, "internal error: the edited manifest differs from the merge "
                           "result; nothing was written", rule="internal",
                           hint="please report this with the input files")
     return result
-
-
-def _canon(data: dict) -> object:
-    out = dict(data)
-    for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
-        if key in out:
-            out[key] = sorted((d for d in out[key] if isinstance(d, dict) and ident in d),
-                              key=lambda d: str(d[ident]))
-    return out
 
 
 def _where(text: str, needle: str) -> Tuple[Optional[int], Optional[int]]:
