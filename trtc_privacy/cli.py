@@ -133,7 +133,7 @@ def show(
         sel = select(product, "PRODUCT")
     except InputError as exc:
         raise typer.Exit(report_error(exc))
-    w = sel.warning("PRODUCT")
+    w = sel.warning("PRODUCT", adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
     if w is not None:
         print_diagnostics([w])
     sys.stdout.write(sel.path.read_text(encoding="utf-8"))

@@ -80,7 +80,7 @@ def build(sdks: Sequence[str], lockfiles: Sequence[str] = (),
     inputs = gather(specs, list(manifests))
     for i in inputs:
         if i.selection is not None:
-            w = i.selection.warning()
+            w = i.selection.warning(adds="the new file declares them")
             if w is not None:
                 diagnostics.append(w)
     base = Manifest(tracking=False, domains=[], data_types=[], api_types=[], label=APP_LABEL)

@@ -155,7 +155,10 @@ class Selection:
     def path(self) -> Path:
         return self.product.template_path(self.template)
 
-    def warning(self, where: str = "--sdk") -> Optional[Diagnostic]:
+    def warning(self, where: str = "--sdk", adds: str = "this merge adds them"
+                ) -> Optional[Diagnostic]:
+        """The below-minimum warning; ``adds`` says what puts the declarations in the app's file
+        (a command that adds nothing, such as ``show``, names the one that would)."""
         if not self.below_minimum:
             return None
         p = self.product
@@ -163,7 +166,7 @@ class Selection:
             where, None, None, "below-minimum", Severity.WARNING,
             f"{p.name} {self.requested} is below {p.minimum_version}, the first version that "
             f"bundles its own PrivacyInfo.xcprivacy; its declarations must be in the app's manifest",
-            hint=f"keep them in the app's manifest (this merge adds them), or upgrade to "
+            hint=f"keep them in the app's manifest ({adds}), or upgrade to "
             f"{p.aliases[0]} {p.minimum_version} or later")
 
 
