@@ -111,7 +111,7 @@ def from_document(doc: Document) -> Manifest:
                      "the root value must be a <dict>", rule="root-not-dict")
     m = Manifest(label=doc.path)
     refuse_repeated_keys(doc, top)
-    for key, k, v in top_pairs(doc):
+    for key, _, v in top_pairs(doc):
         if key == C.TRACKING:
             m.tracking = _bool(doc, v, key) or bool(m.tracking)
         elif key == C.DOMAINS:

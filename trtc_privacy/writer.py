@@ -9,7 +9,7 @@ fix the user asks for removes anything).
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from lxml import etree
 
@@ -170,7 +170,8 @@ def pair_lines(key: str, value: object, level: int = 0) -> Lines:
 
 
 def _data_dict(dt: DataType) -> Dict[str, object]:
-    return Manifest(data_types=[dt]).to_plist()[C.DATA_TYPES][0]  # type: ignore[index]
+    entries: List[Dict[str, object]] = Manifest(data_types=[dt]).to_plist()[C.DATA_TYPES]  # type: ignore[assignment]
+    return entries[0]
 
 
 def _api_dict(api: ApiType) -> Dict[str, object]:
@@ -193,11 +194,12 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
     top = doc.top
     assert top is not None and top.tag == "dict"
     homes: Dict[str, etree._Element] = {}
-    for k, v in dict_pairs(top):
+    for k, value in dict_pairs(top):
         key = text_of(k).strip()
         if key in C.TOP_KEYS and key not in homes:
-            homes[key] = v
+            homes[key] = value
     new: Lines = []
+    v: Optional[etree._Element]
 
     if target.tracking is not None:
         v = homes.get(C.TRACKING)
@@ -267,9 +269,9 @@ def _data_entry_to(ed: Editor, entries: Sequence[etree._Element], dt: DataType) 
     _strings_at(ed, entries, C.PURPOSES, dt.purposes)
 
 
-def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, object],
-                update: Callable[[List[etree._Element], object], None],
-                render: Callable[[object], Dict[str, object]]) -> None:
+def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, Any],
+                update: Callable[[List[etree._Element], Any], None],
+                render: Callable[[Any], Dict[str, object]]) -> None:
     """Bring each id's entries (a repeated id keeps all of them) to ``wanted``; append the rest."""
     if array.tag != "array":
         return
@@ -303,7 +305,7 @@ def _canon(m: Manifest) -> object:
         d["linked"] = bool(d["linked"] or dt.linked)  # written out, an absent flag is <false/>
         d["tracking"] = bool(d["tracking"] or dt.tracking)
         d["purposes"] |= set(dt.purposes)  # type: ignore[operator]
-    apis: Dict[str, set] = {}
+    apis: Dict[str, Set[str]] = {}
     for a in m.api_types or []:
         apis.setdefault(a.category, set()).update(a.reasons)
     return (m.tracking, None if m.domains is None else set(m.domains),
@@ -317,4 +319,4 @@ def render_new(target: Manifest) -> str:
     lines: Lines = []
     for key, value in target.to_plist().items():
         lines += pair_lines(key, value)
-    return jinja_env().get_template("PrivacyInfo.xcprivacy.j2").render(lines=lines)
+    return str(jinja_env().get_template("PrivacyInfo.xcprivacy.j2").render(lines=lines))
