@@ -129,3 +129,20 @@ def test_dict_whose_stray_text_only_looks_blank_is_reported(tmp_path: Path, blan
     assert rc == 1 and len(stray) == 1, diags
     assert f"U+{ord(blank[0]):04X}" in stray[0]["message"]
     assert (stray[0]["line"], stray[0]["column"]) == (4, 7)
+
+
+def test_latin1_app_takes_text_its_encoding_cannot_hold_as_character_references(
+        tmp_path: Path) -> None:
+    app = tmp_path / "PrivacyInfo.xcprivacy"
+    app.write_bytes(('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+                     + hostile.body("m\u00fcnchen.example")).encode("latin-1"))
+    vendor = tmp_path / "Vendor.xcprivacy"
+    vendor.write_text(hostile.CLEAN.replace("a.example.com", "\u4f8b.example.jp"),
+                      encoding="utf-8")
+    out = run_cli(["merge", str(app), "--manifest", str(vendor), "--allow-invalid"],
+                  cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    data = app.read_bytes()
+    assert "m\u00fcnchen".encode("latin-1") in data and b"&#20363;.example.jp" in data
+    assert plistlib.loads(data)["NSPrivacyTrackingDomains"] == ["m\u00fcnchen.example",
+                                                                "\u4f8b.example.jp"]

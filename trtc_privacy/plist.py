@@ -122,7 +122,7 @@ class Document:
 
     def encode(self, text: str) -> bytes:
         """The text in the file's own encoding, with its byte order mark if it had one."""
-        data = text.encode(self.encoding)
+        data = text.encode(self.encoding, errors="xmlcharrefreplace")  # added text, say
         return (_BOMS[self.encoding] + data) if self.bom else data
 
 
@@ -310,14 +310,16 @@ def _clean_xml_message(msg: str) -> str:
 
 #: A DOCTYPE's internal subset, which is where entities are declared.
 _SUBSET = re.compile(r"<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*\[", re.S)
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
 _ENTITY = re.compile(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
 
 
 def _refuse_declared_entities(text: str, path: str) -> None:
     """Refuse entity declarations before any parser sees them, at the declaration's place."""
     start = text.find("<!DOCTYPE")
-    if start < 0:
-        return
+    root = _FIRST_ELEMENT.search(text)
+    if start < 0 or (root is not None and root.start() < start):
+        return  # none in the prolog (a later one would be text in a comment or CDATA)
     m = _SUBSET.match(text, start)
     if m is None:
         return
