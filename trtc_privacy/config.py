@@ -88,7 +88,7 @@ def find(start: Optional[str] = None) -> Optional[str]:
     d = os.path.abspath(start or os.getcwd())
     while True:
         dotfile = os.path.join(d, CONFIG_NAMES[0])
-        if os.path.lexists(dotfile) and not os.path.isdir(dotfile):  # a FIFO is refused, not skipped
+        if os.path.lexists(dotfile) and not os.path.isdir(dotfile):  # a FIFO: refused, not skipped
             return dotfile
         py = os.path.join(d, CONFIG_NAMES[1])
         if os.path.isfile(py) and has_table(py):

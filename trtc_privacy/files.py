@@ -201,7 +201,8 @@ def _open_lock(path: str, where: str) -> int:
             if exc.errno == errno.ELOOP:
                 raise input_error(path, f"cannot lock: {where} is a symbolic link; nothing was "
                                   "written", rule="unwritable",
-                                  hint="remove it; trtc-privacy creates its lock file itself") from None
+                                  hint="remove it; trtc-privacy creates its lock file "
+                                  "itself") from None
             raise input_error(path, f"cannot lock: {where} cannot be opened ({_reason(exc)}); "
                               "nothing was written", rule="unwritable",
                               hint="if no other trtc-privacy run is active, remove it "

@@ -202,10 +202,12 @@ def parse(data: bytes, path: str) -> Document:
         if "entit" in msg.lower():
             raise input_error(path, f"entity reference refused: {msg}", line, col,
                               rule="forbidden-dtd",
-                              hint="privacy manifests never need entities; write the text out") from None
+                              hint="privacy manifests never need entities; "
+                              "write the text out") from None
         raise input_error(path, f"not well-formed XML: {msg}", line, col or None,
                           rule="not-well-formed",
-                          hint="fix the XML at this place; `plutil -lint` shows the same problem") from None
+                          hint="fix the XML at this place; `plutil -lint` shows the same "
+                          "problem") from None
     except ValueError as exc:  # pragma: no cover - lxml refusing what it was given
         raise input_error(path, f"not well-formed XML: {exc}", rule="not-well-formed") from None
     _refuse_entities(tree, text, path)
@@ -241,7 +243,8 @@ def _decide_encoding(data: bytes, path: str) -> Tuple[str, bool]:
                   "utf-16-be" if data[:2] == b"\x00<" else "utf-8")
     head = data[:512]
     if family.startswith("utf-16"):
-        head = head[2 if bom else 0:][:510].decode(family, errors="replace").encode("ascii", "replace")
+        text = head[2 if bom else 0:][:510].decode(family, errors="replace")
+        head = text.encode("ascii", "replace")
     m = _DECLARED.match(head)
     declared = m.group(1).decode("ascii") if m else None
     norm = declared.lower().replace("-", "").replace("_", "") if declared else None
@@ -359,11 +362,13 @@ def _parse_binary(data: bytes, path: str) -> Document:
         xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False)
     except RecursionError:
         raise input_error(path, "binary plist refers to itself (a reference cycle)",
-                          rule="not-a-plist", hint="regenerate the file with Xcode or plutil") from None
+                          rule="not-a-plist",
+                          hint="regenerate the file with Xcode or plutil") from None
     except Exception as exc:  # plistlib raises many kinds on corrupt input
         raise input_error(path, f"corrupt binary plist: {exc or type(exc).__name__}",
                           rule="not-a-plist",
-                          hint="convert it with `plutil -convert xml1` and check the result") from None
+                          hint="convert it with `plutil -convert xml1` and check the "
+                          "result") from None
     doc = parse(xml, path)
     doc.binary = True
     return doc
