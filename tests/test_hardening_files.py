@@ -240,3 +240,48 @@ def test_init_under_a_read_only_folder_exits_2_naming_it(tmp_path: Path) -> None
     finally:
         ro.chmod(0o755)
     assert os.listdir(ro) == []
+
+
+def _strace_delays() -> bool:
+    if shutil.which("strace") is None:
+        return False
+    probe = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "-e",
+                            "inject=fsync:delay_enter=1", sys.executable, "-c",
+                            "import os, tempfile; f = tempfile.TemporaryFile(); os.fsync(f.fileno())"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _strace_delays(), reason="strace is not installed or may not trace here")
+def test_a_cancelled_build_sigterm_while_writing_removes_the_lock_and_keeps_the_file(
+        tmp_path: Path) -> None:
+    """strace holds the temporary file's fsync for 3 s; SIGTERM lands meanwhile, as when Xcode
+    cancels a build. The run unwinds: old file kept, no temporary file, no lock file left."""
+    import signal
+    import time
+
+    app_dir = tmp_path / "App"
+    app_dir.mkdir()
+    app = app_dir / "PrivacyInfo.xcprivacy"
+    app.write_bytes(OLD)
+    cmd = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "inject=fsync:delay_enter=3000000:when=1",
+           sys.executable, "-m", "trtc_privacy", "merge", str(app), "--sdk", "trtc"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=dict(os.environ, NO_COLOR="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        names = os.listdir(app_dir)
+        if any(n.endswith(".tmp") for n in names) and any(n.endswith(".lock") for n in names):
+            break
+        time.sleep(0.02)
+    else:
+        proc.kill()
+        pytest.fail("the merge never reached its write")
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    pids = [int(p) for p in children.stdout.split()]
+    assert pids, "no traced python process"
+    os.kill(pids[0], signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert app.read_bytes() == OLD
+    assert os.listdir(app_dir) == ["PrivacyInfo.xcprivacy"]

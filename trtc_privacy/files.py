@@ -145,11 +145,33 @@ def locked(path: str, timeout: float = 60.0) -> Iterator[None]:
         return
     fd = _acquire(path, where, timeout)
     try:
-        yield
+        with _terminate_cleanly():
+            yield
     finally:
         with contextlib.suppress(OSError):
             os.unlink(where)  # while still holding it: a waiter sees the name gone and retries
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While the lock is held, SIGTERM (a cancelled build) unwinds like Ctrl-C does, so the lock
+    file beside the user's file is removed instead of left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _acquire(path: str, where: str, timeout: float) -> int:
