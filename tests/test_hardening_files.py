@@ -127,6 +127,18 @@ def test_init_under_a_file_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert (tmp_path / "App").read_text() == "not a folder\n"
 
 
+def test_merge_output_under_a_file_exits_2_naming_the_file(tmp_path: Path) -> None:
+    app = tmp_path / "PrivacyInfo.xcprivacy"
+    app.write_bytes(OLD)
+    (tmp_path / "Build").write_text("a file\n")
+    for target in ("Build/PrivacyInfo.xcprivacy", "Build/App/PrivacyInfo.xcprivacy"):
+        out = run_cli(["merge", str(app), "--sdk", "trtc", "-o", target], cwd=tmp_path)
+        line = _error_line(out)
+        assert line.startswith(target) and "Build is a file, not a folder" in line, line
+        assert "nothing was written" in line
+    assert app.read_bytes() == OLD and (tmp_path / "Build").read_text() == "a file\n"
+
+
 # -- permissions: the same uid without the capabilities that bypass them ---------------------
 
 

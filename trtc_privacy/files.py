@@ -225,6 +225,8 @@ def _open_lock(path: str, where: str) -> int:
                                   "written", rule="unwritable",
                                   hint="remove it; trtc-privacy creates its lock file "
                                   "itself") from None
+            if exc.errno == errno.ENOTDIR or not os.path.lexists(where):  # the folder's fault
+                raise _cannot_write(path, directory, exc) from None
             raise input_error(path, f"cannot lock: {where} cannot be opened ({_reason(exc)}); "
                               "nothing was written", rule="unwritable",
                               hint="if no other trtc-privacy run is active, remove it "
@@ -381,6 +383,13 @@ def _cannot_write(path: str, directory: str, exc: OSError, existed: Optional[boo
     if exc.errno == errno.ENOENT:
         return input_error(path, f"directory {directory} does not exist", rule="unwritable",
                            hint="create the directory, or give another path with -o")
+    if exc.errno == errno.ENOTDIR:
+        blocker = directory
+        while os.path.dirname(blocker) not in ("", blocker) and not os.path.isfile(blocker):
+            blocker = os.path.dirname(blocker)
+        return input_error(path, f"cannot write: {blocker} is a file, not a folder; "
+                           f"{_outcome(existed)}", rule="unwritable",
+                           hint="choose another path, or move that file out of the way")
     if creating:
         return input_error(path, f"cannot create the folder {creating}: {_reason(exc)}; "
                            f"{_outcome(existed)}", rule="unwritable", hint=_hint(exc))
