@@ -8,7 +8,6 @@ user is; they are skipped where setpriv cannot do that.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -169,23 +168,22 @@ def run_bound(args: List[str], cwd: Path) -> subprocess.CompletedProcess:
                           env=dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1"))
 
 
-def _locks_in_tmp() -> List[str]:
-    return sorted(glob.glob(os.path.join(tempfile.gettempdir(), "trtc-privacy-*.lock")))
-
-
 def test_merge_leaves_no_lock_file_anywhere(tmp_path: Path) -> None:
     """A shared temporary folder filling with lock files another user then cannot open was the
-    cause of exit 3 after a sudo run; the lock now lives beside the target, for the write only."""
+    cause of exit 3 after a sudo run; the lock now lives beside the target, for the write only.
+    The run gets a temporary folder of its own, so other processes' files do not count."""
     app_dir = tmp_path / "App"
     app_dir.mkdir()
     app = app_dir / "PrivacyInfo.xcprivacy"
     app.write_bytes(OLD)
-    before = _locks_in_tmp()
-    out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path,
+                  env={"TMPDIR": str(private_tmp)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.rstrip().endswith(": written")
     assert os.listdir(app_dir) == ["PrivacyInfo.xcprivacy"]
-    assert _locks_in_tmp() == before
+    assert os.listdir(private_tmp) == []
 
 
 @needs_bound

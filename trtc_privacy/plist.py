@@ -199,7 +199,7 @@ def parse(data: bytes, path: str) -> Document:
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (None, None)
         msg = _clean_xml_message(exc.msg or str(exc))
-        if "entit" in msg.lower():
+        if re.search(r"\bentit", msg, re.I):
             raise input_error(path, f"entity reference refused: {msg}", line, col,
                               rule="forbidden-dtd",
                               hint="privacy manifests never need entities; "
