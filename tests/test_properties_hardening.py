@@ -254,3 +254,65 @@ def test_one_lint_process_over_200_damaged_real_manifests(tmp_path: Path) -> Non
         named = {d["path"] for d in report["diagnostics"]}  # type: ignore[index]
         assert len(named) > 100  # most damaged files are reported, each under its own path
         assert named <= set(paths)
+
+
+# -- the reader alone: a Document or an InputError, nothing else ---------------------------------
+
+DECLARATIONS = ["UTF-8", "utf-8", "UTF-16", "UTF-16LE", "ISO-8859-1", "US-ASCII", "Shift_JIS",
+                "UTF-32", None]
+CODECS = ["utf-8", "utf-16-le", "utf-16-be", "latin-1"]
+BOMS = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff",
+        "latin-1": b""}
+
+
+@st.composite
+def encoded_documents(draw) -> bytes:
+    """A manifest's XML re-declared and re-encoded, bytes and declaration agreeing or not."""
+    value = draw(manifest)
+    xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False).decode("utf-8")
+    body = xml.split("?>", 1)[1]
+    declared = draw(st.sampled_from(DECLARATIONS))
+    prolog = (f'<?xml version="1.0" encoding="{declared}"?>' if declared
+              else draw(st.sampled_from(['<?xml version="1.0"?>', ""])))
+    codec = draw(st.sampled_from(CODECS))
+    data = (prolog + body).encode(codec, errors="replace")
+    if draw(st.booleans()):
+        data = BOMS[codec] + data
+    return data
+
+
+def _read(data: bytes) -> None:
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.model import from_document
+    from trtc_privacy.plist import Document, elements, parse, to_python
+
+    try:
+        doc = parse(data, "PrivacyInfo.xcprivacy")
+    except InputError as exc:
+        d = exc.diagnostic
+        assert d.path == "PrivacyInfo.xcprivacy" and d.message and d.rule
+        for leak in ("XML_PARSE_HUGE", "xmlCtxt", "xmlSAX2"):
+            assert leak not in d.message
+        event(f"refused: {d.rule}")
+        return
+    assert isinstance(doc, Document)
+    event("binary" if doc.binary else f"read as {doc.encoding}{' + BOM' if doc.bom else ''}")
+    if not doc.binary:  # the reader decided the encoding once: the bytes come back exactly
+        assert doc.encode(doc.text) == data
+    for el in doc.root.iter():
+        if isinstance(el.tag, str):
+            line, col = doc.position(el)
+            assert doc.binary or (line and line >= 1)
+    assert doc.top is not None
+    to_python(doc.top)
+    elements(doc.top)
+    try:
+        from_document(doc)
+    except InputError:
+        pass
+
+
+@settings(SETTINGS, max_examples=int(os.environ.get("TRTC_PRIVACY_READER_EXAMPLES", "500")))
+@given(st.one_of(documents(), encoded_documents(), st.binary(max_size=300)))
+def test_the_reader_yields_a_document_or_an_input_error(data: bytes) -> None:
+    _read(data)

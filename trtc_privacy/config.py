@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
+from trtc_privacy.files import FileKind, read_limited
 
 CONFIG_NAMES = (".trtc-privacy.toml", "pyproject.toml")
 
 _LIST_KEYS = ("sdks", "lockfiles", "manifests", "select", "ignore", "exclude")
 _STR_KEYS = ("app-manifest", "kind", "xcode-write", "xcode-fail-on")
 _TABLE_KEYS = ("severity",)
+#: A configuration is a few hundred bytes; a pyproject.toml rarely passes 20 kB.
+CONFIG_FILE = FileKind("configuration file", "a .trtc-privacy.toml or pyproject.toml file",
+                       1024 * 1024, rule="bad-config", missing="configuration file not found")
 
 
 @dataclass
@@ -76,7 +80,7 @@ def find(start: Optional[str] = None) -> Optional[str]:
     d = os.path.abspath(start or os.getcwd())
     while True:
         dotfile = os.path.join(d, CONFIG_NAMES[0])
-        if os.path.isfile(dotfile):
+        if os.path.lexists(dotfile) and not os.path.isdir(dotfile):  # a FIFO: refused, not skipped
             return dotfile
         py = os.path.join(d, CONFIG_NAMES[1])
         if os.path.isfile(py) and has_table(py):
@@ -90,9 +94,8 @@ def find(start: Optional[str] = None) -> Optional[str]:
 def has_table(path: str) -> bool:
     """Whether a pyproject.toml holds a [tool.trtc-privacy] table (cheap text check)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return "[tool.trtc-privacy" in fh.read()
-    except OSError:
+        return b"[tool.trtc-privacy" in read_limited(path, CONFIG_FILE)
+    except InputError:
         return False
 
 
@@ -102,17 +105,11 @@ def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
         path = find(start)
         if path is None:
             return Config()
+    raw = read_limited(path, CONFIG_FILE)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
         if raw.startswith(b"\xef\xbb\xbf"):  # editors on Windows write one; TOML allows none
             raw = raw[3:]
         data = _toml().loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise input_error(path, "configuration file not found", rule="bad-config") from None
-    except OSError as exc:
-        raise input_error(path, f"cannot read configuration: {exc.strerror}",
-                          rule="bad-config") from None
     except UnicodeDecodeError:
         raise input_error(path, "not UTF-8 text", rule="bad-config",
                           hint="save the configuration as UTF-8") from None

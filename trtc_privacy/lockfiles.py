@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import input_error
-from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
-from trtc_privacy.plist import read_bytes
+from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS, FileKind, read_limited
 
 PODFILE_LOCK = "Podfile.lock"
 PACKAGE_RESOLVED = "Package.resolved"
@@ -23,6 +22,8 @@ COCOAPODS, SWIFTPM = "cocoapods", "swiftpm"
 #: Package.resolved formats after 1 that keep ``pins`` at the top with ``location`` URLs (SwiftPM
 #: 5.6 wrote 2, 5.9 writes 3); an unknown one is refused rather than guessed at.
 PACKAGE_RESOLVED_FORMATS = (2, 3)
+#: The largest real lockfiles are a few hundred kilobytes; this bound leaves ample room.
+LOCKFILE = FileKind("lockfile", "a Podfile.lock or Package.resolved file", 16 * 1024 * 1024)
 
 #: Directories a search never enters: build products, caches, checkouts of dependencies.
 _PRUNE = SKIP_DIRS | DEPENDENCY_DIRS
@@ -102,7 +103,7 @@ def _search(root: str) -> List[str]:
 
 def read_lockfile(path: str) -> Lockfile:
     """Read one lockfile, telling the two formats apart by their content."""
-    data = read_bytes(path)
+    data = read_limited(path, LOCKFILE)
     if b"\x00" in data:
         raise input_error(path, "binary data: not a Podfile.lock or Package.resolved", line=1,
                           rule="malformed-lockfile")

@@ -110,7 +110,8 @@ def from_document(doc: Document) -> Manifest:
         raise _wrong(doc, top if top is not None else doc.root,
                      "the root value must be a <dict>", rule="root-not-dict")
     m = Manifest(label=doc.path)
-    for key, _k, v in top_pairs(doc):
+    refuse_repeated_keys(doc, top)
+    for key, _, v in top_pairs(doc):
         if key == C.TRACKING:
             m.tracking = _bool(doc, v, key) or bool(m.tracking)
         elif key == C.DOMAINS:
@@ -120,6 +121,23 @@ def from_document(doc: Document) -> Manifest:
         elif key == C.API_TYPES:
             m.api_types = (m.api_types or []) + list(_api_types(doc, v))
     return m
+
+
+def refuse_repeated_keys(doc: Document, d: etree._Element) -> None:
+    """A key given twice in one <dict> is refused, pointing at both: readers keep one of the two
+    (which one is not defined), so merging either would silently drop the other's lines."""
+    seen: Dict[str, etree._Element] = {}
+    for k, _ in dict_pairs(d):
+        key = text_of(k).strip()
+        first = seen.setdefault(key, k)
+        if first is k:
+            continue
+        (l1, c1), (l2, c2) = doc.position(first), doc.position(k)
+        raise input_error(doc.path, f"key \"{key}\" appears twice in one <dict>, at "
+                          f"{l1}:{c1} and at {l2}:{c2}; readers keep only one of them, so what "
+                          "the file declares is undefined", l2, c2, rule="duplicate-key",
+                          hint=f"keep one <key>{key}</key>, move the other's values into it, "
+                          "then run again")
 
 
 def _wrong(doc: Document, el: etree._Element, message: str, rule: str = "wrong-type") -> InputError:
@@ -151,6 +169,7 @@ def _dicts(doc: Document, v: etree._Element, key: str) -> Iterator[etree._Elemen
     for c in elements(v):
         if c.tag != "dict":
             raise _wrong(doc, c, f"{key} must hold only <dict> entries, found <{c.tag}>")
+        refuse_repeated_keys(doc, c)
         yield c
 
 

@@ -189,7 +189,8 @@ def gather(config: "Config", options: Options) -> Inputs:
     explicit = [(s, where, line) for s, where, line in sdks]
     for spec, where, line in explicit:
         src = _vendor(spec, where, line, templates)
-        w = src.selection.warning(where, line) if src.selection else None
+        adds = "the new file declares them" if opts.command == "init" else "this merge adds them"
+        w = src.selection.warning(where, line, adds) if src.selection else None
         if w is not None:
             diagnostics.append(w)
         sources.append(src)
@@ -456,22 +457,14 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
         raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
                           "nothing was written", rule="internal") from None
+    from trtc_privacy.writer import same_declarations
+
     result = parse(raw, dest)
-    if _canon(from_document(result).to_plist()) != _canon(target.to_plist()):  # pragma: no cover
+    if not same_declarations(from_document(result), target):  # pragma: no cover
         raise input_error(dest, "internal error: the edited manifest differs from the merge "
                           "result; nothing was written", rule="internal",
                           hint="please report this with the input files")
     return result
-
-
-def _canon(data: Dict[str, object]) -> object:
-    out = dict(data)
-    for key, ident in ((C.DATA_TYPES, C.DATA_TYPE), (C.API_TYPES, C.API_TYPE)):
-        entries = out.get(key)
-        if isinstance(entries, list):
-            out[key] = sorted((d for d in entries if isinstance(d, dict) and ident in d),
-                              key=lambda d: str(d[ident]))
-    return out
 
 
 # -- write -------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ when a position or an edit is needed, so plain linting stays close to the cost o
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,14 +16,16 @@ from typing import Any, Dict, List, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
+from trtc_privacy.files import FileKind, read_limited
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
+MANIFEST = FileKind("privacy manifest", "the PrivacyInfo.xcprivacy file itself", MAX_BYTES)
 
 _PLIST_TAGS = {"dict", "array", "key", "string", "integer", "real", "true", "false", "date", "data"}
 _BINARY_MAGIC = b"bplist"
-#: What property-list readers (Apple's, and expat behind plistlib) read; Xcode writes UTF-8.
-_ENCODINGS = {"utf8", "utf16", "utf16le", "utf16be", "usascii", "ascii", "iso88591", "latin1"}
+#: The encoding a file declares; what property-list readers (Apple's, and expat behind plistlib)
+#: read is UTF-8, UTF-16, US-ASCII and ISO-8859-1, and Xcode writes UTF-8.
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 
 
@@ -121,8 +122,9 @@ class Document:
         return "\r\n" if i > 0 and self.text[i - 1] == "\r" else "\n"
 
     def encode(self, text: str) -> bytes:
-        data = text.encode(self.encoding)
-        return (b"\xef\xbb\xbf" + data) if self.bom else data
+        """The text in the file's own encoding, with its byte order mark if it had one."""
+        data = text.encode(self.encoding, errors="xmlcharrefreplace")  # added text, say
+        return (_BOMS[self.encoding] + data) if self.bom else data
 
 
 def elements(el: etree._Element) -> List[etree._Element]:
@@ -169,33 +171,8 @@ def to_python(el: etree._Element) -> object:
 
 
 def read_bytes(path: str) -> bytes:
-    """Read a file the user named, refusing what cannot be a manifest before reading it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise input_error(path, "file not found", rule="unreadable",
-                          hint="check the path, or create the file first") from None
-    except OSError as exc:
-        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
-    if os.path.isdir(path):
-        raise input_error(path, "is a directory, expected a PrivacyInfo.xcprivacy file",
-                          rule="unreadable")
-    if st.st_size > MAX_BYTES:
-        raise input_error(path, f"file is {st.st_size:,} bytes; a privacy manifest is at most "
-                          f"{MAX_BYTES:,} bytes", rule="unreadable",
-                          hint="point at the PrivacyInfo.xcprivacy file itself")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise input_error(path, f"cannot read: {_oserror(exc)}", rule="unreadable") from None
-    if len(data) > MAX_BYTES:
-        raise input_error(path, f"file is larger than {MAX_BYTES:,} bytes", rule="unreadable")
-    return data
-
-
-def _oserror(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
+    """Read a manifest file the user named: a regular file of at most MAX_BYTES, else InputError."""
+    return read_limited(path, MANIFEST)
 
 
 def read_document(path: str, label: Optional[str] = None) -> Document:
@@ -204,61 +181,175 @@ def read_document(path: str, label: Optional[str] = None) -> Document:
 
 
 def parse(data: bytes, path: str) -> Document:
-    """Parse XML or binary plist bytes into a Document, or raise InputError naming the place."""
+    """Parse XML or binary plist bytes into a Document, or raise InputError naming the place.
+
+    The encoding is decided here, once, from the byte order mark and the XML declaration; a
+    file whose bytes and declaration disagree is refused, so every command gives one verdict
+    and a Document always encodes back to exactly the bytes it was read from.
+    """
     if data.startswith(_BINARY_MAGIC):
         return _parse_binary(data, path)
+    encoding, bom = _decide_encoding(data, path)
+    try:
+        text = data[len(_BOMS.get(encoding, b"")) if bom else 0:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(data, exc, encoding, bom, path) from None
+    _refuse_declared_entities(text, path)
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (None, None)
         msg = _clean_xml_message(exc.msg or str(exc))
-        if "entity" in msg.lower():
+        if re.search(r"\bentit", msg, re.I):
             raise input_error(path, f"entity reference refused: {msg}", line, col,
                               rule="forbidden-dtd",
-                              hint="privacy manifests never need entities; write the text out") from None
+                              hint="privacy manifests never need entities; "
+                              "write the text out") from None
         raise input_error(path, f"not well-formed XML: {msg}", line, col or None,
                           rule="not-well-formed",
-                          hint="fix the XML at this place; `plutil -lint` shows the same problem") from None
-    except ValueError as exc:  # e.g. unicode strings with an encoding declaration
+                          hint="fix the XML at this place; `plutil -lint` shows the same "
+                          "problem") from None
+    except ValueError as exc:  # pragma: no cover - lxml refusing what it was given
         raise input_error(path, f"not well-formed XML: {exc}", rule="not-well-formed") from None
-    _refuse_entities(tree, data, path)
-    root = tree.getroot()
-    docinfo = tree.docinfo
-    encoding = (docinfo.encoding or "UTF-8").lower()
-    declared = _DECLARED.match(data)
-    for name in (docinfo.encoding or "UTF-8", declared.group(1).decode("ascii") if declared else ""):
-        if name and name.lower().replace("-", "").replace("_", "") not in _ENCODINGS:
-            raise input_error(path, f"not well-formed XML: encoding \"{name}\" is not supported",
-                              1, None, rule="not-well-formed",
-                              hint="save the file as UTF-8, as Xcode does")
-    bom = data.startswith(b"\xef\xbb\xbf")
-    try:
-        text = data[3:].decode(encoding) if bom else data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        text = data.decode("utf-8", errors="replace")
-    doc = Document(path=path, text=text, root=root, encoding=encoding, bom=bom)
+    _refuse_entities(tree, text, path)
+    doc = Document(path=path, text=text, root=tree.getroot(), encoding=encoding, bom=bom)
     _check_grammar(doc)
     return doc
+
+
+#: Python codec -> its byte order mark.
+_BOMS = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}
+_CODECS = {"utf8": "utf-8", "usascii": "ascii", "ascii": "ascii", "iso88591": "latin-1",
+           "latin1": "latin-1"}
+_UTF16 = {"utf16", "utf16le", "utf16be"}
+_SHOWN = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "ascii": "US-ASCII",
+          "latin-1": "ISO-8859-1"}
+_SAVE_AS_UTF8 = "save the file as UTF-8, as Xcode does"
+
+
+def _decide_encoding(data: bytes, path: str) -> Tuple[str, bool]:
+    """(Python codec, has a byte order mark) from the bytes themselves and the declaration."""
+    if data.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        raise _bad_encoding(path, "the file is UTF-32, which property lists do not use")
+    bom = True
+    if data.startswith(_BOMS["utf-8"]):
+        family = "utf-8"
+    elif data.startswith(_BOMS["utf-16-le"]):
+        family = "utf-16-le"
+    elif data.startswith(_BOMS["utf-16-be"]):
+        family = "utf-16-be"
+    else:
+        bom = False
+        family = ("utf-16-le" if data[:2] == b"<\x00" else
+                  "utf-16-be" if data[:2] == b"\x00<" else "utf-8")
+    head = data[:512]
+    if family.startswith("utf-16"):
+        text = head[2 if bom else 0:][:510].decode(family, errors="replace")
+        head = text.encode("ascii", "replace")
+    m = _DECLARED.match(head)
+    declared = m.group(1).decode("ascii") if m else None
+    norm = declared.lower().replace("-", "").replace("_", "") if declared else None
+    if family.startswith("utf-16"):
+        if norm is not None and norm not in _UTF16:
+            raise _bad_encoding(path, "the file is UTF-16 (it starts with a UTF-16 byte order "
+                                f"mark) but its XML declaration says {declared}" if bom else
+                                f"the file is UTF-16 but its XML declaration says {declared}")
+        if not bom:
+            raise _bad_encoding(path, "the file is UTF-16 without a byte order mark, which XML "
+                                "readers (Apple's among them) do not accept")
+        return family, True
+    if norm is None:
+        return "utf-8", bom
+    if norm in _UTF16:
+        raise _bad_encoding(path, f"the XML declaration says {declared} but the file is not "
+                            "UTF-16 (it has no UTF-16 byte order mark)")
+    codec = _CODECS.get(norm)
+    if codec is None:
+        raise _bad_encoding(path, f"encoding \"{declared}\" is not supported")
+    if bom and codec != "utf-8":
+        raise _bad_encoding(path, "the file starts with a UTF-8 byte order mark but its XML "
+                            f"declaration says {declared}")
+    return codec, bom
+
+
+def _bad_encoding(path: str, message: str) -> InputError:
+    return input_error(path, f"not well-formed XML: {message}", 1, 1, rule="not-well-formed",
+                       hint=_SAVE_AS_UTF8)
+
+
+def _undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str, bom: bool,
+                 path: str) -> InputError:
+    """Where the first byte that is not text in the file's encoding stands, as line:column."""
+    skip = len(_BOMS.get(encoding, b"")) if bom else 0
+    before = data[skip:skip + exc.start].decode(encoding, errors="replace")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    bad = data[skip + exc.start:skip + exc.end]
+    shown = " ".join(f"0x{b:02X}" for b in bad[:4])
+    return input_error(path, f"not well-formed XML: {shown} is not {_SHOWN[encoding]} text "
+                       "(the file's encoding)", line, col, rule="not-well-formed",
+                       hint=_SAVE_AS_UTF8)
+
+
+#: libxml2's wording, in the user's terms; the names of its options and functions never show.
+_LXML_MESSAGES = (
+    (re.compile(r"Excessive depth in document: (\d+).*"),
+     r"elements are nested more than \1 levels deep; a privacy manifest needs five at most"),
+    (re.compile(r"Maximum entity amplification factor exceeded.*"),
+     "entities expand to far more text than the file holds"),
+    (re.compile(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
+     "a single value is larger than any property list needs"),
+    (re.compile(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
+    (re.compile(r"^xml\w+: "), ""),
+)
 
 
 def _clean_xml_message(msg: str) -> str:
     msg = msg.strip()
     msg = re.sub(r",\s*line \d+, column \d+\s*$", "", msg)
+    for pattern, repl in _LXML_MESSAGES:
+        msg = pattern.sub(repl, msg)
     return msg.replace("\n", " ").strip()
 
 
-def _refuse_entities(tree: etree._ElementTree, data: bytes, path: str) -> None:
+#: A DOCTYPE's internal subset, which is where entities are declared.
+_SUBSET = re.compile(r"<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*\[", re.S)
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
+_ENTITY = re.compile(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
+
+
+def _refuse_declared_entities(text: str, path: str) -> None:
+    """Refuse entity declarations before any parser sees them, at the declaration's place."""
+    start = text.find("<!DOCTYPE")
+    root = _FIRST_ELEMENT.search(text)
+    if start < 0 or (root is not None and root.start() < start):
+        return  # none in the prolog (a later one would be text in a comment or CDATA)
+    m = _SUBSET.match(text, start)
+    if m is None:
+        return
+    end = text.find("]", m.end())
+    names = [e.group(1) for e in _ENTITY.finditer(text, m.end(), end if end >= 0 else len(text))]
+    if names:
+        at = text.find("<!ENTITY", m.end())
+        raise _entities(path, names, *LineIndex(text).locate(at))
+
+
+def _entities(path: str, names: List[str], line: Optional[int], col: Optional[int]) -> InputError:
+    many = len(names) != 1
+    return input_error(
+        path, f"the DOCTYPE declares {len(names)} entit{'ies' if many else 'y'} "
+        f"(\"{names[0]}\"{' ...' if many else ''}); entities are refused to keep hostile files out",
+        line, col, rule="forbidden-dtd",
+        hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
+
+
+def _refuse_entities(tree: etree._ElementTree, text: str, path: str) -> None:
     dtd = tree.docinfo.internalDTD
     ents: List[Any] = list(dtd.entities()) if dtd is not None else []  # type: ignore[attr-defined]
-    if ents:
-        at = data.find(b"<!ENTITY")
-        line = data.count(b"\n", 0, at) + 1 if at >= 0 else None
-        col = at - (data.rfind(b"\n", 0, at) + 1) + 1 if at >= 0 else None
-        raise input_error(
-            path, f"the DOCTYPE declares {len(ents)} entit{'y' if len(ents) == 1 else 'ies'} "
-            f"(\"{ents[0].name}\"); entities are refused to keep hostile files out",
-            line, col, rule="forbidden-dtd",
-            hint="remove the [ ... ] block from the DOCTYPE; Xcode never writes one")
+    if ents:  # declared in a way the scan above did not see
+        at = text.find("<!ENTITY")
+        line, col = LineIndex(text).locate(at) if at >= 0 else (None, None)
+        raise _entities(path, [e.name for e in ents], line, col)
     for node in tree.getroot().iter(etree.Entity):
         where: Optional[int] = getattr(node, "sourceline", None)
         raise input_error(path, f"entity reference &{getattr(node, 'name', '')}; refused", where, None,
@@ -273,11 +364,13 @@ def _parse_binary(data: bytes, path: str) -> Document:
         xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False)
     except RecursionError:
         raise input_error(path, "binary plist refers to itself (a reference cycle)",
-                          rule="not-a-plist", hint="regenerate the file with Xcode or plutil") from None
+                          rule="not-a-plist",
+                          hint="regenerate the file with Xcode or plutil") from None
     except Exception as exc:  # plistlib raises many kinds on corrupt input
         raise input_error(path, f"corrupt binary plist: {exc or type(exc).__name__}",
                           rule="not-a-plist",
-                          hint="convert it with `plutil -convert xml1` and check the result") from None
+                          hint="convert it with `plutil -convert xml1` and check the "
+                          "result") from None
     doc = parse(xml, path)
     doc.binary = True
     return doc

@@ -70,9 +70,8 @@ def refuse_existing(path: str, force: bool) -> None:
 
 
 def write_new(path: str, text: str) -> None:
-    from trtc_privacy.files import write_atomic
+    """Write a new file, creating its folders; a failure is an InputError naming the cause."""
+    from trtc_privacy.files import make_parents, write_atomic
 
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    make_parents(path)
     write_atomic(path, text.encode("utf-8"))

@@ -206,7 +206,8 @@ class Selection:
     def path(self) -> Path:
         return self.product.template_path(self.template)
 
-    def warning(self, where: str = "--sdk", line: Optional[int] = None) -> Optional[Diagnostic]:
+    def warning(self, where: str = "--sdk", line: Optional[int] = None,
+                adds: str = "this merge adds them") -> Optional[Diagnostic]:
         """The below-minimum finding for a version asked for by name (``--sdk``, ``show``, the
         configuration's ``sdks``); a version read from a lockfile is reported by versions.py."""
         if not self.below_minimum:
@@ -216,7 +217,7 @@ class Selection:
             where, line, None, "below-minimum", Severity.WARNING,
             f"{p.name} {self.requested} is below {p.minimum_version}, the first version that "
             f"bundles its own PrivacyInfo.xcprivacy; its declarations must be in the app's manifest",
-            hint=f"keep them in the app's manifest (this merge adds them), or upgrade to "
+            hint=f"keep them in the app's manifest ({adds}), or upgrade to "
             f"{p.aliases[0]} {p.minimum_version} or later")
 
 

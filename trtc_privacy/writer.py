@@ -1,14 +1,15 @@
 """The one writer: turn a Document into a target Manifest with the smallest text edit.
 
 Every existing line stays byte for byte unless it must change (a <false/> that becomes <true/>,
-an <array/> that gains values, a duplicate that is folded away). Added lines follow the file's own
-indentation and line endings. ``merge`` and ``lint --fix`` both edit through ``Editor``.
+an <array/> that gains values); ``apply`` never removes a line. Added lines follow the file's own
+indentation and line endings. ``merge`` and ``lint --fix`` both edit through ``Editor`` (only a
+fix the user asks for removes anything).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from lxml import etree
 
@@ -181,18 +182,22 @@ def _api_dict(api: ApiType) -> Dict[str, object]:
 
 
 def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> str:
-    """The document's text changed just enough to declare exactly ``target``'s union."""
+    """The document's text changed just enough to declare exactly ``target``'s union.
+
+    It only adds lines, opens an <array/> or <dict/>, and turns a <false/> into <true/>: no line
+    of the user's is ever removed. A value the file already has anywhere (in a repeated entry,
+    say) is not added again; repeats the file already holds stay as they are, for ``lint`` to
+    report and ``lint --fix`` to fold when the user asks. (A key repeated in one <dict> never
+    gets here: ``model.from_document`` refuses it.)
+    """
     ed = editor or Editor(doc)
     top = doc.top
     assert top is not None and top.tag == "dict"
     homes: Dict[str, etree._Element] = {}
-    for k, val in dict_pairs(top):
+    for k, value in dict_pairs(top):
         key = text_of(k).strip()
-        if key in C.TOP_KEYS:
-            if key in homes:
-                ed.remove(k, val)  # a repeated top-level key: its content is folded into the first
-            else:
-                homes[key] = val
+        if key in C.TOP_KEYS and key not in homes:
+            homes[key] = value
     new: Lines = []
     v: Optional[etree._Element]
 
@@ -200,94 +205,111 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
         v = homes.get(C.TRACKING)
         if v is None:
             new += pair_lines(C.TRACKING, target.tracking)
-        elif v.tag != ("true" if target.tracking else "false"):
-            ed.replace(v, "<true/>" if target.tracking else "<false/>")
+        elif target.tracking and v.tag != "true":
+            ed.replace(v, "<true/>")
     if target.domains is not None:
         v = homes.get(C.DOMAINS)
         if v is None:
             new += pair_lines(C.DOMAINS, target.domains)
         else:
-            _strings_to(ed, v, target.domains)
+            _strings_to(ed, [v], target.domains)
     if target.data_types is not None:
         v = homes.get(C.DATA_TYPES)
         if v is None:
             new += pair_lines(C.DATA_TYPES, [_data_dict(d) for d in target.data_types])
         else:
             _entries_to(ed, v, C.DATA_TYPE, {d.type: d for d in target.data_types},
-                        lambda el, d: _data_entry_to(ed, el, d), _data_dict)
+                        lambda els, d: _data_entry_to(ed, els, d), _data_dict)
     if target.api_types is not None:
         v = homes.get(C.API_TYPES)
         if v is None:
             new += pair_lines(C.API_TYPES, [_api_dict(a) for a in target.api_types])
         else:
             _entries_to(ed, v, C.API_TYPE, {a.category: a for a in target.api_types},
-                        lambda el, a: _strings_at(ed, el, C.REASONS, a.reasons), _api_dict)
+                        lambda els, a: _strings_at(ed, els, C.REASONS, a.reasons), _api_dict)
     ed.append(top, new)
     return ed.result()
 
 
-def _strings_to(ed: Editor, array: etree._Element, values: Sequence[str]) -> None:
-    """Fold repeated strings in an <array> and append the missing ones."""
-    seen = set()
-    for c in elements(array):
-        if c.tag != "string":
-            continue
-        t = text_of(c).strip()
-        if t in seen:
-            ed.remove(c)
-        seen.add(t)
-    ed.append(array, [(0, f"<string>{escape(v)}</string>") for v in values if v not in seen])
+def _strings_to(ed: Editor, arrays: Sequence[etree._Element], values: Sequence[str]) -> None:
+    """Append to the first <array> the values that none of ``arrays`` holds yet."""
+    have = {text_of(c).strip() for a in arrays if a.tag == "array"
+            for c in elements(a) if c.tag == "string"}
+    first = next((a for a in arrays if a.tag == "array"), None)
+    if first is None:
+        return
+    ed.append(first, [(0, f"<string>{escape(v)}</string>") for v in dict.fromkeys(values)
+                      if v not in have])
 
 
-def _strings_at(ed: Editor, d: etree._Element, key: str, values: Sequence[str]) -> None:
-    v = sub(d, key)
-    if v is None:
-        if values:  # nothing to declare: leave an entry without the key as it is
-            ed.append(d, pair_lines(key, list(values)))
-    elif v.tag == "array":
-        _strings_to(ed, v, values)
+def _strings_at(ed: Editor, entries: Sequence[etree._Element], key: str,
+                values: Sequence[str]) -> None:
+    """Make ``entries`` (one id's entries, first first) together hold every value at ``key``."""
+    found = [v for v in (sub(d, key) for d in entries) if v is not None]
+    if found:
+        _strings_to(ed, found, values)
+    elif values:  # nothing to declare: leave an entry without the key as it is
+        ed.append(entries[0], pair_lines(key, list(values)))
 
 
-def _bool_at(ed: Editor, d: etree._Element, key: str, value: Optional[bool]) -> None:
+def _bool_at(ed: Editor, entries: Sequence[etree._Element], key: str,
+             value: Optional[bool]) -> None:
     if value is None:
         return
-    v = sub(d, key)
-    if v is None:
-        ed.append(d, pair_lines(key, value))
-    elif v.tag != ("true" if value else "false"):
-        ed.replace(v, "<true/>" if value else "<false/>")
+    found = [v for v in (sub(d, key) for d in entries) if v is not None]
+    if not found:
+        ed.append(entries[0], pair_lines(key, value))
+    elif value and not any(v.tag == "true" for v in found) and found[0].tag != "true":
+        ed.replace(found[0], "<true/>")
 
 
-def _data_entry_to(ed: Editor, d: etree._Element, dt: DataType) -> None:
-    _bool_at(ed, d, C.LINKED, dt.linked)
-    _bool_at(ed, d, C.DATA_TRACKING, dt.tracking)
-    _strings_at(ed, d, C.PURPOSES, dt.purposes)
+def _data_entry_to(ed: Editor, entries: Sequence[etree._Element], dt: DataType) -> None:
+    _bool_at(ed, entries, C.LINKED, dt.linked)
+    _bool_at(ed, entries, C.DATA_TRACKING, dt.tracking)
+    _strings_at(ed, entries, C.PURPOSES, dt.purposes)
 
 
-def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, object],
-                update: Any, render: Any) -> None:
-    """Keep the first entry per id, fold later repeats into it, append entries it lacks."""
+def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, Any],
+                update: Callable[[List[etree._Element], Any], None],
+                render: Callable[[Any], Dict[str, object]]) -> None:
+    """Bring each id's entries (a repeated id keeps all of them) to ``wanted``; append the rest."""
     if array.tag != "array":
         return
-    seen = set()
+    entries: Dict[str, List[etree._Element]] = {}
     for d in elements(array):
         if d.tag != "dict":
             continue
         ident_el = sub(d, id_key)
         if ident_el is None:
             continue
-        ident = text_of(ident_el).strip()
-        if ident in seen:
-            ed.remove(d)
-            continue
-        seen.add(ident)
+        entries.setdefault(text_of(ident_el).strip(), []).append(d)
+    for ident, els in entries.items():
         if ident in wanted:
-            update(d, wanted[ident])
+            update(els, wanted[ident])
     new: Lines = []
     for ident, entry in wanted.items():
-        if ident not in seen:
+        if ident not in entries:
             new += value_lines(render(entry))
     ed.append(array, new)
+
+
+def same_declarations(a: Manifest, b: Manifest) -> bool:
+    """Whether two manifests declare the same (repeats and order aside): the writer's check."""
+    return _canon(a) == _canon(b)
+
+
+def _canon(m: Manifest) -> object:
+    data: Dict[str, Dict[str, object]] = {}
+    for dt in m.data_types or []:
+        d = data.setdefault(dt.type, {"linked": False, "tracking": False, "purposes": set()})
+        d["linked"] = bool(d["linked"] or dt.linked)  # written out, an absent flag is <false/>
+        d["tracking"] = bool(d["tracking"] or dt.tracking)
+        d["purposes"] |= set(dt.purposes)  # type: ignore[operator]
+    apis: Dict[str, Set[str]] = {}
+    for a in m.api_types or []:
+        apis.setdefault(a.category, set()).update(a.reasons)
+    return (m.tracking, None if m.domains is None else set(m.domains),
+            None if m.data_types is None else data, None if m.api_types is None else apis)
 
 
 def render_new(target: Manifest) -> str:

@@ -21,10 +21,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from trtc_privacy import catalog as C
 from trtc_privacy import config as cfgmod
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.files import FileKind, read_limited
 
 MANIFEST_NAME = C.MANIFEST_NAME
 LOCKFILE_NAMES = ("Podfile.lock", "Package.resolved")
 PRODUCT_OUTPUT = "$(TARGET_BUILD_DIR)/$(UNLOCALIZED_RESOURCES_FOLDER_PATH)/" + MANIFEST_NAME
+FILELIST = FileKind("file list", "an .xcfilelist file", 1024 * 1024)
 WRITE_MODES = ("product", "source")
 FAIL_POLICIES = ("always", "release", "never")
 
@@ -97,9 +99,8 @@ def _declared(e: Mapping[str, str], kind: str, srcroot: str) -> List[str]:
         if not listed:
             continue
         try:
-            with open(listed, encoding="utf-8") as fh:
-                lines = fh.read().splitlines()
-        except OSError:
+            lines = read_limited(listed, FILELIST).decode("utf-8", errors="replace").splitlines()
+        except InputError:
             continue
         for line in lines:
             line = line.strip()

@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing (atheris) of the reader, the rules, the merge and the writer.
 
 Every input is read as an app's manifest. Allowed outcomes: an ``InputError`` (the CLI's exit 2)
-from the reader or the model, or a full pass where lint returns diagnostics and the merge of a
+from the reader or the model, or a Document that encodes back to exactly the input, then a full pass where lint returns diagnostics and the merge of a
 vendor manifest into it yields text that re-reads as exactly the merged declarations
 (``pipeline.plan`` checks that itself, and an edit that does not is a bug, raised here as such).
 Anything else is a crash that atheris reports with the input that caused it.
@@ -36,6 +36,8 @@ def one_input(data: bytes) -> None:
         doc = parse(data, "fuzz.xcprivacy")
     except InputError:
         return
+    # the reader decided the encoding once: a Document encodes back to exactly its bytes
+    assert doc.binary or doc.encode(doc.text) == data
     diagnostics = lint_document(doc, "app")
     assert all(d.path == "fuzz.xcprivacy" for d in diagnostics)
     with open(_APP, "wb") as fh:

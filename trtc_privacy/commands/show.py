@@ -28,7 +28,9 @@ def show(
 
     fmt = resolve(format)
     sel = select(product, "PRODUCT")
-    found = [w for w in [sel.warning("PRODUCT")] if w is not None]
+    # show adds nothing: the hint names the command that would
+    w = sel.warning("PRODUCT", adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
+    found = [w] if w is not None else []
     text = sel.path.read_text(encoding="utf-8")
     if fmt == "json":
         sys.stdout.write(json.dumps({

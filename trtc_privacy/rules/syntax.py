@@ -54,7 +54,7 @@ def stray_text(ctx: Context) -> Iterator[Finding]:
         if el is None or el in reported:
             continue
         reported.add(el)
-        yield Finding(el, f"text \"{_short(text.strip())}\" inside <{el.tag}>; only "
+        yield Finding(el, f"text \"{_short(text.strip(_XML_SPACE))}\" inside <{el.tag}>; only "
                       "elements may appear here",
                       "remove the text, or run the tool that fills in this template",
                       offset=_text_offset(ctx, el, str(text)))
@@ -72,12 +72,19 @@ def _text_offset(ctx: Context, el: etree._Element, text: str) -> Optional[int]:
     span = ctx.doc.span(el)
     if span is None:
         return None
-    first = text.strip().split()[0][:20]
-    i = ctx.doc.text.find(first, span.start_end)
+    body = text.lstrip(_XML_SPACE)  # non-empty: the XPath kept only such text
+    i = ctx.doc.text.find(body[:20], span.start_end)
     return i if i >= 0 else None
 
 
+#: What XML (and normalize-space above) counts as white space; a no-break space is text.
+_XML_SPACE = " \t\r\n"
+
+
 def _short(s: str, n: int = 40) -> str:
+    """The text as one short line; white space XML does not count as such is named."""
+    if not s.split():  # only characters such as U+00A0 that Python reads as blank
+        return " ".join(f"U+{ord(c):04X}" for c in s[:8])
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 1] + "\u2026"
 
