@@ -225,6 +225,36 @@ def test_an_encrypted_binary_is_said_to_be_partly_read(binaries: Dict[str, Path]
     assert A.AK not in row["categories_used"]
 
 
+@pytest.mark.parametrize("fixture, unused_when_read_whole", [("dylib", []), ("decoy", [A.AK])])
+def test_an_encrypted_binary_is_never_said_not_to_use_a_declared_category(
+        binaries: Dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture,
+        fixture: str, unused_when_read_whole: List[str]) -> None:
+    """``dylib`` sends activeInputModes, a selector: read whole, its ActiveKeyboards declaration
+    is used; encrypted, the selector is unreadable, and "declared but not used" would be false.
+    ``decoy`` uses nothing: only read whole can the note be made."""
+    declared = {A.FT: ["C617.1"], A.DS: ["E174.1"], A.BT: ["35F9.1"], A.UD: ["CA92.1"],
+                A.AK: ["54BD.1"]}
+    if fixture == "decoy":
+        declared = {A.AK: ["54BD.1"]}
+    for encrypted in (False, True):
+        app = tmp_path / ("Store.app" if encrypted else "Plain.app")
+        exe = app / app.stem
+        if encrypted:
+            A.encrypted_copy(binaries[fixture], exe)
+        else:
+            app.mkdir()
+            shutil.copyfile(binaries[fixture], exe)
+        (app / "PrivacyInfo.xcprivacy").write_bytes(A.manifest(declared))
+        code, out, _ = run(["audit", str(app), "--format", "json"], capsys)
+        doc = json.loads(out)
+        got = [(d["rule"], next((c for c in declared if c in d["message"]), None))
+               for d in doc["diagnostics"]]
+        if encrypted:
+            assert got == [("binary-encrypted", None)] and code == 0
+        else:
+            assert got == [("api-declared-not-used", c) for c in unused_when_read_whole]
+
+
 @pytest.fixture(scope="session")
 def tencent_app(macho_fixtures: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not TENCENT.is_dir():

@@ -169,6 +169,10 @@ def test_fifo_and_huge_files_are_skipped_with_a_note(source_project: Path, capsy
     assert main(["scan"]) == 1
     err = capsys.readouterr().err
     assert "Trap.swift: not a regular file" in err
+    # what was skipped may use DiskSpace: the app's declaration is no longer said to be unused
+    doc = scan_json(capsys)
+    assert by_rule(doc, "api-not-declared") and not by_rule(doc, "api-declared-not-used")
+    assert doc["bundles"][0]["complete"] is False
 
 
 def test_real_process(source_project: Path) -> None:

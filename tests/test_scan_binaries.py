@@ -204,3 +204,27 @@ def test_tencent_gap_covered_by_the_merged_app_manifest_is_a_warning(tencent: Pa
     assert w["rule"] == "api-declared-by-app-only" and FT in w["message"]
     assert w["message"].startswith("Frameworks/TXFFmpeg.framework/TXFFmpeg")
     assert not (tencent / "PrivacyInfo.xcprivacy").exists()  # scan writes nothing
+
+
+def test_an_encrypted_framework_is_not_said_to_leave_a_declaration_unused(
+        fixtures, tmp_path: Path, capsys, monkeypatch) -> None:
+    """RR sends activeInputModes (ActiveKeyboards) as a selector; encrypted, that selector is
+    unreadable, so its ActiveKeyboards declaration is not called unused - read whole it is used."""
+    from machofixtures import artifacts
+
+    build, fx = fixtures
+    root = tmp_path / "Proj"
+    (root / "App").mkdir(parents=True)
+    (root / "App" / "PrivacyInfo.xcprivacy").write_bytes(_manifest())
+    fw = build.make_framework(fx["dylib"], root / "Pods" / "RRKit", "RR",
+                              manifest=_manifest(*sorted(ALL)))
+    monkeypatch.chdir(root)
+    doc = scan_json(capsys)
+    assert doc["diagnostics"] == [] and doc["bundles"][1]["complete"] is True
+    artifacts.encrypted_copy(fx["dylib"], fw / "RR")
+    doc = scan_json(capsys)
+    [rr] = [b for b in doc["bundles"] if b["name"] == "RR.framework"]
+    assert AK not in rr["used"] and rr["complete"] is False
+    assert doc["diagnostics"] == []  # before: "declares ActiveKeyboards, but nothing ... uses it"
+    main(["scan"])
+    assert "RR.framework/RR: encrypted (FairPlay)" in capsys.readouterr().err

@@ -81,3 +81,74 @@ def test_reasons_text_comes_from_apples_catalogue() -> None:
     assert "C617.1" in reasons_text(FT, for_app=True)
     assert "0A2A.1" not in reasons_text(FT, for_app=True)
     assert "0A2A.1" in reasons_text(FT, for_app=False)
+
+
+# -- what the caller knows that changes a finding: Bundle's resource_declared, platform, complete
+
+
+def test_a_resource_bundles_declaration_is_named_in_the_hint_never_coverage() -> None:
+    b = app([use(BT, "a.c", "mach_absolute_time", 1)], [])
+    b.resource_declared = {BT: ("Kit_Privacy.bundle/PrivacyInfo.xcprivacy",),
+                           FT: ("Kit_Privacy.bundle/PrivacyInfo.xcprivacy",)}
+    [d] = compare([b])  # FT is declared only there and used by nothing: no finding about it
+    assert (d.rule, d.severity, d.itms) == ("api-not-declared", Severity.ERROR, "ITMS-91053")
+    assert d.hint.startswith("Kit_Privacy.bundle/PrivacyInfo.xcprivacy declares it, but a "
+                             "resource bundle's manifest is not counted for the executable; "
+                             "declare " + BT)
+    b.resource_declared = {BT: ("A.bundle/PrivacyInfo.xcprivacy", "B.bundle/PrivacyInfo.xcprivacy")}
+    [d] = compare([b])
+    assert d.hint.startswith("A.bundle/PrivacyInfo.xcprivacy, B.bundle/PrivacyInfo.xcprivacy "
+                             "declare it, but")
+    b.resource_declared = {}
+    [d] = compare([b])
+    assert d.hint.startswith("declare " + BT)
+
+
+def test_on_macos_findings_are_made_as_notes_without_an_itms_number() -> None:
+    f = fw("StatKit", [use(FT, "StatKit", "_stat"), use(UD, "StatKit", "NSUserDefaults")], [BT])
+    f.platform = "macos"
+    assert not f.requires_reasons
+    diags = {d.rule: d for d in compare([app([], [UD]), f])}
+    assert set(diags) == {"api-not-declared", "api-declared-by-app-only", "api-declared-not-used"}
+    gap, by_app, unused = (diags["api-not-declared"], diags["api-declared-by-app-only"],
+                           diags["api-declared-not-used"])
+    for d in (gap, by_app):
+        assert (d.severity, d.itms) == (Severity.NOTE, "")
+        assert d.message.endswith("(on macOS Apple does not require required-reason "
+                                  "declarations, so this is a note)")
+    assert "ITMS-91053" not in gap.message and "no manifest covering it declares" in gap.message
+    assert "macOS" not in unused.message  # a note already: said as on iOS
+    # the configuration's severity still has the last word, as for any finding
+    [d] = [x for x in compare([app([], [UD]), f], Selection(severity={"api-not-declared":
+                                                                       "error"}))
+           if x.rule == "api-not-declared"]
+    assert d.severity is Severity.ERROR
+    f.platform = "maccatalyst"
+    assert {d.severity for d in compare([app([], [UD]), f])} == {Severity.NOTE}
+    f.platform = "ios"
+    [d] = [x for x in compare([app([], [UD]), f]) if x.rule == "api-not-declared"]
+    assert (d.severity, d.itms) == (Severity.ERROR, "ITMS-91053")
+
+
+def test_a_partly_read_bundle_makes_no_declared_not_used() -> None:
+    """What could not be read may use any category, so nothing is said to be unused."""
+    f = fw("Store", [use(BT, "Store", "_mach_absolute_time")], [BT, UD])
+    assert [d.rule for d in compare([f])] == ["api-declared-not-used"]  # read whole: UD unused
+    f.complete = False
+    assert compare([f]) == []
+    f.uses.append(use(FT, "Store", "_stat"))  # what was seen still counts
+    assert [d.rule for d in compare([f])] == ["api-not-declared"]
+
+
+def test_the_apps_declarations_cover_a_partly_read_framework() -> None:
+    a = app([use(BT, "a.c", "mach_absolute_time", 1)], [BT, UD])
+    f = fw("Store", [], [])
+    assert [d.rule for d in compare([a, f])] == ["api-declared-not-used"]
+    f.complete = False  # UD may be used by the framework's unreadable part, covered by the app
+    assert compare([a, f]) == []
+    f.complete, a.complete = True, False
+    assert compare([a, f]) == []
+    f.declared = {UD: (3, 1)}  # the app is still partly read: only the framework's own note,
+    # since the framework was read whole and its manifest covers only itself
+    assert [(d.rule, d.path) for d in compare([a, f])] == [
+        ("api-declared-not-used", "Pods/Store.framework/PrivacyInfo.xcprivacy")]

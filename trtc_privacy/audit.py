@@ -22,18 +22,17 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 
 from trtc_privacy.artifact import LIMITS, Limits, Tree, open_artifact
 from trtc_privacy.bundles import Bundle, Layout, Manifest, walk
-from trtc_privacy.diagnostics import Diagnostic, InputError, Severity
+from trtc_privacy.diagnostics import Diagnostic, InputError
 from trtc_privacy.model import Manifest as Declared
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
+    from trtc_privacy.usage import Bundle as Compared
     from trtc_privacy.usage import Use
 
 #: Executables are read whole into memory (from a zip) or mapped (from disk), up to this size.
 MAX_EXECUTABLE = 1 << 30
 MAX_RECEIPT = 1 << 20
-MACOS_PLATFORMS = frozenset({"macos", "maccatalyst"})
-_ASC_91053 = ' (App Store Connect would email ITMS-91053 "Missing API declaration")'
 
 
 @dataclass
@@ -70,8 +69,22 @@ class BundleView:
         return [r for r in self.reads if r.manifest.role == "resource"]
 
     @property
-    def macos(self) -> bool:
-        return self.bundle.layout == "macos" or bool(self.platforms & MACOS_PLATFORMS)
+    def platform(self) -> str:
+        """What its executable is built for, as far as required-reason rules care: a macOS
+        layout or a macOS/Catalyst slice makes it a Mac bundle."""
+        from trtc_privacy.usage import NOT_REQUIRED_ON
+
+        mac = sorted(self.platforms & NOT_REQUIRED_ON)
+        return mac[0] if mac else ("macos" if self.bundle.layout == "macos" else "ios")
+
+    @property
+    def resource_declared(self) -> Dict[str, Tuple[str, ...]]:
+        """Category -> the manifests of its resource bundles that declare it, in order."""
+        out: Dict[str, List[str]] = {}
+        for r in self.resources:
+            for c in sorted(r.categories):
+                out.setdefault(c, []).append(r.manifest.shown)
+        return {c: tuple(paths) for c, paths in out.items()}
 
 
 @dataclass
@@ -194,13 +207,11 @@ def _compare_all(layout: Layout, views: List[BundleView]) -> List[Diagnostic]:
             groups.setdefault(app.bundle.path if app is not None else None, []).append(v)
     out: List[Diagnostic] = []
     for members in groups.values():
-        shared = [_shared(v) for v in members]
-        found = usage.compare(shared)
-        out += [_placed(d, members) for d in found]
+        out += usage.compare([_shared(v) for v in members])
     return out
 
 
-def _shared(v: BundleView) -> "Any":
+def _shared(v: BundleView) -> "Compared":
     """The bundle as the shared comparison sees it; findings are placed at its executable."""
     from trtc_privacy.usage import Bundle as Compared
 
@@ -212,30 +223,8 @@ def _shared(v: BundleView) -> "Any":
         posixpath.basename(b.path) or posixpath.basename(b.shown))
     return Compared(name, b.executable_shown, b.is_app, list(v.uses), declared,
                     manifest=v.own[0].manifest.shown if v.own else b.manifest_shown,
-                    location=b.executable_shown)
-
-
-def _placed(d: Diagnostic, members: List[BundleView]) -> Diagnostic:
-    """A resource bundle's declaration is a hint on the finding, never coverage; on macOS
-    required-reason findings are notes (Apple does not require the declarations there)."""
-    from dataclasses import replace
-
-    v = next((m for m in members if m.bundle.executable_shown == d.path), None)
-    if v is None:
-        return d
-    if d.rule == "api-not-declared":
-        for r in v.resources:
-            hit = next((c for c in sorted(r.categories) if f"({c})" in d.message), None)
-            if hit is not None:
-                d = replace(d, hint=f"{r.manifest.shown} declares it, but a resource bundle's "
-                            f"manifest is not counted for the executable; {d.hint}")
-                break
-    if v.macos and d.severity is not Severity.NOTE:
-        message = d.message.replace(_ASC_91053, "")
-        d = replace(d, severity=Severity.NOTE, itms="",
-                    message=message + " (on macOS Apple does not require required-reason "
-                    "declarations, so this is a note)")
-    return d
+                    location=b.executable_shown, resource_declared=v.resource_declared,
+                    platform=v.platform, complete=not v.encrypted)
 
 
 def _app_of(v: BundleView, by_path: Dict[str, BundleView]) -> Optional[BundleView]:
@@ -380,9 +369,8 @@ def _bundle_row(v: BundleView) -> Dict[str, Any]:
         tracking = tracking or bool(d.tracking)
         domains += [x for x in d.domains or [] if x not in domains]
     resource: Dict[str, List[str]] = {}
-    for r in v.resources:
-        for c in sorted(r.categories):
-            resource.setdefault(c, []).append(r.manifest.shown)
+    for c, paths in v.resource_declared.items():
+        resource[c] = list(paths)
     return {
         "bundle": b.shown,
         "kind": b.kind,

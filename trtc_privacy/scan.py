@@ -289,19 +289,22 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     bad = False
     files = 0
     app_uses: List[Use] = []
+    app_complete = True  # everything linked into the app was read (see usage.Bundle.complete)
 
     for src in found.sources:
         try:
             hits = scan_file(src)
         except SourceReadError as exc:
             notes.append(f"{src}: {exc}")
+            app_complete = False
             continue
         files += 1
         for h in hits:
             app_uses += h.uses()
 
     def read_binary(path: str) -> Optional[List["Image"]]:
-        nonlocal bad, files
+        """Its images, or None when unreadable (bad-binary; whatever links it is incomplete)."""
+        nonlocal bad, files, app_complete
         from trtc_privacy import macho  # only when there is a binary to read
 
         try:
@@ -311,14 +314,19 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             msg = str(exc) if isinstance(exc, macho.MachOError) else \
                 f"cannot read: {(exc.strerror or str(exc)).lower()}"
             diags.append(_bad_binary(path, msg))
+            app_complete = False  # an archive, or a framework that may be static
             return None
         files += 1
+        if any(img.encrypted for img in images):
+            notes.append(f"{path}: encrypted (FairPlay): its selectors cannot be read, so uses "
+                         "may be missing")
         return images
 
     for a in found.archives:
         images = read_binary(a)
         if images is not None:
             app_uses += uses_in_images(images, a)
+            app_complete = app_complete and not any(img.encrypted for img in images)
 
     frameworks: Dict[str, Bundle] = {}
     for fw in found.frameworks:
@@ -330,13 +338,16 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
         if images is None:
             continue
         uses = uses_in_images(images, binary)
+        complete = not any(img.encrypted for img in images)
         if not any(img.filetype == "dylib" for img in images):
             app_uses += uses  # a static framework is linked into the app
+            app_complete = app_complete and complete
             continue
         name = os.path.basename(fw.rstrip(os.sep))
         asc = f"Frameworks/{name}/{name[: -len('.framework')]}"
         if asc in frameworks:  # the same framework from two places (e.g. Pods and Carthage)
             frameworks[asc].uses += uses
+            frameworks[asc].complete = frameworks[asc].complete and complete
             continue
         manifest = framework_manifest(fw)
         declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
@@ -347,7 +358,8 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
                              "declaring nothing)")
                 declared = {}
         frameworks[asc] = Bundle(name, asc, False, uses, declared, manifest,
-                                 manifest if declared is not None else binary)
+                                 manifest if declared is not None else binary,
+                                 complete=complete)
 
     app_path = _app_manifest_path(cfg, found, notes)
     root = paths[0] if paths and os.path.isdir(paths[0]) else "."
@@ -361,7 +373,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None
     app = Bundle(APP, "the app's executable", True, app_uses,
                  declared_app if has_manifest else None, app_path or "",
-                 app_path or (paths[0] if paths else "."))
+                 app_path or (paths[0] if paths else "."), complete=app_complete)
     bundles = [app] + [frameworks[k] for k in sorted(frameworks)]
     diags += compare(bundles, selection)
     return ScanResult(sorted(diags, key=lambda d: d.sort_key()), bundles, files, notes, bad)

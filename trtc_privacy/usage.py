@@ -21,6 +21,19 @@ a project tree)::
     A Bundle's ``declared`` is None when it has no manifest at all; ``location`` is where its
     findings are reported (default: ``manifest``); ``asc_path`` is how App Store Connect names
     it ("Frameworks/X.framework/X"). ``reasons_text(category, for_app)`` gives the reasons hint.
+
+    What the caller knows that changes a finding is a field, so each finding is made once,
+    here, in its final form:
+      resource_declared  categories declared by manifests in resource bundles it carries,
+                         with those manifests: never coverage (App Store Connect reads the
+                         bundle's own), named in api-not-declared's hint
+      platform           "macos"/"maccatalyst": Apple does not require the declarations there,
+                         so api-not-declared and api-declared-by-app-only are notes, with no
+                         ITMS number (``requires_reasons`` is False)
+      complete           False when part of what it carries could not be read (an encrypted
+                         executable's selectors, a binary or source that could not be read):
+                         absence of a use proves nothing, so no api-declared-not-used is made
+                         for its manifest, nor for the app's when the app covers it
 """
 
 from __future__ import annotations
@@ -28,10 +41,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:  # the caller builds the selection from its configuration
     from trtc_privacy.selection import Selection
+
+#: Platforms on which Apple does not require required-reason declarations.
+NOT_REQUIRED_ON = frozenset({"macos", "maccatalyst"})
+_ASC_91053 = ' (App Store Connect would email ITMS-91053 "Missing API declaration")'
+_NOT_REQUIRED = (" (on macOS Apple does not require required-reason declarations, so this is "
+                 "a note)")
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,15 @@ class Bundle:
     declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
     manifest: str = ""  # the manifest that covers it: the file, or where it would be created
     location: str = ""  # where findings about it are reported (default: ``manifest``)
+    #: category -> the resource bundles' manifests that declare it (a hint, never coverage)
+    resource_declared: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    platform: str = "ios"  # the platform its executable is built for
+    complete: bool = True  # False: part of what it carries could not be read
+
+    @property
+    def requires_reasons(self) -> bool:
+        """Whether Apple requires its required-reason declarations (not on macOS)."""
+        return self.platform not in NOT_REQUIRED_ON
 
     def used(self) -> Dict[str, List[Evidence]]:
         """Category -> evidence, in the order seen, each piece once."""
@@ -105,6 +133,7 @@ class Bundle:
             "manifest": self.manifest or None,
             "has_manifest": self.declared is not None,
             "declared": sorted(self.declared or {}),
+            "complete": self.complete,
             "used": {c: [e.describe() for e in ev] for c, ev in sorted(used.items())},
         }
 
@@ -143,8 +172,11 @@ def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
              line: Optional[int] = None, column: Optional[int] = None) -> None:
         r = get(rule)
         assert r is not None, rule
-        d = Diagnostic(b.location or b.manifest or b.asc_path, line, column, r.name, r.severity,
-                       message, hint or r.hint, r.primary_itms, evidence)
+        severity, itms = r.severity, r.primary_itms
+        if not b.requires_reasons and severity is not Severity.NOTE:
+            severity, itms, message = Severity.NOTE, "", message + _NOT_REQUIRED
+        d = Diagnostic(b.location or b.manifest or b.asc_path, line, column, r.name, severity,
+                       message, hint or r.hint, itms, evidence)
         if selection is not None:
             stamped = selection.stamp(d)
             if stamped is None:
@@ -179,14 +211,20 @@ def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
                         f"that does, declare it in the app's manifest"
                         + (f" ({app.manifest})" if app is not None and app.manifest else "")
                         + f" with one of {reasons_text(category, True, codes_only=True)}")
+            resources = b.resource_declared.get(category, ())
+            if resources:
+                verb = "declares" if len(resources) == 1 else "declare"
+                hint = (f"{', '.join(resources)} {verb} it, but a resource bundle's manifest is "
+                        f"not counted for the executable; {hint}")
             none = " (it has no privacy manifest)" if b.declared is None else ""
+            asc = _ASC_91053 if b.requires_reasons else ""
             emit("api-not-declared", b,
-                 f"{b.asc_path} uses {label}, which no manifest covering it declares{none} "
-                 "(App Store Connect would email ITMS-91053 \"Missing API declaration\")",
+                 f"{b.asc_path} uses {label}, which no manifest covering it declares{none}{asc}",
                  hint, ev)
+    all_read = all(b.complete for b in bundles)
     for b in bundles:
-        if not b.declared:
-            continue
+        if not b.declared or not (all_read if b.is_app else b.complete):
+            continue  # what was not read may use it: absence proves nothing
         used = set(b.used())
         for category, (line, column) in sorted(b.declared.items()):
             if category in used or (b.is_app and category in used_anywhere):
