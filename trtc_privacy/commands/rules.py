@@ -9,7 +9,7 @@ import typer
 
 def rules(
     format: Optional[str] = typer.Option("text", "--format", "-f",
-                                         help="text, json or markdown (the README's table)."),
+                                         help="text, json or markdown (docs/rules.md's table)."),
 ) -> None:
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json
