@@ -352,3 +352,19 @@ def test_the_readme_install_lines_each_install_a_working_command(tmp_path: Path)
                                  capture_output=True, text=True)
         assert version.stdout.strip() == f"trtc-privacy {__version__}", (line, version)
     assert placeholder in code
+
+
+def test_the_readme_integration_snippets_agree_with_the_tested_ones() -> None:
+    """The README's short pre-commit and action snippets are cut from the ones tested above."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML comes with pre-commit")
+    short = yaml.safe_load(block(README, "Where it runs", "yaml", "# .pre-commit-config.yaml"))
+    full = yaml.safe_load(block(INTEGRATIONS, "From the git repository", "yaml",
+                                "# .pre-commit-config.yaml"))
+    (s_repo,), (f_repo,) = short["repos"], full["repos"]
+    assert (s_repo["repo"], s_repo["rev"]) == (f_repo["repo"], f_repo["rev"])
+    assert [h["id"] for h in s_repo["hooks"]] == [h["id"] for h in f_repo["hooks"]][:len(s_repo["hooks"])]
+    (step,) = yaml.safe_load(block(README, "Where it runs", "yaml", "OWNER/trtc-privacy@"))
+    workflow = yaml.safe_load(block(INTEGRATIONS, "The action", "yaml", "OWNER/trtc-privacy@"))
+    steps = next(iter(workflow["jobs"].values()))["steps"]
+    tested = next(s for s in steps if s.get("uses") == step["uses"])
+    assert step == tested
