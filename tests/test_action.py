@@ -138,7 +138,12 @@ def test_the_action_passes_a_merged_project_and_writes_sarif_output_and_summary(
     sarif = json.loads(sarif_path.read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"] == "trtc-privacy"
     # the TRTC declarations carry Apple's SDK-only reasons: warnings, not errors
-    assert {r["level"] for r in sarif["runs"][0]["results"]} == {"warning"}
+    results = sarif["runs"][0]["results"]
+    assert {r["level"] for r in results} == {"warning"}
+    # located from the repository's root, where code scanning looks for them
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for r in results for loc in r["locations"]}
+    assert uris == {"ios/App/PrivacyInfo.xcprivacy"}, uris
     assert "## trtc-privacy" in runner.summary
     assert "| `versions` | passed |" in runner.summary
     assert "| `lint` | passed (0 errors, 2 warnings, 0 notes) |" in runner.summary
@@ -161,6 +166,9 @@ def test_the_action_fails_a_stale_project_after_running_every_check(
     assert code == 1, log
     sarif = json.loads(Path(outputs["sarif"]).read_text())
     assert any(r["ruleId"] == "reason-wrong-category" for r in sarif["runs"][0]["results"])
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"] for loc in r["locations"]}
+    assert "Bad/PrivacyInfo.xcprivacy" in uris  # run at the root: left as they are
     assert "| `versions` | passed |" in runner.summary
     assert "| `lint` | **failed**: findings (1 error," in runner.summary, runner.summary
     assert Path(outputs["sarif"]) == workspace / "lint.sarif"
