@@ -352,6 +352,19 @@ def test_the_readme_install_lines_each_install_a_working_command(tmp_path: Path)
                                  capture_output=True, text=True)
         assert version.stdout.strip() == f"trtc-privacy {__version__}", (line, version)
     assert placeholder in code
+    # and the one without pipx, given in the text
+    text = README.read_text(encoding="utf-8")
+    m = re.search(r"`(python3 -m venv (\S+) && \S+/bin/pip install \.)`", text)
+    assert m and m.group(2) == "~/.trtc-privacy", "README: the install without pipx"
+    clone, home = tmp_path / "clone0", tmp_path / "home-venv"
+    env = shell_env({"HOME": str(home)})
+    env.pop("VIRTUAL_ENV", None)
+    r = subprocess.run(["/bin/sh", "-c", m.group(1)], cwd=clone, env=env, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    version = subprocess.run([str(home / ".trtc-privacy" / "bin" / "trtc-privacy"), "--version"],
+                             capture_output=True, text=True)
+    assert version.stdout.strip() == f"trtc-privacy {__version__}", version
 
 
 def test_the_readme_integration_snippets_agree_with_the_tested_ones() -> None:
