@@ -188,7 +188,9 @@ def test_the_action_workflow_uses_inputs_and_the_output_the_action_has() -> None
     steps = next(iter(workflow["jobs"].values()))["steps"]
     ours = [s for s in steps if s.get("uses", "").startswith("OWNER/trtc-privacy@")]
     assert len(ours) == 1
-    assert ours[0]["uses"] == "OWNER/trtc-privacy@v" + __import__("trtc_privacy").__version__
+    # the action is newer than the v0.1.0 tag (see CHANGELOG.md): the docs must not pin a tag
+    # that has no action.yml
+    assert ours[0]["uses"] == "OWNER/trtc-privacy@main"
     assert set(ours[0].get("with", {})) <= set(action["inputs"])
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     assert upload["with"]["sarif_file"] == "${{ steps.%s.outputs.sarif }}" % ours[0]["id"]
