@@ -77,6 +77,10 @@ def hook_repo(base: Optional[Path] = None) -> Tuple[str, str, str]:
         git("init", "-q", cwd=shadow)
         git("add", "-A", cwd=shadow)
         git("commit", "-q", "--no-verify", "-m", "working tree", cwd=shadow)
+        # the release tag the documented configurations name (`rev: v0.1.0`), on this copy only
+        from trtc_privacy import __version__
+
+        git("tag", f"v{__version__}", cwd=shadow)
         rev = git("rev-parse", "HEAD", cwd=shadow).strip()
         home = Path(base) / "pre-commit-home"
         home.mkdir()

@@ -234,12 +234,13 @@ def test_by_itms_finds_the_predicting_rules() -> None:
     assert [r.name for r in by_itms("91064")] == ["domains-without-tracking"]
 
 
-def test_readme_rules_table_is_generated_from_the_rules() -> None:
-    """Regenerate with `trtc-privacy rules --format markdown` between the markers."""
+def test_docs_rules_table_is_generated_from_the_rules() -> None:
+    """Regenerate docs/rules.md's table with `trtc-privacy rules --format markdown` between the
+    markers."""
     from conftest import REPO
     from trtc_privacy.rules import markdown_table
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     begin, end = "<!-- rules-table:begin -->\n", "<!-- rules-table:end -->"
     assert begin in readme and end in readme
     table = readme.split(begin, 1)[1].split(end, 1)[0]

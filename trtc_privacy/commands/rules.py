@@ -8,7 +8,7 @@ import typer
 
 def rules(
     format: str = typer.Option("text", "--format", "-f", metavar="FORMAT",
-                               help="text, json or markdown (the README's table)."),
+                               help="text, json or markdown (docs/rules.md's table)."),
 ) -> None:
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json

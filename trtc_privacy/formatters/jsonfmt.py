@@ -1,4 +1,4 @@
-"""JSON: ``{"version": 1, "tool": ..., "diagnostics": [...], "summary": {...}}`` (see README)."""
+"""JSON: ``{"version": 1, "tool": ..., "diagnostics": [...], "summary": {...}}`` (see docs/formats.md)."""
 
 from __future__ import annotations
 

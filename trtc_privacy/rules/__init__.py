@@ -55,7 +55,7 @@ def suggest(name: str) -> str:
 
 
 def markdown_table() -> str:
-    """The README's rules table, generated from the rule data (a test keeps them in step)."""
+    """docs/rules.md's rules table, generated from the rule data (a test keeps them in step)."""
     lines = ["| rule | severity | App Store code | what it finds | `--fix` |",
              "|---|---|---|---|---|"]
     for r in all_rules():
