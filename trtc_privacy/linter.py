@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -18,6 +18,7 @@ from trtc_privacy.plist import Document, LineIndex, read_document
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
+    from trtc_privacy.rules.base import Finding, Rule, Visit
 
 KINDS = ("app", "sdk", "auto")
 MANIFEST_NAME = "PrivacyInfo.xcprivacy"
@@ -77,29 +78,95 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
     ``kind`` is "app" or "sdk" (sdk-only-reason applies to apps only); ``check_name`` also
     checks the file name, which only makes sense for a file the user named.
     """
-    from trtc_privacy.rules import Context, all_rules
-
     if kind not in ("app", "sdk"):
         kind = kind_for_path(doc.path) if kind == "auto" else "app"
     sel = Selection.from_config(cfg)
-    ctx = Context(doc, kind, check_name)
+    found = walk(doc, kind, dispatch(sel), check_name)
     lines: Optional[LineIndex] = None
     out: List[Diagnostic] = []
-    for r in all_rules():
-        if r.check is None or not sel.enabled(r.name):
-            continue
-        for f in r.check(ctx):
-            if f.offset is not None and not doc.binary:
-                lines = lines or LineIndex(doc.text)
-                line, col = lines.locate(f.offset)
-            else:
-                line, col = doc.position(f.element)
-            d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
-                           r.primary_itms)
-            stamped = sel.stamp(d)
-            if stamped is not None:
-                out.append(stamped)
+    for r, f in found:  # positions are computed here, for findings only
+        if f.offset is not None and not doc.binary:
+            lines = lines or LineIndex(doc.text)
+            line, col = lines.locate(f.offset)
+        else:
+            line, col = doc.position(f.element)
+        d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
+                       r.primary_itms)
+        stamped = sel.stamp(d)
+        if stamped is not None:
+            out.append(stamped)
     return sorted(out, key=lambda d: d.sort_key())
+
+
+Dispatch = Dict[str, List[Tuple["Rule", "Visit"]]]
+_DISPATCH: Dict[Tuple[FrozenSet[str], FrozenSet[str], FrozenSet[str]], Dispatch] = {}
+
+
+def dispatch(sel: Selection) -> Dispatch:
+    """Node kind -> the checks of the enabled rules that look at it (registry order).
+
+    Built once per selection, so the engine never asks whether a rule is on while walking.
+    """
+    off = frozenset(k for k, v in sel.severity.items() if v == "off")
+    key = (frozenset(sel.select), frozenset(sel.ignore), off)
+    got = _DISPATCH.get(key)
+    if got is None:
+        from trtc_privacy.rules import all_rules
+        from trtc_privacy.rules.base import NODES
+
+        got = {node: [] for node in NODES}
+        for r in all_rules():
+            if r.visits and sel.enabled(r.name):
+                for node, fns in r.visits.items():
+                    got[node] += [(r, fn) for fn in fns]
+        _DISPATCH[key] = got
+    return got
+
+
+def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
+         ) -> List[Tuple["Rule", "Finding"]]:
+    """The one walk: visit each node of the document once, calling the checks registered for it.
+
+    Kinds of node nobody checks are not visited at all.
+    """
+    from trtc_privacy.rules.base import Context
+
+    ctx = Context(doc, kind, check_name)
+    view = ctx.view
+    found: List[Tuple[Rule, Finding]] = []
+
+    def visit(node: str, payload: object) -> None:
+        for r, fn in table[node]:
+            for f in fn(ctx, payload):
+                found.append((r, f))
+
+    visit("document", None)
+    if table["top_pair"]:
+        for pair in view.top_pairs():
+            visit("top_pair", pair)
+    api, reason = table["api_entry"], table["reason"]
+    if api or reason:
+        for d in view.api_entries():
+            visit("api_entry", d)
+            if reason:
+                category = view.string(view.value(d, C.API_TYPE))
+                for code, el in view.strings(view.value(d, C.REASONS)):
+                    visit("reason", (category, code, el, d))
+    data, purpose = table["data_entry"], table["purpose"]
+    if data or purpose:
+        for d in view.data_entries():
+            visit("data_entry", d)
+            if purpose:
+                dtype = view.string(view.value(d, C.DATA_TYPE))
+                for p, el in view.strings(view.value(d, C.PURPOSES)):
+                    visit("purpose", (dtype, p, el, d))
+    if table["domain"]:
+        for domain in view.domains():
+            visit("domain", domain)
+    if table["dict"] and view.top is not None:
+        for d in view.top.iter("dict"):
+            visit("dict", d)
+    return found
 
 
 def _parse_diagnostic(exc: InputError, sel: Selection) -> Optional[Diagnostic]:

@@ -14,6 +14,7 @@ from lxml import etree
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.view import View, view_of
 
 
 @dataclass
@@ -87,22 +88,6 @@ def _data_dict(dt: DataType) -> Dict[str, object]:
     return d
 
 
-def top_pairs(doc: Document) -> Iterator[Tuple[str, etree._Element, etree._Element]]:
-    top = doc.top
-    if top is None or top.tag != "dict":
-        return
-    for k, v in dict_pairs(top):
-        yield text_of(k).strip(), k, v
-
-
-def sub(d: etree._Element, key: str) -> Optional[etree._Element]:
-    """The value of the first ``key`` in a <dict> element."""
-    for k, v in dict_pairs(d):
-        if text_of(k).strip() == key:
-            return v
-    return None
-
-
 def from_document(doc: Document) -> Manifest:
     """Read the declarations the merge needs, or raise InputError at a value of the wrong type."""
     top = doc.top
@@ -110,15 +95,16 @@ def from_document(doc: Document) -> Manifest:
         raise _wrong(doc, top if top is not None else doc.root,
                      "the root value must be a <dict>", rule="root-not-dict")
     m = Manifest(label=doc.path)
-    for key, k, v in top_pairs(doc):
+    view = view_of(doc)
+    for key, k, v in view.top_pairs():
         if key == C.TRACKING:
             m.tracking = _bool(doc, v, key) or bool(m.tracking)
         elif key == C.DOMAINS:
             m.domains = (m.domains or []) + _strings(doc, v, key)
         elif key == C.DATA_TYPES:
-            m.data_types = (m.data_types or []) + list(_data_types(doc, v))
+            m.data_types = (m.data_types or []) + list(_data_types(doc, view, v))
         elif key == C.API_TYPES:
-            m.api_types = (m.api_types or []) + list(_api_types(doc, v))
+            m.api_types = (m.api_types or []) + list(_api_types(doc, view, v))
     return m
 
 
@@ -154,15 +140,16 @@ def _dicts(doc: Document, v: etree._Element, key: str) -> Iterator[etree._Elemen
         yield c
 
 
-def _data_types(doc: Document, v: etree._Element) -> Iterator[DataType]:
+def _data_types(doc: Document, view: View, v: etree._Element) -> Iterator[DataType]:
     for d in _dicts(doc, v, C.DATA_TYPES):
-        t = sub(d, C.DATA_TYPE)
+        t = view.value(d, C.DATA_TYPE)
         if t is None:
             continue  # nothing to merge; lint reports the missing key
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.DATA_TYPE} must be a <string>, found <{t.tag}>")
         entry = DataType(type=text_of(t).strip(), element=d)
-        linked, tracking, purposes = sub(d, C.LINKED), sub(d, C.DATA_TRACKING), sub(d, C.PURPOSES)
+        linked, tracking = view.value(d, C.LINKED), view.value(d, C.DATA_TRACKING)
+        purposes = view.value(d, C.PURPOSES)
         if linked is not None:
             entry.linked = _bool(doc, linked, C.LINKED)
         if tracking is not None:
@@ -172,15 +159,15 @@ def _data_types(doc: Document, v: etree._Element) -> Iterator[DataType]:
         yield entry
 
 
-def _api_types(doc: Document, v: etree._Element) -> Iterator[ApiType]:
+def _api_types(doc: Document, view: View, v: etree._Element) -> Iterator[ApiType]:
     for d in _dicts(doc, v, C.API_TYPES):
-        t = sub(d, C.API_TYPE)
+        t = view.value(d, C.API_TYPE)
         if t is None:
             continue
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.API_TYPE} must be a <string>, found <{t.tag}>")
         entry = ApiType(category=text_of(t).strip(), element=d)
-        reasons = sub(d, C.REASONS)
+        reasons = view.value(d, C.REASONS)
         if reasons is not None:
             entry.reasons = _strings(doc, reasons, C.REASONS)
         yield entry

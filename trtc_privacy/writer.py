@@ -8,13 +8,14 @@ indentation and line endings. ``merge`` and ``lint --fix`` both edit through ``E
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.model import ApiType, DataType, Manifest, sub
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.model import ApiType, DataType, Manifest
+from trtc_privacy.plist import Document, elements, text_of
+from trtc_privacy.view import View, view_of
 
 
 def escape(text: str) -> str:
@@ -182,11 +183,11 @@ def _api_dict(api: ApiType) -> Dict[str, object]:
 def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> str:
     """The document's text changed just enough to declare exactly ``target``'s union."""
     ed = editor or Editor(doc)
-    top = doc.top
-    assert top is not None and top.tag == "dict"
+    view = view_of(doc)
+    top = view.top
+    assert top is not None
     homes: Dict[str, etree._Element] = {}
-    for k, v in dict_pairs(top):
-        key = text_of(k).strip()
+    for key, k, v in view.top_pairs():
         if key in C.TOP_KEYS:
             if key in homes:
                 ed.remove(k, v)  # a repeated top-level key: its content is folded into the first
@@ -205,85 +206,105 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
         if v is None:
             new += pair_lines(C.DOMAINS, target.domains)
         else:
-            _strings_to(ed, v, target.domains)
+            _strings_to(ed, view, v, target.domains)
     if target.data_types is not None:
         v = homes.get(C.DATA_TYPES)
         if v is None:
             new += pair_lines(C.DATA_TYPES, [_data_dict(d) for d in target.data_types])
         else:
-            _entries_to(ed, v, C.DATA_TYPE, {d.type: d for d in target.data_types},
-                        lambda el, d: _data_entry_to(ed, el, d), _data_dict)
+            _entries_to(ed, view, v, C.DATA_TYPE, {d.type: d for d in target.data_types},
+                        lambda el, d: _data_entry_to(ed, view, el, d), _data_dict)
     if target.api_types is not None:
         v = homes.get(C.API_TYPES)
         if v is None:
             new += pair_lines(C.API_TYPES, [_api_dict(a) for a in target.api_types])
         else:
-            _entries_to(ed, v, C.API_TYPE, {a.category: a for a in target.api_types},
-                        lambda el, a: _strings_at(ed, el, C.REASONS, a.reasons), _api_dict)
+            _entries_to(ed, view, v, C.API_TYPE, {a.category: a for a in target.api_types},
+                        lambda el, a: _strings_at(ed, view, el, C.REASONS, a.reasons), _api_dict)
     ed.append(top, new)
     return ed.result()
 
 
-def _strings_to(ed: Editor, array: etree._Element, values: Sequence[str]) -> None:
-    """Fold repeated strings in an <array> and append the missing ones."""
+def repeats(container: etree._Element, ident: Callable[[etree._Element], Optional[str]]
+            ) -> List[etree._Element]:
+    """The children of ``container`` that repeat an earlier child's identity (``ident`` None:
+    the child has none and is never a repeat). What merge and ``lint --fix`` both fold away."""
     seen = set()
-    for c in elements(array):
-        if c.tag != "string":
+    out = []
+    for c in elements(container):
+        i = ident(c)
+        if i is None:
             continue
-        t = text_of(c).strip()
-        if t in seen:
-            ed.remove(c)
-        seen.add(t)
+        if i in seen:
+            out.append(c)
+        seen.add(i)
+    return out
+
+
+def _string_id(c: etree._Element) -> Optional[str]:
+    return View.string(c)
+
+
+def _strings_to(ed: Editor, view: View, array: etree._Element, values: Sequence[str]) -> None:
+    """Fold repeated strings in an <array> and append the missing ones."""
+    for c in repeats(array, _string_id):
+        ed.remove(c)
+    seen = {t for t, _ in view.strings(array)}
     ed.append(array, [(0, f"<string>{escape(v)}</string>") for v in values if v not in seen])
 
 
-def _strings_at(ed: Editor, d: etree._Element, key: str, values: Sequence[str]) -> None:
-    v = sub(d, key)
+def _strings_at(ed: Editor, view: View, d: etree._Element, key: str,
+                values: Sequence[str]) -> None:
+    v = view.value(d, key)
     if v is None:
         if values:  # nothing to declare: leave an entry without the key as it is
             ed.append(d, pair_lines(key, list(values)))
     elif v.tag == "array":
-        _strings_to(ed, v, values)
+        _strings_to(ed, view, v, values)
 
 
-def _bool_at(ed: Editor, d: etree._Element, key: str, value: Optional[bool]) -> None:
+def _bool_at(ed: Editor, view: View, d: etree._Element, key: str, value: Optional[bool]) -> None:
     if value is None:
         return
-    v = sub(d, key)
+    v = view.value(d, key)
     if v is None:
         ed.append(d, pair_lines(key, value))
     elif v.tag != ("true" if value else "false"):
         ed.replace(v, "<true/>" if value else "<false/>")
 
 
-def _data_entry_to(ed: Editor, d: etree._Element, dt: DataType) -> None:
-    _bool_at(ed, d, C.LINKED, dt.linked)
-    _bool_at(ed, d, C.DATA_TRACKING, dt.tracking)
-    _strings_at(ed, d, C.PURPOSES, dt.purposes)
+def _data_entry_to(ed: Editor, view: View, d: etree._Element, dt: DataType) -> None:
+    _bool_at(ed, view, d, C.LINKED, dt.linked)
+    _bool_at(ed, view, d, C.DATA_TRACKING, dt.tracking)
+    _strings_at(ed, view, d, C.PURPOSES, dt.purposes)
 
 
-def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, object],
-                update, render) -> None:
+def _entries_to(ed: Editor, view: View, array: etree._Element, id_key: str,
+                wanted: Dict[str, object], update: Callable[[etree._Element, object], None],
+                render: Callable[[object], object]) -> None:
     """Keep the first entry per id, fold later repeats into it, append entries it lacks."""
     if array.tag != "array":
         return
+
+    def ident(d: etree._Element) -> Optional[str]:
+        el = view.value(d, id_key) if d.tag == "dict" else None
+        return None if el is None else text_of(el).strip()
+
+    later = set(repeats(array, ident))
     seen = set()
     for d in elements(array):
-        if d.tag != "dict":
+        i = ident(d)
+        if i is None:
             continue
-        ident_el = sub(d, id_key)
-        if ident_el is None:
-            continue
-        ident = text_of(ident_el).strip()
-        if ident in seen:
+        if d in later:
             ed.remove(d)
             continue
-        seen.add(ident)
-        if ident in wanted:
-            update(d, wanted[ident])
+        seen.add(i)
+        if i in wanted:
+            update(d, wanted[i])
     new: Lines = []
-    for ident, entry in wanted.items():
-        if ident not in seen:
+    for i, entry in wanted.items():
+        if i not in seen:
             new += value_lines(render(entry))
     ed.append(array, new)
 
