@@ -229,6 +229,8 @@ def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
 class LintResult:
     diagnostics: List[Diagnostic]
     files: List[str]
+    #: paths that could not be read at all (each also a diagnostic): the run exits 2
+    unreadable: List[str] = field(default_factory=list)
 
 
 def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
@@ -295,12 +297,35 @@ def _excluded(path: str, cfg: Optional[Config]) -> bool:
 
 def lint_paths(paths: Sequence[str], kind: str = "auto",
                cfg: Optional[Config] = None) -> LintResult:
-    """Lint every manifest under ``paths``; raises InputError for a path that does not exist."""
-    files = discover(paths, cfg)
+    """Lint every manifest under ``paths``.
+
+    A path that does not exist or cannot be read is reported as a finding of its own (rule
+    ``unreadable``) and the others are still linted; ``LintResult.unreadable`` lists them so
+    that the command exits 2 at the end.
+    """
+    files: List[str] = []
     diags: List[Diagnostic] = []
-    for f in files:
-        diags += lint_file(f, kind, cfg)
-    return LintResult(sorted(diags, key=lambda d: d.sort_key()), files)
+    bad: List[str] = []
+    for p in paths:
+        try:
+            files += discover([p], cfg)
+        except InputError as exc:
+            diags.append(exc.diagnostic)
+            bad.append(p)
+    seen: Set[str] = set()
+    unique = []
+    for f in files:  # a file named twice, or found under two of the paths, is linted once
+        key = os.path.realpath(f)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    for f in unique:
+        try:
+            diags += lint_file(f, kind, cfg)
+        except InputError as exc:
+            diags.append(exc.diagnostic)
+            bad.append(f)
+    return LintResult(sorted(diags, key=lambda d: d.sort_key()), unique, bad)
 
 
 # -- merge --------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def _strings(doc: Document, v: etree._Element, key: str) -> List[str]:
     for c in elements(v):
         if c.tag != "string":
             raise _wrong(doc, c, f"{key} must hold only <string> values, found <{c.tag}>")
-        out.append(text_of(c).strip())
+        out.append(text_of(c))  # exactly: a padded identifier is not the identifier
     return out
 
 
@@ -147,7 +147,7 @@ def _data_types(doc: Document, view: View, v: etree._Element) -> Iterator[DataTy
             continue  # nothing to merge; lint reports the missing key
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.DATA_TYPE} must be a <string>, found <{t.tag}>")
-        entry = DataType(type=text_of(t).strip(), element=d)
+        entry = DataType(type=text_of(t), element=d)
         linked, tracking = view.value(d, C.LINKED), view.value(d, C.DATA_TRACKING)
         purposes = view.value(d, C.PURPOSES)
         if linked is not None:
@@ -166,7 +166,7 @@ def _api_types(doc: Document, view: View, v: etree._Element) -> Iterator[ApiType
             continue
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.API_TYPE} must be a <string>, found <{t.tag}>")
-        entry = ApiType(category=text_of(t).strip(), element=d)
+        entry = ApiType(category=text_of(t), element=d)
         reasons = view.value(d, C.REASONS)
         if reasons is not None:
             entry.reasons = _strings(doc, reasons, C.REASONS)

@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
+from trtc_privacy.merge import host_key
 from trtc_privacy.model import ApiType, DataType, Manifest
 from trtc_privacy.plist import Document, elements, text_of
 from trtc_privacy.view import View, view_of
@@ -206,7 +207,7 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
         if v is None:
             new += pair_lines(C.DOMAINS, target.domains)
         else:
-            _strings_to(ed, view, v, target.domains)
+            _strings_to(ed, view, v, target.domains, host_key)
     if target.data_types is not None:
         v = homes.get(C.DATA_TYPES)
         if v is None:
@@ -241,16 +242,19 @@ def repeats(container: etree._Element, ident: Callable[[etree._Element], Optiona
     return out
 
 
-def _string_id(c: etree._Element) -> Optional[str]:
-    return View.string(c)
+def _strings_to(ed: Editor, view: View, array: etree._Element, values: Sequence[str],
+                same: Callable[[str], str] = str) -> None:
+    """Fold repeated strings in an <array> and append the missing ones. Strings are compared
+    exactly (a padded identifier is not the identifier), or as ``same`` says."""
 
+    def ident(c: etree._Element) -> Optional[str]:
+        return same(text_of(c)) if c.tag == "string" else None
 
-def _strings_to(ed: Editor, view: View, array: etree._Element, values: Sequence[str]) -> None:
-    """Fold repeated strings in an <array> and append the missing ones."""
-    for c in repeats(array, _string_id):
+    for c in repeats(array, ident):
         ed.remove(c)
-    seen = {t for t, _ in view.strings(array)}
-    ed.append(array, [(0, f"<string>{escape(v)}</string>") for v in values if v not in seen])
+    seen = {same(text_of(c)) for _, c in view.strings(array)}
+    ed.append(array, [(0, f"<string>{escape(v)}</string>") for v in values
+                      if same(v) not in seen])
 
 
 def _strings_at(ed: Editor, view: View, d: etree._Element, key: str,
@@ -288,7 +292,7 @@ def _entries_to(ed: Editor, view: View, array: etree._Element, id_key: str,
 
     def ident(d: etree._Element) -> Optional[str]:
         el = view.value(d, id_key) if d.tag == "dict" else None
-        return None if el is None else text_of(el).strip()
+        return None if el is None else text_of(el)
 
     later = set(repeats(array, ident))
     seen = set()

@@ -32,7 +32,7 @@ def lint(
     """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
     import sys
 
-    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, report_error
+    from trtc_privacy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, report_error
     from trtc_privacy.diagnostics import InputError, Severity
 
     try:
@@ -62,13 +62,29 @@ def lint(
         result = lint_paths(paths, k, cfg)
     except InputError as exc:
         raise typer.Exit(report_error(exc))
-    if not result.files:
+    if not result.files and not result.unreadable:
         typer.echo("note: no PrivacyInfo.xcprivacy found under " + ", ".join(paths), err=True)
     sys.stdout.write(render(result.diagnostics, fmt, files=len(result.files)))
+    if result.unreadable:  # reported above among the findings; the others were linted
+        raise typer.Exit(EXIT_USAGE)
     worst = {d.severity for d in result.diagnostics}
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
         raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
+
+
+def _readable(paths: List[str], cfg) -> List[str]:
+    """The files under ``paths`` that exist (the missing ones are reported by the lint)."""
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.linter import discover
+
+    out: List[str] = []
+    for p in paths:
+        try:
+            out += discover([p], cfg)
+        except InputError:
+            continue
+    return out
 
 
 def _names(values: List[str]) -> List[str]:
@@ -77,12 +93,16 @@ def _names(values: List[str]) -> List[str]:
 
 def _fix(paths: List[str], kind: str, cfg) -> None:
     """Fix every file, then report what was fixed and what was not (stderr)."""
+    from trtc_privacy.diagnostics import InputError
     from trtc_privacy.fix import fix_file
-    from trtc_privacy.linter import discover
 
     n_fixed, n_files = 0, 0
-    for path in discover(paths, cfg):
-        out = fix_file(path, kind, cfg)
+    for path in _readable(paths, cfg):
+        try:
+            out = fix_file(path, kind, cfg)
+        except InputError:
+            continue  # reported with the findings, by the lint that follows
+
         for f in out.fixed:
             typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
         for d, why in out.not_fixed:

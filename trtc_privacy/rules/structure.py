@@ -234,6 +234,74 @@ def _empty_finding(el: etree._Element, key: str) -> Finding:
                    "write one of Apple's identifiers, or remove the value")
 
 
+@rule("padded-identifier", "error",
+      "an identifier or tracking domain with whitespace around it (<string> CA92.1</string>)",
+      """A property list keeps a string's whitespace, and Apple compares identifiers exactly:
+      "<string> CA92.1</string>" is not the reason CA92.1, and a category followed by a line
+      break is no category at all, so the API use it was meant to declare is undeclared. Such
+      values come from hand edits and templates; this is an error that `--fix` repairs by
+      removing the whitespace.""",
+      "remove the spaces and line breaks inside the <string> (`trtc-privacy lint --fix` does)",
+      ITMS_INVALID, fixable=True, on="api_entry")
+def padded_identifier(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _padded(ctx.value(d, C.API_TYPE), C.API_TYPE)
+
+
+@padded_identifier.on("data_entry")
+def _padded_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _padded(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
+
+
+@padded_identifier.on("reason")
+def _padded_reason(ctx: Context, reason: Tuple[object, str, etree._Element, object]
+                   ) -> Iterator[Finding]:
+    return _padded(reason[2], C.REASONS)
+
+
+@padded_identifier.on("purpose")
+def _padded_purpose(ctx: Context, purpose: Tuple[object, str, etree._Element, object]
+                    ) -> Iterator[Finding]:
+    return _padded(purpose[2], C.PURPOSES)
+
+
+@padded_identifier.on("domain")
+def _padded_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Iterator[Finding]:
+    return _padded(domain[1], C.DOMAINS)
+
+
+def _padded(el: Optional[etree._Element], key: str) -> Iterator[Finding]:
+    if el is None or el.tag != "string":
+        return
+    exact = text_of(el)
+    value = exact.strip()
+    if value and value != exact:
+        yield Finding(el, f"{key} value {_shown(exact)} has whitespace around it; Apple reads "
+                      f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>")
+
+
+def _shown(text: str) -> str:
+    """A value in quotes with its invisible characters made visible."""
+    return '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r") \
+        .replace("\t", "\\t") + '"'
+
+
+@padded_identifier.fixer(phase=0)
+def _strip_padding(fx: Fixer, r: Rule) -> None:
+    view = fx.view
+    els = [view.value(d, C.API_TYPE) for d in view.api_entries()]
+    els += [c for d in view.api_entries() for _, c in view.strings(view.value(d, C.REASONS))]
+    els += [view.value(d, C.DATA_TYPE) for d in view.data_entries()]
+    els += [c for d in view.data_entries() for _, c in view.strings(view.value(d, C.PURPOSES))]
+    els += [c for _, c in view.domains()]
+    for el in els:
+        if el is None or el.tag != "string" or el in fx.renamed:
+            continue
+        exact, value = text_of(el), text_of(el).strip()
+        if value and value != exact:
+            fx.rename(el, value)
+            fx.note(el, r.name, f"removed the whitespace around \"{value}\"")
+
+
 @rule("duplicate-key", "error",
       "the same key appears twice in one <dict>",
       """A property-list dictionary holds each key once; readers keep one of the repeated values
@@ -278,4 +346,4 @@ def wrong_file_name(ctx: Context, _: None) -> Iterator[Finding]:
 
 
 RULES = [root_not_dict, unknown_key, wrong_type, missing_key, missing_collected_data_types,
-         empty_value, duplicate_key, empty_manifest, wrong_file_name]
+         empty_value, padded_identifier, duplicate_key, empty_manifest, wrong_file_name]

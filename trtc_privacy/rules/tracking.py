@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
+from trtc_privacy.merge import host_key
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
 
 if TYPE_CHECKING:
@@ -90,15 +91,18 @@ def duplicate_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]
                               ) -> Iterator[Finding]:
     seen = ctx.state("duplicate-tracking-domain")
     d, el = domain
-    if d and d in seen:
-        yield Finding(el, f"tracking domain \"{d}\" is listed twice")
-    seen[d] = True
+    host = host_key(d)
+    if d and host in seen:
+        yield Finding(el, f"tracking domain \"{d}\" is listed twice"
+                      + ("" if seen[host] == d else f" (as \"{seen[host]}\"; host names "
+                         "ignore letter case)"))
+    seen.setdefault(host, d)
 
 
 @duplicate_tracking_domain.fixer(phase=2)
 def _fold_domains(fx: Fixer, r: Rule) -> None:
     for v in fx.view.top_values(C.DOMAINS):
-        fx.fold_strings(v, r.name, "tracking domain")
+        fx.fold_strings(v, r.name, "tracking domain", host_key)
 
 
 RULES = [tracking_without_domains, domains_without_tracking, invalid_tracking_domain,
