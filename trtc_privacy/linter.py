@@ -137,8 +137,7 @@ def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
 
     def visit(node: str, payload: object) -> None:
         for r, fn in table[node]:
-            for f in fn(ctx, payload):
-                found.append((r, f))
+            found.extend([(r, f) for f in fn(ctx, payload)])
 
     visit("document", None)
     if table["top_pair"]:
@@ -238,47 +237,90 @@ def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
 
     The search finds files named PrivacyInfo.xcprivacy (any case), skips SKIP_DIRS, follows
     symbolic links to directories but never enters the same directory twice (no loops).
-    Configured ``exclude`` patterns drop files either way.
+    Configured ``exclude`` patterns drop files either way. A file reached twice (named twice,
+    or through a link) is listed once.
     """
-    found: List[str] = []
+    return [path for path, _ in discover_keyed(paths, cfg)]
+
+
+def discover_keyed(paths: Sequence[str], cfg: Optional[Config] = None,
+                   seen: Optional[Set[str]] = None) -> List[Tuple[str, str]]:
+    """``discover``, with each file's real path (its identity); ``seen`` carries the real paths
+    already listed across calls. Real paths are derived as the search goes (a directory's, plus
+    the name), so only symbolic links and named files' folders are resolved."""
+    found: List[Tuple[str, str]] = []
+    real = _RealPaths()
     for p in paths:
         if os.path.isdir(p):
-            found += _walk(p)
+            found += _walk(p, real)
         elif os.path.lexists(p):
-            found.append(p)
+            found.append((p, real.of_file(p)))
         else:
             raise input_error(p, "file not found", rule="unreadable",
                               hint="check the path; a directory is searched for "
                               "PrivacyInfo.xcprivacy files")
-    seen: Set[str] = set()
+    seen = set() if seen is None else seen
     out = []
-    for f in found:
-        key = os.path.realpath(f)
+    for f, key in found:
         if key in seen or _excluded(f, cfg):
             continue
         seen.add(key)
-        out.append(f)
+        out.append((f, key))
     return out
 
 
-def _walk(top: str) -> List[str]:
-    out: List[str] = []
+class _RealPaths:
+    """Real paths of files, resolving each folder once instead of every file's whole path."""
+
+    def __init__(self) -> None:
+        self.dirs: Dict[str, str] = {}
+
+    def of_dir(self, path: str) -> str:
+        got = self.dirs.get(path)
+        if got is None:
+            got = self.dirs[path] = os.path.realpath(path)
+        return got
+
+    def of_file(self, path: str) -> str:
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        head, name = os.path.split(path)
+        return os.path.join(self.of_dir(head or os.curdir), name)
+
+
+def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
+    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest."""
+    out: List[Tuple[str, str]] = []
     visited: Set[Tuple[int, int]] = set()
-    for root, dirs, files in os.walk(top, followlinks=True):
+    want = MANIFEST_NAME.lower()
+    stack: List[Tuple[str, str]] = [(top, real.of_dir(top))]
+    while stack:
+        root, root_real = stack.pop()
         try:
             st = os.stat(root)
+            with os.scandir(root) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
-            dirs[:] = []
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in visited:
-            dirs[:] = []
             continue
         visited.add(ident)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        for f in sorted(files):
-            if f.lower() == MANIFEST_NAME.lower():
-                out.append(os.path.normpath(os.path.join(root, f)))
+        subdirs: List[Tuple[str, str]] = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()  # follows links, as the search does
+            except OSError:
+                is_dir = False
+            path = os.path.join(root, e.name)
+            if is_dir:
+                if e.name not in SKIP_DIRS:
+                    subdirs.append((path, os.path.realpath(path) if e.is_symlink()
+                                    else os.path.join(root_real, e.name)))
+            elif e.name.lower() == want:
+                out.append((os.path.normpath(path), os.path.realpath(path) if e.is_symlink()
+                            else os.path.join(root_real, e.name)))
+        stack.extend(reversed(subdirs))
     return out
 
 
@@ -303,22 +345,16 @@ def lint_paths(paths: Sequence[str], kind: str = "auto",
     ``unreadable``) and the others are still linted; ``LintResult.unreadable`` lists them so
     that the command exits 2 at the end.
     """
-    files: List[str] = []
+    unique: List[str] = []
     diags: List[Diagnostic] = []
     bad: List[str] = []
+    seen: Set[str] = set()  # a file named twice, or found under two of the paths, is linted once
     for p in paths:
         try:
-            files += discover([p], cfg)
+            unique += [f for f, _ in discover_keyed([p], cfg, seen)]
         except InputError as exc:
             diags.append(exc.diagnostic)
             bad.append(p)
-    seen: Set[str] = set()
-    unique = []
-    for f in files:  # a file named twice, or found under two of the paths, is linted once
-        key = os.path.realpath(f)
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
     for f in unique:
         try:
             diags += lint_file(f, kind, cfg)

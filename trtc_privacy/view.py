@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.plist import Document, elements, text_of
 
 Pair = Tuple[str, etree._Element, etree._Element]  # (key text, key element, value element)
 
@@ -47,7 +47,10 @@ class View:
         """(key text, key element, value element) of a <dict>, repeats kept, in order."""
         got = self._pairs.get(d)
         if got is None:
-            got = self._pairs[d] = [(text_of(k).strip(), k, v) for k, v in dict_pairs(d)]
+            kids = iter(d.iterchildren(etree.Element))
+            got = self._pairs[d] = [
+                ((k.text or "").strip() if not len(k) else text_of(k).strip(), k, v)
+                for k, v in zip(kids, kids)]  # consecutive (key, value); a lone last key dropped
         return got
 
     def top_values(self, key: str) -> List[etree._Element]:

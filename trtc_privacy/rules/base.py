@@ -132,9 +132,21 @@ class Context:
         self.doc = doc
         self.kind = kind  # "app" or "sdk"
         self.check_name = check_name  # whether the file name is the user's (lint) or a label
-        self.view: View = view_of(doc)
-        self.top = self.view.top
+        view = self.view = view_of(doc)
+        self.top = view.top
         self._state: Dict[str, Dict[Any, Any]] = {}
+        # the View's shapes, bound once: checks call these thousands of times
+        self.top_pairs: Callable[[], List[Pair]] = view.top_pairs
+        self.pairs: Callable[[etree._Element], List[Pair]] = view.pairs
+        self.top_values: Callable[[str], List[etree._Element]] = view.top_values
+        self.entries: Callable[[str], List[etree._Element]] = view.entries
+        self.api_entries: Callable[[], List[etree._Element]] = view.api_entries
+        self.data_entries: Callable[[], List[etree._Element]] = view.data_entries
+        self.value: Callable[[etree._Element, str], Optional[etree._Element]] = view.value
+        self.strings: Callable[[Optional[etree._Element]], List[Tuple[str, etree._Element]]] \
+            = view.strings
+        self.tracking: Callable[[], Optional[bool]] = view.tracking
+        self.domains: Callable[[], List[Tuple[str, etree._Element]]] = view.domains
 
     def state(self, rule: str) -> Dict[Any, Any]:
         """A rule's own memory for this document (e.g. the categories seen so far)."""
@@ -143,38 +155,7 @@ class Context:
             got = self._state[rule] = {}
         return got
 
-    # the View's shapes, for checks
-    def top_pairs(self) -> List[Pair]:
-        return self.view.top_pairs()
-
-    def pairs(self, d: etree._Element) -> List[Pair]:
-        return self.view.pairs(d)
-
-    def top_values(self, key: str) -> List[etree._Element]:
-        return self.view.top_values(key)
-
-    def entries(self, key: str) -> List[etree._Element]:
-        return self.view.entries(key)
-
-    def api_entries(self) -> List[etree._Element]:
-        return self.view.api_entries()
-
-    def data_entries(self) -> List[etree._Element]:
-        return self.view.data_entries()
-
-    def value(self, d: etree._Element, key: str) -> Optional[etree._Element]:
-        return self.view.value(d, key)
-
     string = staticmethod(View.string)
-
-    def strings(self, array: Optional[etree._Element]) -> List[Tuple[str, etree._Element]]:
-        return self.view.strings(array)
-
-    def tracking(self) -> Optional[bool]:
-        return self.view.tracking()
-
-    def domains(self) -> List[Tuple[str, etree._Element]]:
-        return self.view.domains()
 
 
 def is_empty_dict(el: etree._Element) -> bool:
