@@ -137,7 +137,9 @@ def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
 
     def visit(node: str, payload: object) -> None:
         for r, fn in table[node]:
-            found.extend([(r, f) for f in fn(ctx, payload)])
+            got = fn(ctx, payload)
+            if got:  # () from a clean hot check; a generator is always iterated
+                found.extend([(r, f) for f in got])
 
     visit("document", None)
     if table["top_pair"]:

@@ -99,16 +99,16 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
 
     attribution: Dict[Decl, List[str]] = {}
     contributions: List[Contribution] = []
-    labels: Dict[Decl, Set[str]] = {}
     spelling: Dict[str, str] = {}
+    earlier: Set[str] = set()  # labels of the inputs before this one
     for m in manifests:
         c = Contribution(m.label)
+        repeated = m.label in earlier  # the same input named twice: list it once per decl
+        earlier.add(m.label)
         for decl in dict.fromkeys(_folded(m.declarations(), spelling)):
             who = attribution.setdefault(decl, [])
             (c.already if who else c.added).append(decl)
-            named = labels.setdefault(decl, set())
-            if m.label not in named:
-                named.add(m.label)
+            if not repeated or m.label not in who:
                 who.append(m.label)
         contributions.append(c)
     return MergeResult(target, contributions, attribution)

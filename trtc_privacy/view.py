@@ -37,6 +37,7 @@ class View:
         self._maps: Dict[etree._Element, Dict[str, etree._Element]] = {}
         self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
         self._top_map: Optional[Dict[str, List[etree._Element]]] = None
+        self._domains: Optional[List[Tuple[str, etree._Element]]] = None
 
     def top_pairs(self) -> List[Pair]:
         if self._top_pairs is None:
@@ -116,10 +117,13 @@ class View:
         return any(v.tag == "true" for v in vals)
 
     def domains(self) -> List[Tuple[str, etree._Element]]:
-        out: List[Tuple[str, etree._Element]] = []
-        for v in self.top_values(C.DOMAINS):
-            out += self.strings(v)
-        return out
+        """(stripped text, element) of every tracking domain, in order (do not modify)."""
+        if self._domains is None:
+            out: List[Tuple[str, etree._Element]] = []
+            for v in self.top_values(C.DOMAINS):
+                out += self.strings(v)
+            self._domains = out
+        return self._domains
 
 
 def view_of(doc: Document) -> View:

@@ -11,7 +11,7 @@ type is one finding among others rather than the end of the run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from lxml import etree
 
@@ -42,7 +42,8 @@ class Finding:
 #: NSPrivacyTrackingDomains - dict: every <dict> under the root value.
 NODES = ("document", "top_pair", "api_entry", "data_entry", "reason", "purpose", "domain", "dict")
 
-Visit = Callable[["Context", Any], Iterator[Finding]]
+#: A check returns its findings: a generator, or (in hot checks) a list or () when clean.
+Visit = Callable[["Context", Any], Iterable[Finding]]
 Fix = Callable[["Fixer", "Rule"], None]
 
 

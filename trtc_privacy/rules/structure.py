@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -206,9 +206,8 @@ def _empty_data_value(ctx: Context, d: etree._Element) -> Iterator[Finding]:
 
 
 @empty_value.on("domain")
-def _empty_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Iterator[Finding]:
-    if not domain[0]:
-        yield _empty_finding(domain[1], C.DOMAINS)
+def _empty_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Sequence[Finding]:
+    return () if domain[0] else [_empty_finding(domain[1], C.DOMAINS)]
 
 
 @empty_value.fixer(phase=1)
@@ -243,40 +242,43 @@ def _empty_finding(el: etree._Element, key: str) -> Finding:
       removing the whitespace.""",
       "remove the spaces and line breaks inside the <string> (`trtc-privacy lint --fix` does)",
       ITMS_INVALID, fixable=True, on="api_entry")
-def padded_identifier(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+def padded_identifier(ctx: Context, d: etree._Element) -> Sequence[Finding]:
     return _padded(ctx.value(d, C.API_TYPE), C.API_TYPE)
 
 
 @padded_identifier.on("data_entry")
-def _padded_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+def _padded_data_type(ctx: Context, d: etree._Element) -> Sequence[Finding]:
     return _padded(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
 
 
 @padded_identifier.on("reason")
 def _padded_reason(ctx: Context, reason: Tuple[object, str, etree._Element, object]
-                   ) -> Iterator[Finding]:
+                   ) -> Sequence[Finding]:
     return _padded(reason[2], C.REASONS)
 
 
 @padded_identifier.on("purpose")
 def _padded_purpose(ctx: Context, purpose: Tuple[object, str, etree._Element, object]
-                    ) -> Iterator[Finding]:
+                    ) -> Sequence[Finding]:
     return _padded(purpose[2], C.PURPOSES)
 
 
 @padded_identifier.on("domain")
-def _padded_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Iterator[Finding]:
+def _padded_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Sequence[Finding]:
     return _padded(domain[1], C.DOMAINS)
 
 
-def _padded(el: Optional[etree._Element], key: str) -> Iterator[Finding]:
+def _padded(el: Optional[etree._Element], key: str) -> Sequence[Finding]:
     if el is None or el.tag != "string":
-        return
-    exact = text_of(el)
+        return ()
+    exact = el.text or "" if not len(el) else text_of(el)
+    if not exact or (not exact[0].isspace() and not exact[-1].isspace()):
+        return ()
     value = exact.strip()
-    if value and value != exact:
-        yield Finding(el, f"{key} value {_shown(exact)} has whitespace around it; Apple reads "
-                      f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>")
+    if not value:
+        return ()  # an empty value is reported as such
+    return [Finding(el, f"{key} value {_shown(exact)} has whitespace around it; Apple reads "
+                    f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>")]
 
 
 def _shown(text: str) -> str:

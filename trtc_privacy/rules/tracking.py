@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -28,7 +28,7 @@ _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
 def tracking_without_domains(ctx: Context, _: None) -> Iterator[Finding]:
     if not ctx.tracking():
         return
-    if not [d for d, _ in ctx.domains() if d]:
+    if not any(d for d, _ in ctx.domains()):
         el = next((v for v in ctx.top_values(C.TRACKING) if v.tag == "true"), None)
         yield Finding(el, "NSPrivacyTracking is true but NSPrivacyTrackingDomains "
                       + ("is empty" if ctx.top_values(C.DOMAINS) else "is absent"))
@@ -61,13 +61,15 @@ def domains_without_tracking(ctx: Context, _: None) -> Iterator[Finding]:
       error.""",
       "write only the host, for example ads.example.com",
       ITMS_INVALID, on="domain")
-def invalid_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Iterator[Finding]:
+def invalid_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]
+                            ) -> Sequence[Finding]:
     d, el = domain
-    if d and not _HOST.fullmatch(d):
-        host = _host_of(d)
-        hint = (f"write \"{host}\"" if host and host != d else
-                "write only the host, for example ads.example.com")
-        yield Finding(el, f"\"{d}\" is not a host name", hint)
+    if not d or _HOST.fullmatch(d):
+        return ()
+    host = _host_of(d)
+    hint = (f"write \"{host}\"" if host and host != d else
+            "write only the host, for example ads.example.com")
+    return [Finding(el, f"\"{d}\" is not a host name", hint)]
 
 
 def _host_of(value: str) -> Optional[str]:
@@ -88,15 +90,19 @@ def _host_of(value: str) -> Optional[str]:
       "remove the repeated domain (`trtc-privacy lint --fix` does)",
       fixable=True, on="domain")
 def duplicate_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]
-                              ) -> Iterator[Finding]:
+                              ) -> Sequence[Finding]:
     seen = ctx.state("duplicate-tracking-domain")
     d, el = domain
-    host = host_key(d)
-    if d and host in seen:
-        yield Finding(el, f"tracking domain \"{d}\" is listed twice"
-                      + ("" if seen[host] == d else f" (as \"{seen[host]}\"; host names "
-                         "ignore letter case)"))
-    seen.setdefault(host, d)
+    host = d.lower()  # host_key, inlined: this runs once per domain
+    first = seen.get(host)
+    if first is None:
+        seen[host] = d
+        return ()
+    if not d:
+        return ()
+    return [Finding(el, f"tracking domain \"{d}\" is listed twice"
+                    + ("" if first == d else f" (as \"{first}\"; host names ignore letter "
+                       "case)"))]
 
 
 @duplicate_tracking_domain.fixer(phase=2)
