@@ -10,7 +10,8 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import (TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional,
+                    Sequence, Set, Tuple)
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -339,31 +340,52 @@ def _excluded(path: str, cfg: Optional[Config]) -> bool:
     return False
 
 
+class LintRun:
+    """Lint every manifest under ``paths``, one file at a time (``batches``), so that output can
+    stream as files finish and memory stays flat however many files there are.
+
+    Files are linted in the order of their paths, so the batches concatenated are exactly the
+    whole run's diagnostics sorted by place. A path that does not exist or cannot be read is
+    reported as a finding of its own (rule ``unreadable``) and the others are still linted;
+    ``unreadable`` lists them once the batches are consumed, so that the command exits 2.
+    """
+
+    def __init__(self, paths: Sequence[str], kind: str = "auto",
+                 cfg: Optional[Config] = None) -> None:
+        self.kind, self.cfg = kind, cfg
+        self.files: List[str] = []
+        self.unreadable: List[str] = []
+        self._missing: List[Diagnostic] = []
+        seen: Set[str] = set()  # a file named twice, or found under two paths, is linted once
+        for p in paths:
+            try:
+                self.files += [f for f, _ in discover_keyed([p], cfg, seen)]
+            except InputError as exc:
+                self._missing.append(exc.diagnostic)
+                self.unreadable.append(p)
+
+    def batches(self) -> Iterator[List[Diagnostic]]:
+        """Each file's diagnostics, sorted, files in path order."""
+        items: List[Tuple[str, Optional[Diagnostic]]] = [(f, None) for f in self.files]
+        items += [(d.path, d) for d in self._missing]
+        items.sort(key=lambda item: item[0])
+        for path, missing in items:
+            if missing is not None:
+                yield [missing]
+                continue
+            try:
+                yield lint_file(path, self.kind, self.cfg)
+            except InputError as exc:
+                self.unreadable.append(path)
+                yield [exc.diagnostic]
+
+
 def lint_paths(paths: Sequence[str], kind: str = "auto",
                cfg: Optional[Config] = None) -> LintResult:
-    """Lint every manifest under ``paths``.
-
-    A path that does not exist or cannot be read is reported as a finding of its own (rule
-    ``unreadable``) and the others are still linted; ``LintResult.unreadable`` lists them so
-    that the command exits 2 at the end.
-    """
-    unique: List[str] = []
-    diags: List[Diagnostic] = []
-    bad: List[str] = []
-    seen: Set[str] = set()  # a file named twice, or found under two of the paths, is linted once
-    for p in paths:
-        try:
-            unique += [f for f, _ in discover_keyed([p], cfg, seen)]
-        except InputError as exc:
-            diags.append(exc.diagnostic)
-            bad.append(p)
-    for f in unique:
-        try:
-            diags += lint_file(f, kind, cfg)
-        except InputError as exc:
-            diags.append(exc.diagnostic)
-            bad.append(f)
-    return LintResult(sorted(diags, key=lambda d: d.sort_key()), unique, bad)
+    """Lint every manifest under ``paths`` at once (``LintRun`` streams the same findings)."""
+    run = LintRun(paths, kind, cfg)
+    diags = [d for batch in run.batches() for d in batch]
+    return LintResult(sorted(diags, key=lambda d: d.sort_key()), run.files, run.unreadable)
 
 
 # -- merge --------------------------------------------------------------------------------------

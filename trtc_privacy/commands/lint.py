@@ -37,8 +37,8 @@ def lint(
 
     try:
         from trtc_privacy import config as cfgmod
-        from trtc_privacy.formatters import render, resolve_format
-        from trtc_privacy.linter import KINDS, check_rule_names, lint_paths
+        from trtc_privacy.formatters import resolve_format, stream
+        from trtc_privacy.linter import KINDS, LintRun, check_rule_names
 
         cfg = cfgmod.load(config)
         fmt = resolve_format(format)
@@ -59,16 +59,19 @@ def lint(
                               hint="expected app, sdk or auto")
         if fix:
             _fix(paths, k, cfg)
-        result = lint_paths(paths, k, cfg)
+        run = LintRun(paths, k, cfg)
     except InputError as exc:
         raise typer.Exit(report_error(exc))
-    if not result.files and not result.unreadable:
+    if not run.files and not run.unreadable:
         typer.echo("note: no PrivacyInfo.xcprivacy found under " + ", ".join(paths), err=True)
-    sys.stdout.write(render(result.diagnostics, fmt, files=len(result.files)))
-    if result.unreadable:  # reported above among the findings; the others were linted
+    # findings stream to the formatter as each file finishes: memory stays flat
+    try:
+        total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
+    except InputError as exc:
+        raise typer.Exit(report_error(exc))
+    if run.unreadable:  # reported among the findings; the others were linted
         raise typer.Exit(EXIT_USAGE)
-    worst = {d.severity for d in result.diagnostics}
-    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+    if total[Severity.ERROR.value] or (strict and total[Severity.WARNING.value]):
         raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
 
