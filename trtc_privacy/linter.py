@@ -7,7 +7,6 @@ be read at all raises InputError (exit 2).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from typing import (TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional,
@@ -330,6 +329,7 @@ def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
 def _excluded(path: str, cfg: Optional[Config]) -> bool:
     if cfg is None or not cfg.exclude:
         return False
+    import fnmatch  # only configurations with exclude patterns need it
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cfg.root)).replace(os.sep, "/")
     parts = rel.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy.catalog import host_key
 from trtc_privacy.model import ApiType, DataType, Manifest
 
 Decl = Tuple[str, ...]
@@ -55,9 +56,6 @@ class _Union:
                 self.into.append(v)
 
 
-def host_key(domain: str) -> str:
-    """What makes two tracking domains one host: letter case does not count."""
-    return domain.lower()
 
 
 def merge(manifests: Sequence[Manifest]) -> MergeResult:

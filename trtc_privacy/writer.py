@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.merge import host_key
+from trtc_privacy.catalog import host_key
 from trtc_privacy.model import ApiType, DataType, Manifest
 from trtc_privacy.plist import Document, elements, text_of
 from trtc_privacy.view import View, view_of

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.merge import host_key
+from trtc_privacy.catalog import host_key
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
 
 if TYPE_CHECKING:
