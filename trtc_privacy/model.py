@@ -13,7 +13,7 @@ from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import InputError, input_error
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.plist import Document, elements, text_of
 from trtc_privacy.view import View, view_of
 
 
