@@ -135,11 +135,14 @@ def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
     view = ctx.view
     found: List[Tuple[Rule, Finding]] = []
 
+    append = found.append
+
     def visit(node: str, payload: object) -> None:
         for r, fn in table[node]:
             got = fn(ctx, payload)
             if got:  # () from a clean hot check; a generator is always iterated
-                found.extend([(r, f) for f in got])
+                for f in got:
+                    append((r, f))
 
     visit("document", None)
     if table["top_pair"]:
