@@ -52,7 +52,7 @@ def test_ctrl_c_inside_a_command_exits_130_silently(monkeypatch: pytest.MonkeyPa
     def interrupted(*a, **k):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(linter, "lint_paths", interrupted)
+    monkeypatch.setattr(linter.LintRun, "batches", interrupted)
     (tmp_path / "PrivacyInfo.xcprivacy").write_text("<plist/>")
     r = invoke(["lint", "PrivacyInfo.xcprivacy"], cwd=tmp_path)
     assert (r.returncode, r.stdout, r.stderr) == (130, "", "")

@@ -58,7 +58,9 @@ def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
 def test_unreadable_path_exits_2_without_traceback(tmp_path: Path) -> None:
     r = invoke(["lint", "nope/PrivacyInfo.xcprivacy"], cwd=tmp_path)
     assert r.returncode == 2
-    assert r.stderr.startswith("nope/PrivacyInfo.xcprivacy: error: file not found")
+    # reported as a finding of its own, through the formatter, like every other finding
+    assert r.stdout.startswith("nope/PrivacyInfo.xcprivacy\n")
+    assert "file not found [unreadable]" in r.stdout
     assert "Traceback" not in r.stderr
 
 

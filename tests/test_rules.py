@@ -149,6 +149,9 @@ CASES: List[Tuple[str, str, str, str]] = [
     ("duplicate-tracking-domain", "app",
      doc(TRACK_TRUE + domains("ads.example.com", "@<string>ads.example.com</string>")),
      doc(TRACK_TRUE + domains("ads.example.com", "t.example.com"))),
+    ("padded-identifier", "app",
+     doc(api(UD, "@<string> CA92.1</string>")),
+     doc(api(UD, "CA92.1"))),
 ]
 
 

@@ -113,3 +113,9 @@ def _squashed(known: Tuple[Tuple[str, str], ...], prefix: str) -> Dict[str, str]
         for form in (ident, short, label):
             out.setdefault(_squash(form), ident)
     return out
+
+
+def host_key(domain: str) -> str:
+    """What makes two tracking domains one host: letter case does not count (host names are
+    case-insensitive), so ADS.example.com and ads.example.com are one."""
+    return domain.lower()

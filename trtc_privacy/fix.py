@@ -10,15 +10,15 @@ Everything else (unknown free text, conflicting duplicates) is reported as not f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.config import Config
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
-from trtc_privacy.plist import Document, dict_pairs, elements, parse, read_bytes, text_of
-from trtc_privacy.rules.base import Context, is_empty_dict
+from trtc_privacy.plist import Document, elements, parse, read_bytes, text_of
+from trtc_privacy.view import view_of
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,16 @@ class FixOutcome:
         return self.before != self.after
 
 
-class _Fixer:
-    """Plans all edits against the original document in one Editor (positions stay original)."""
+class Fixer:
+    """Plans all edits against the original document in one writer ``Editor`` (positions stay
+    the original ones). Each fixable rule's ``fix`` (beside its check, in rules/) calls the
+    operations here; nothing here knows a rule by name."""
 
-    def __init__(self, doc: Document, enabled: Any) -> None:
+    def __init__(self, doc: Document, enabled: Callable[[str], bool]) -> None:
         from trtc_privacy.writer import Editor
 
         self.doc = doc
-        self.ctx = Context(doc, "app")
+        self.view = view_of(doc)
         self.ed = Editor(doc)
         self.enabled = enabled
         self.fixed: List[Fixed] = []
@@ -65,7 +67,7 @@ class _Fixer:
         self.renamed: Dict[etree._Element, str] = {}
         self.removed: Set[etree._Element] = set()
 
-    def note(self, el: etree._Element, rule: str, text: str) -> None:
+    def note(self, el: Optional[etree._Element], rule: str, text: str) -> None:
         line, col = self.doc.position(el)
         self.fixed.append(Fixed(self.doc.path, line, col, rule, text))
 
@@ -73,101 +75,75 @@ class _Fixer:
         self.why[(rule, value)] = why
 
     def name(self, el: Optional[etree._Element]) -> Optional[str]:
-        """A <string>'s value after any spelling fix planned for it."""
+        """A <string>'s value after any rewrite planned for it (stripped, as rules read it)."""
         if el is None or el.tag != "string":
             return None
         return self.renamed.get(el, text_of(el).strip())
 
-    # -- spelling and empty entries ---------------------------------------------------------
+    def rename(self, el: etree._Element, value: str) -> None:
+        """Plan a new text for a <string> (the last plan for an element wins)."""
+        self.renamed[el] = value
 
     def spell(self, el: Optional[etree._Element], known: Dict[str, str], prefix: str,
               rule: str) -> None:
+        """Replace a near-miss spelling of a known identifier with the identifier."""
         value = self.name(el)
-        if el is None or not value or value in known or not self.enabled(rule):
+        if el is None or not value or value in known:
             return
         guess = C.near_miss(value, known, prefix)
         if guess is None:
             self.refuse(value, rule, "no unambiguous spelling of a known identifier")
             return
-        self.ed.replace_text(el, guess)
-        self.renamed[el] = guess
+        self.rename(el, guess)
         self.note(el, rule, f"replaced \"{value}\" with \"{guess}\"")
-
-    def spelling(self) -> None:
-        cat = C.catalogue()
-        labels = {ident: label for ident, (label, _) in cat.data_types.items()}
-        codes = {code: code for code in cat.reasons}
-        for d in self.ctx.api_entries():
-            self.spell(self.ctx.value(d, C.API_TYPE), cat.categories,
-                       "NSPrivacyAccessedAPICategory", "unknown-api-category")
-            for _, el in self.ctx.strings(self.ctx.value(d, C.REASONS)):
-                self.spell(el, codes, "", "unknown-reason")
-        for d in self.ctx.data_entries():
-            self.spell(self.ctx.value(d, C.DATA_TYPE), labels, "NSPrivacyCollectedDataType",
-                       "unknown-data-type")
-            for _, el in self.ctx.strings(self.ctx.value(d, C.PURPOSES)):
-                self.spell(el, cat.purposes, "NSPrivacyCollectedDataTypePurpose",
-                           "unknown-purpose")
-
-    def empty_entries(self) -> None:
-        if not self.enabled("empty-value"):
-            return
-        for key in (C.API_TYPES, C.DATA_TYPES):
-            for d in self.ctx.entries(key):
-                if is_empty_dict(d):
-                    self.remove(d)
-                    self.note(d, "empty-value", f"removed an empty <dict/> entry from {key}")
 
     def remove(self, el: etree._Element) -> None:
         self.ed.remove(el)
         self.removed.add(el)
 
-    # -- duplicates -------------------------------------------------------------------------
-
-    def fold_strings(self, array: Optional[etree._Element], rule: str, what: str) -> None:
-        if array is None or array.tag != "array" or not self.enabled(rule):
+    def fold_strings(self, array: Optional[etree._Element], rule: str, what: str,
+                     same: Callable[[str], str] = str) -> None:
+        """Remove later repeats of a string in an <array> (``same`` says which are one)."""
+        if array is None or array.tag != "array":
             return
-        seen: Set[str] = set()
-        for c in elements(array):
-            v = self.name(c)
-            if v is None or not v:
-                continue
-            if v in seen:
-                self.remove(c)
-                self.note(c, rule, f"removed repeated {what} \"{v}\"")
-            seen.add(v)
+        from trtc_privacy.writer import repeats
+
+        for c in repeats(array, lambda c: same(self.name(c) or "") if self.name(c) else None):
+            self.remove(c)
+            self.note(c, rule, f"removed repeated {what} \"{self.name(c)}\"")
 
     def fold_entries(self, key: str, id_key: str, list_key: str, rule: str,
                      same_keys: Tuple[str, ...]) -> None:
+        """Fold later entries with the same identifier into the first, when nothing is lost."""
+        view = self.view
         known = dict(C.catalogue().api_keys if key == C.API_TYPES else C.catalogue().data_keys)
         homes: Dict[str, etree._Element] = {}
         added: Dict[str, List[str]] = {}
-        for d in self.ctx.entries(key):
-            ident = self.name(self.ctx.value(d, id_key))
+        for d in view.entries(key):
+            ident = self.name(view.value(d, id_key))
             if not ident or d in self.removed:
                 continue
             if ident not in homes:
                 homes[ident] = d
                 added[ident] = []
                 continue
-            if not self.enabled(rule):
-                continue
             home = homes[ident]
             why = self._cannot_fold(home, d, known, list_key, same_keys)
             if why:
                 self.refuse(ident, rule, why)
                 continue
-            home_list = self.ctx.value(home, list_key)
-            have = [self.name(e) for e in elements(home_list)] if home_list is not None else []
+            home_list = view.value(home, list_key)
+            have = set(self.name(e) for e in elements(home_list)) if home_list is not None \
+                else set()
             extra: List[str] = []
-            lst = self.ctx.value(d, list_key)
+            lst = view.value(d, list_key)
             for v in (self.name(e) for e in (elements(lst) if lst is not None else [])):
                 if v and v not in have and v not in added[ident] and v not in extra:
                     extra.append(v)
             added[ident] += extra
             self.remove(d)
             line = self.doc.position(home)[0]
-            ident_el = self.ctx.value(d, id_key)
+            ident_el = view.value(d, id_key)
             self.note(ident_el if ident_el is not None else d, rule,
                       f"folded the repeated {ident} entry into the one at line {line}"
                       + (f", adding {', '.join(extra)}" if extra else ""))
@@ -177,55 +153,50 @@ class _Fixer:
 
     def _cannot_fold(self, home: etree._Element, later: etree._Element, known: Dict[str, str],
                      list_key: str, same_keys: Tuple[str, ...]) -> str:
+        view = self.view
         for d in (home, later):
-            for k, _v in dict_pairs(d):
-                name = text_of(k).strip()
+            for name, _, _ in view.pairs(d):
                 if name not in known:
                     return f"an entry holds the unknown key \"{name}\""
-            lst = self.ctx.value(d, list_key)
+            lst = view.value(d, list_key)
             if lst is not None and (lst.tag != "array" or
                                     any(c.tag != "string" for c in elements(lst))):
                 return f"{list_key} is not an array of strings"
         for key in same_keys:
-            a, b = self.ctx.value(home, key), self.ctx.value(later, key)
+            a, b = view.value(home, key), view.value(later, key)
             if (a.tag if a is not None else None) != (b.tag if b is not None else None):
                 return f"the entries differ in {key}; merge them by hand"
         return ""
 
     def _append(self, home: etree._Element, list_key: str, values: List[str]) -> None:
-        from xml.sax.saxutils import escape
+        from trtc_privacy.writer import escape, pair_lines
 
-        from trtc_privacy.writer import pair_lines
-
-        lst = self.ctx.value(home, list_key)
+        lst = self.view.value(home, list_key)
         if lst is None:
             self.ed.append(home, pair_lines(list_key, values))
         else:
             self.ed.append(lst, [(0, f"<string>{escape(v)}</string>") for v in values])
 
-    def duplicates(self) -> None:
-        for v in self.ctx.top_values(C.DOMAINS):
-            self.fold_strings(v, "duplicate-tracking-domain", "tracking domain")
-        for d in self.ctx.api_entries():
-            self.fold_strings(self.ctx.value(d, C.REASONS), "duplicate-reason", "reason")
-        for d in self.ctx.data_entries():
-            self.fold_strings(self.ctx.value(d, C.PURPOSES), "duplicate-purpose", "purpose")
-        self.fold_entries(C.API_TYPES, C.API_TYPE, C.REASONS, "duplicate-api-category", ())
-        self.fold_entries(C.DATA_TYPES, C.DATA_TYPE, C.PURPOSES, "duplicate-data-type",
-                          (C.LINKED, C.DATA_TRACKING))
+    def result(self) -> str:
+        for el, value in self.renamed.items():
+            if el not in self.removed:
+                self.ed.replace_text(el, value)
+        return self.ed.result()
 
 
 def fix_document(doc: Document, cfg: Optional[Config] = None
                  ) -> Tuple[str, List[Fixed], Dict[Tuple[str, str], str]]:
     """The repaired text of ``doc``, what was repaired, and why some findings were left."""
+    from trtc_privacy.rules import all_rules
     from trtc_privacy.selection import Selection
 
     sel = Selection.from_config(cfg)
-    fx = _Fixer(doc, sel.enabled)
-    fx.spelling()
-    fx.empty_entries()
-    fx.duplicates()
-    return fx.ed.result(), sorted(fx.fixed, key=lambda f: (f.line or 0, f.column or 0)), fx.why
+    fx = Fixer(doc, sel.enabled)
+    for r in sorted((r for r in all_rules() if r.fix is not None and sel.enabled(r.name)),
+                    key=lambda r: r.fix_phase):
+        assert r.fix is not None
+        r.fix(fx, r)
+    return fx.result(), sorted(fx.fixed, key=lambda f: (f.line or 0, f.column or 0)), fx.why
 
 
 def fix_file(path: str, kind: str = "auto", cfg: Optional[Config] = None,

@@ -7,10 +7,9 @@ be read at all raises InputError (exit 2).
 
 from __future__ import annotations
 
-import fnmatch
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Set, Tuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
@@ -20,6 +19,7 @@ from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
+    from trtc_privacy.rules.base import Finding, Rule, Visit
 
 KINDS = ("app", "sdk", "auto")
 MANIFEST_NAME = C.MANIFEST_NAME
@@ -48,30 +48,100 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
     ``kind`` is "app" or "sdk" (sdk-only-reason applies to apps only); ``check_name`` also
     checks the file name, which only makes sense for a file the user named.
     """
-    from trtc_privacy.rules import Context, all_rules
-
     if kind not in ("app", "sdk"):
         kind = kind_for_path(doc.path) if kind == "auto" else "app"
     sel = Selection.from_config(cfg)
-    ctx = Context(doc, kind, check_name)
+    found = walk(doc, kind, dispatch(sel), check_name)
     lines: Optional[LineIndex] = None
     out: List[Diagnostic] = []
-    for r in all_rules():
-        if r.check is None or not sel.enabled(r.name):
-            continue
-        for f in r.check(ctx):
-            if f.offset is not None and not doc.binary:
-                lines = lines or LineIndex(doc.text)
-                at: Tuple[Optional[int], Optional[int]] = lines.locate(f.offset)
-            else:
-                at = doc.position(f.element)
-            line, col = at
-            d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
-                           r.primary_itms)
-            stamped = sel.stamp(d)
-            if stamped is not None:
-                out.append(stamped)
+    for r, f in found:  # positions are computed here, for findings only
+        if f.offset is not None and not doc.binary:
+            lines = lines or LineIndex(doc.text)
+            at: Tuple[Optional[int], Optional[int]] = lines.locate(f.offset)
+        else:
+            at = doc.position(f.element)
+        line, col = at
+        d = Diagnostic(doc.path, line, col, r.name, r.severity, f.message, f.hint or r.hint,
+                       r.primary_itms)
+        stamped = sel.stamp(d)
+        if stamped is not None:
+            out.append(stamped)
     return sorted(out, key=lambda d: d.sort_key())
+
+
+Dispatch = Dict[str, List[Tuple["Rule", "Visit"]]]
+_DISPATCH: Dict[Tuple[FrozenSet[str], FrozenSet[str], FrozenSet[str]], Dispatch] = {}
+
+
+def dispatch(sel: Selection) -> Dispatch:
+    """Node kind -> the checks of the enabled rules that look at it (registry order).
+
+    Built once per selection, so the engine never asks whether a rule is on while walking.
+    """
+    off = frozenset(k for k, v in sel.severity.items() if v == "off")
+    key = (frozenset(sel.select), frozenset(sel.ignore), off)
+    got = _DISPATCH.get(key)
+    if got is None:
+        from trtc_privacy.rules import all_rules
+        from trtc_privacy.rules.base import NODES
+
+        got = {node: [] for node in NODES}
+        for r in all_rules():
+            if r.visits and sel.enabled(r.name):
+                for node, fns in r.visits.items():
+                    got[node] += [(r, fn) for fn in fns]
+        _DISPATCH[key] = got
+    return got
+
+
+def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
+         ) -> List[Tuple["Rule", "Finding"]]:
+    """The one walk: visit each node of the document once, calling the checks registered for it.
+
+    Kinds of node nobody checks are not visited at all.
+    """
+    from trtc_privacy.rules.base import Context
+
+    ctx = Context(doc, kind, check_name)
+    view = ctx.view
+    found: List[Tuple[Rule, Finding]] = []
+
+    append = found.append
+
+    def visit(node: str, payload: object) -> None:
+        for r, fn in table[node]:
+            got = fn(ctx, payload)
+            if got:  # () from a clean hot check; a generator is always iterated
+                for f in got:
+                    append((r, f))
+
+    visit("document", None)
+    if table["top_pair"]:
+        for pair in view.top_pairs():
+            visit("top_pair", pair)
+    api, reason = table["api_entry"], table["reason"]
+    if api or reason:
+        for d in view.api_entries():
+            visit("api_entry", d)
+            if reason:
+                category = view.string(view.value(d, C.API_TYPE))
+                for code, el in view.strings(view.value(d, C.REASONS)):
+                    visit("reason", (category, code, el, d))
+    data, purpose = table["data_entry"], table["purpose"]
+    if data or purpose:
+        for d in view.data_entries():
+            visit("data_entry", d)
+            if purpose:
+                dtype = view.string(view.value(d, C.DATA_TYPE))
+                for p, el in view.strings(view.value(d, C.PURPOSES)):
+                    visit("purpose", (dtype, p, el, d))
+    if table["domain"]:
+        for domain in view.domains():
+            visit("domain", domain)
+    if table["dict"] and view.top is not None:
+        for d in view.top.iter("dict"):
+            visit("dict", d)
+    return found
 
 
 def _parse_diagnostic(exc: InputError, sel: Selection) -> Optional[Diagnostic]:
@@ -148,6 +218,8 @@ def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
 class LintResult:
     diagnostics: List[Diagnostic]
     files: List[str]
+    #: paths that could not be read at all (each also a diagnostic): the run exits 2
+    unreadable: List[str] = field(default_factory=list)
 
 
 def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
@@ -155,47 +227,90 @@ def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
 
     The search finds files named PrivacyInfo.xcprivacy (any case), skips SKIP_DIRS, follows
     symbolic links to directories but never enters the same directory twice (no loops).
-    Configured ``exclude`` patterns drop files either way.
+    Configured ``exclude`` patterns drop files either way. A file reached twice (named twice,
+    or through a link) is listed once.
     """
-    found: List[str] = []
+    return [path for path, _ in discover_keyed(paths, cfg)]
+
+
+def discover_keyed(paths: Sequence[str], cfg: Optional[Config] = None,
+                   seen: Optional[Set[str]] = None) -> List[Tuple[str, str]]:
+    """``discover``, with each file's real path (its identity); ``seen`` carries the real paths
+    already listed across calls. Real paths are derived as the search goes (a directory's, plus
+    the name), so only symbolic links and named files' folders are resolved."""
+    found: List[Tuple[str, str]] = []
+    real = _RealPaths()
     for p in paths:
         if os.path.isdir(p):
-            found += _walk(p)
+            found += _walk(p, real)
         elif os.path.lexists(p):
-            found.append(p)
+            found.append((p, real.of_file(p)))
         else:
             raise input_error(p, "file not found", rule="unreadable",
                               hint="check the path; a directory is searched for "
                               "PrivacyInfo.xcprivacy files")
-    seen: Set[str] = set()
+    seen = set() if seen is None else seen
     out = []
-    for f in found:
-        key = os.path.realpath(f)
+    for f, key in found:
         if key in seen or excluded(f, cfg):
             continue
         seen.add(key)
-        out.append(f)
+        out.append((f, key))
     return out
 
 
-def _walk(top: str) -> List[str]:
-    out: List[str] = []
+class _RealPaths:
+    """Real paths of files, resolving each folder once instead of every file's whole path."""
+
+    def __init__(self) -> None:
+        self.dirs: Dict[str, str] = {}
+
+    def of_dir(self, path: str) -> str:
+        got = self.dirs.get(path)
+        if got is None:
+            got = self.dirs[path] = os.path.realpath(path)
+        return got
+
+    def of_file(self, path: str) -> str:
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        head, name = os.path.split(path)
+        return os.path.join(self.of_dir(head or os.curdir), name)
+
+
+def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
+    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest."""
+    out: List[Tuple[str, str]] = []
     visited: Set[Tuple[int, int]] = set()
-    for root, dirs, files in os.walk(top, followlinks=True):
+    want = MANIFEST_NAME.lower()
+    stack: List[Tuple[str, str]] = [(top, real.of_dir(top))]
+    while stack:
+        root, root_real = stack.pop()
         try:
             st = os.stat(root)
+            with os.scandir(root) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
-            dirs[:] = []
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in visited:
-            dirs[:] = []
             continue
         visited.add(ident)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        for f in sorted(files):
-            if f.lower() == MANIFEST_NAME.lower():
-                out.append(os.path.normpath(os.path.join(root, f)))
+        subdirs: List[Tuple[str, str]] = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()  # follows links, as the search does
+            except OSError:
+                is_dir = False
+            path = os.path.join(root, e.name)
+            if is_dir:
+                if e.name not in SKIP_DIRS:
+                    subdirs.append((path, os.path.realpath(path) if e.is_symlink()
+                                    else os.path.join(root_real, e.name)))
+            elif e.name.lower() == want:
+                out.append((os.path.normpath(path), os.path.realpath(path) if e.is_symlink()
+                            else os.path.join(root_real, e.name)))
+        stack.extend(reversed(subdirs))
     return out
 
 
@@ -203,6 +318,7 @@ def excluded(path: str, cfg: Optional[Config]) -> bool:
     """Whether the configuration's ``exclude`` patterns drop ``path`` (a file or a folder)."""
     if cfg is None or not cfg.exclude:
         return False
+    import fnmatch  # only configurations with exclude patterns need it
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cfg.root)).replace(os.sep, "/")
     parts = rel.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
@@ -213,11 +329,49 @@ def excluded(path: str, cfg: Optional[Config]) -> bool:
     return False
 
 
+class LintRun:
+    """Lint every manifest under ``paths``, one file at a time (``batches``), so that output can
+    stream as files finish and memory stays flat however many files there are.
+
+    Files are linted in the order of their paths, so the batches concatenated are exactly the
+    whole run's diagnostics sorted by place. A path that does not exist or cannot be read is
+    reported as a finding of its own (rule ``unreadable``) and the others are still linted;
+    ``unreadable`` lists them once the batches are consumed, so that the command exits 2.
+    """
+
+    def __init__(self, paths: Sequence[str], kind: str = "auto",
+                 cfg: Optional[Config] = None) -> None:
+        self.kind, self.cfg = kind, cfg
+        self.files: List[str] = []
+        self.unreadable: List[str] = []
+        self._missing: List[Diagnostic] = []
+        seen: Set[str] = set()  # a file named twice, or found under two paths, is linted once
+        for p in paths:
+            try:
+                self.files += [f for f, _ in discover_keyed([p], cfg, seen)]
+            except InputError as exc:
+                self._missing.append(exc.diagnostic)
+                self.unreadable.append(p)
+
+    def batches(self) -> Iterator[List[Diagnostic]]:
+        """Each file's diagnostics, sorted, files in path order."""
+        items: List[Tuple[str, Optional[Diagnostic]]] = [(f, None) for f in self.files]
+        items += [(d.path, d) for d in self._missing]
+        items.sort(key=lambda item: item[0])
+        for path, missing in items:
+            if missing is not None:
+                yield [missing]
+                continue
+            try:
+                yield lint_file(path, self.kind, self.cfg)
+            except InputError as exc:
+                self.unreadable.append(path)
+                yield [exc.diagnostic]
+
+
 def lint_paths(paths: Sequence[str], kind: str = "auto",
                cfg: Optional[Config] = None) -> LintResult:
-    """Lint every manifest under ``paths``; raises InputError for a path that does not exist."""
-    files = discover(paths, cfg)
-    diags: List[Diagnostic] = []
-    for f in files:
-        diags += lint_file(f, kind, cfg)
-    return LintResult(sorted(diags, key=lambda d: d.sort_key()), files)
+    """Lint every manifest under ``paths`` at once (``LintRun`` streams the same findings)."""
+    run = LintRun(paths, kind, cfg)
+    diags = [d for batch in run.batches() for d in batch]
+    return LintResult(sorted(diags, key=lambda d: d.sort_key()), run.files, run.unreadable)

@@ -7,8 +7,9 @@ order; entries and values it lacks are appended in input order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy.catalog import host_key
 from trtc_privacy.model import ApiType, DataType, Manifest
 
 Decl = Tuple[str, ...]
@@ -35,10 +36,26 @@ def _any(values: Sequence[Optional[bool]]) -> Optional[bool]:
     return any(given) if given else None
 
 
-def _union(into: List[str], values: Sequence[str]) -> None:
-    for v in values:
-        if v not in into:
-            into.append(v)
+class _Union:
+    """A list that keeps insertion order and refuses repeats in constant time per value.
+
+    ``same`` says which values are one: identity for identifiers (compared exactly, as Apple
+    does), lower case for tracking domains (host names are case-insensitive; the first
+    spelling is kept).
+    """
+
+    def __init__(self, into: List[str], same: Callable[[str], str] = str) -> None:
+        self.into, self.same = into, same
+        self.seen: Set[str] = {same(v) for v in into}
+
+    def add(self, values: Sequence[str]) -> None:
+        for v in values:
+            k = self.same(v)
+            if k not in self.seen:
+                self.seen.add(k)
+                self.into.append(v)
+
+
 
 
 def merge(manifests: Sequence[Manifest]) -> MergeResult:
@@ -46,12 +63,17 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
     target = Manifest(label=manifests[0].label if manifests else "")
     data: Dict[str, DataType] = {}
     apis: Dict[str, ApiType] = {}
+    domains: Optional[_Union] = None
+    purposes: Dict[str, _Union] = {}
+    reasons: Dict[str, _Union] = {}
     for m in manifests:
         if m.tracking is not None:
             target.tracking = bool(target.tracking) or m.tracking
         if m.domains is not None:
-            target.domains = target.domains if target.domains is not None else []
-            _union(target.domains, m.domains)
+            if domains is None:
+                target.domains = []
+                domains = _Union(target.domains, host_key)
+            domains.add(m.domains)
         if m.data_types is not None:
             target.data_types = target.data_types if target.data_types is not None else []
             for dt in m.data_types:
@@ -59,9 +81,10 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
                 if have is None:
                     have = data[dt.type] = DataType(dt.type, element=dt.element)
                     target.data_types.append(have)
+                    purposes[dt.type] = _Union(have.purposes)
                 have.linked = _any([have.linked, dt.linked])
                 have.tracking = _any([have.tracking, dt.tracking])
-                _union(have.purposes, dt.purposes)
+                purposes[dt.type].add(dt.purposes)
         if m.api_types is not None:
             target.api_types = target.api_types if target.api_types is not None else []
             for api in m.api_types:
@@ -69,19 +92,33 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
                 if have_api is None:
                     have_api = apis[api.category] = ApiType(api.category, element=api.element)
                     target.api_types.append(have_api)
-                _union(have_api.reasons, api.reasons)
+                    reasons[api.category] = _Union(have_api.reasons)
+                reasons[api.category].add(api.reasons)
 
     attribution: Dict[Decl, List[str]] = {}
     contributions: List[Contribution] = []
+    spelling: Dict[str, str] = {}
+    earlier: Set[str] = set()  # labels of the inputs before this one
     for m in manifests:
         c = Contribution(m.label)
-        for decl in dict.fromkeys(m.declarations()):
+        repeated = m.label in earlier  # the same input named twice: list it once per decl
+        earlier.add(m.label)
+        for decl in dict.fromkeys(_folded(m.declarations(), spelling)):
             who = attribution.setdefault(decl, [])
             (c.already if who else c.added).append(decl)
-            if m.label not in who:
+            if not repeated or m.label not in who:
                 who.append(m.label)
         contributions.append(c)
     return MergeResult(target, contributions, attribution)
+
+
+def _folded(decls: Iterable[Decl], spelling: Dict[str, str]) -> Iterator[Decl]:
+    """Declarations with each tracking domain in the first spelling seen of its host
+    (``spelling``: host_key -> that spelling), so that one host is one declaration."""
+    for d in decls:
+        if d[0] == "domain":
+            d = ("domain", spelling.setdefault(host_key(d[1]), d[1]))
+        yield d
 
 
 def describe(decl: Decl) -> str:

@@ -13,7 +13,8 @@ from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import InputError, input_error
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.plist import Document, elements, text_of
+from trtc_privacy.view import View, view_of
 
 
 @dataclass
@@ -87,22 +88,6 @@ def _data_dict(dt: DataType) -> Dict[str, object]:
     return d
 
 
-def top_pairs(doc: Document) -> Iterator[Tuple[str, etree._Element, etree._Element]]:
-    top = doc.top
-    if top is None or top.tag != "dict":
-        return
-    for k, v in dict_pairs(top):
-        yield text_of(k).strip(), k, v
-
-
-def sub(d: etree._Element, key: str) -> Optional[etree._Element]:
-    """The value of the first ``key`` in a <dict> element."""
-    for k, v in dict_pairs(d):
-        if text_of(k).strip() == key:
-            return v
-    return None
-
-
 def from_document(doc: Document) -> Manifest:
     """Read the declarations the merge needs, or raise InputError at a value of the wrong type."""
     top = doc.top
@@ -111,15 +96,16 @@ def from_document(doc: Document) -> Manifest:
                      "the root value must be a <dict>", rule="root-not-dict")
     m = Manifest(label=doc.path)
     refuse_repeated_keys(doc, top)
-    for key, _, v in top_pairs(doc):
+    view = view_of(doc)
+    for key, _k, v in view.top_pairs():
         if key == C.TRACKING:
             m.tracking = _bool(doc, v, key) or bool(m.tracking)
         elif key == C.DOMAINS:
             m.domains = (m.domains or []) + _strings(doc, v, key)
         elif key == C.DATA_TYPES:
-            m.data_types = (m.data_types or []) + list(_data_types(doc, v))
+            m.data_types = (m.data_types or []) + list(_data_types(doc, view, v))
         elif key == C.API_TYPES:
-            m.api_types = (m.api_types or []) + list(_api_types(doc, v))
+            m.api_types = (m.api_types or []) + list(_api_types(doc, view, v))
     return m
 
 
@@ -127,8 +113,7 @@ def refuse_repeated_keys(doc: Document, d: etree._Element) -> None:
     """A key given twice in one <dict> is refused, pointing at both: readers keep one of the two
     (which one is not defined), so merging either would silently drop the other's lines."""
     seen: Dict[str, etree._Element] = {}
-    for k, _ in dict_pairs(d):
-        key = text_of(k).strip()
+    for key, k, _ in view_of(doc).pairs(d):
         first = seen.setdefault(key, k)
         if first is k:
             continue
@@ -159,7 +144,7 @@ def _strings(doc: Document, v: etree._Element, key: str) -> List[str]:
     for c in elements(v):
         if c.tag != "string":
             raise _wrong(doc, c, f"{key} must hold only <string> values, found <{c.tag}>")
-        out.append(text_of(c).strip())
+        out.append(text_of(c))  # exactly: a padded identifier is not the identifier
     return out
 
 
@@ -173,15 +158,16 @@ def _dicts(doc: Document, v: etree._Element, key: str) -> Iterator[etree._Elemen
         yield c
 
 
-def _data_types(doc: Document, v: etree._Element) -> Iterator[DataType]:
+def _data_types(doc: Document, view: View, v: etree._Element) -> Iterator[DataType]:
     for d in _dicts(doc, v, C.DATA_TYPES):
-        t = sub(d, C.DATA_TYPE)
+        t = view.value(d, C.DATA_TYPE)
         if t is None:
             continue  # nothing to merge; lint reports the missing key
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.DATA_TYPE} must be a <string>, found <{t.tag}>")
-        entry = DataType(type=text_of(t).strip(), element=d)
-        linked, tracking, purposes = sub(d, C.LINKED), sub(d, C.DATA_TRACKING), sub(d, C.PURPOSES)
+        entry = DataType(type=text_of(t), element=d)
+        linked, tracking = view.value(d, C.LINKED), view.value(d, C.DATA_TRACKING)
+        purposes = view.value(d, C.PURPOSES)
         if linked is not None:
             entry.linked = _bool(doc, linked, C.LINKED)
         if tracking is not None:
@@ -191,15 +177,15 @@ def _data_types(doc: Document, v: etree._Element) -> Iterator[DataType]:
         yield entry
 
 
-def _api_types(doc: Document, v: etree._Element) -> Iterator[ApiType]:
+def _api_types(doc: Document, view: View, v: etree._Element) -> Iterator[ApiType]:
     for d in _dicts(doc, v, C.API_TYPES):
-        t = sub(d, C.API_TYPE)
+        t = view.value(d, C.API_TYPE)
         if t is None:
             continue
         if t.tag != "string":
             raise _wrong(doc, t, f"{C.API_TYPE} must be a <string>, found <{t.tag}>")
-        entry = ApiType(category=text_of(t).strip(), element=d)
-        reasons = sub(d, C.REASONS)
+        entry = ApiType(category=text_of(t), element=d)
+        reasons = view.value(d, C.REASONS)
         if reasons is not None:
             entry.reasons = _strings(doc, reasons, C.REASONS)
         yield entry

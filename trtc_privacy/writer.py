@@ -14,8 +14,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.model import ApiType, DataType, Manifest, sub
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.catalog import host_key
+from trtc_privacy.model import ApiType, DataType, Manifest
+from trtc_privacy.plist import Document, elements, text_of
+from trtc_privacy.view import View, view_of
 
 
 def escape(text: str) -> str:
@@ -191,13 +193,13 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
     gets here: ``model.from_document`` refuses it.)
     """
     ed = editor or Editor(doc)
-    top = doc.top
-    assert top is not None and top.tag == "dict"
+    view = view_of(doc)
+    top = view.top
+    assert top is not None
     homes: Dict[str, etree._Element] = {}
-    for k, value in dict_pairs(top):
-        key = text_of(k).strip()
+    for key, _k, val in view.top_pairs():
         if key in C.TOP_KEYS and key not in homes:
-            homes[key] = value
+            homes[key] = val  # a key repeated at the top is refused by the reader's model
     new: Lines = []
     v: Optional[etree._Element]
 
@@ -212,77 +214,101 @@ def apply(doc: Document, target: Manifest, editor: Optional[Editor] = None) -> s
         if v is None:
             new += pair_lines(C.DOMAINS, target.domains)
         else:
-            _strings_to(ed, [v], target.domains)
+            _strings_to(ed, view, [v], target.domains, host_key)
     if target.data_types is not None:
         v = homes.get(C.DATA_TYPES)
         if v is None:
             new += pair_lines(C.DATA_TYPES, [_data_dict(d) for d in target.data_types])
         else:
-            _entries_to(ed, v, C.DATA_TYPE, {d.type: d for d in target.data_types},
-                        lambda els, d: _data_entry_to(ed, els, d), _data_dict)
+            _entries_to(ed, view, v, C.DATA_TYPE, {d.type: d for d in target.data_types},
+                        lambda els, d: _data_entry_to(ed, view, els, d), _data_dict)
     if target.api_types is not None:
         v = homes.get(C.API_TYPES)
         if v is None:
             new += pair_lines(C.API_TYPES, [_api_dict(a) for a in target.api_types])
         else:
-            _entries_to(ed, v, C.API_TYPE, {a.category: a for a in target.api_types},
-                        lambda els, a: _strings_at(ed, els, C.REASONS, a.reasons), _api_dict)
+            _entries_to(ed, view, v, C.API_TYPE, {a.category: a for a in target.api_types},
+                        lambda els, a: _strings_at(ed, view, els, C.REASONS, a.reasons),
+                        _api_dict)
     ed.append(top, new)
     return ed.result()
 
 
-def _strings_to(ed: Editor, arrays: Sequence[etree._Element], values: Sequence[str]) -> None:
-    """Append to the first <array> the values that none of ``arrays`` holds yet."""
-    have = {text_of(c).strip() for a in arrays if a.tag == "array"
-            for c in elements(a) if c.tag == "string"}
+def repeats(container: etree._Element, ident: Callable[[etree._Element], Optional[str]]
+            ) -> List[etree._Element]:
+    """The children of ``container`` that repeat an earlier child's identity (``ident`` None:
+    the child has none and is never a repeat): what ``lint --fix`` folds when asked. Merge never
+    removes them: it only adds."""
+    seen = set()
+    out = []
+    for c in elements(container):
+        i = ident(c)
+        if i is None:
+            continue
+        if i in seen:
+            out.append(c)
+        seen.add(i)
+    return out
+
+
+def _strings_to(ed: Editor, view: View, arrays: Sequence[etree._Element], values: Sequence[str],
+                same: Callable[[str], str] = str) -> None:
+    """Append to the first <array> the values that none of ``arrays`` holds yet. Strings are
+    compared exactly (a padded identifier is not the identifier), or as ``same`` says."""
+    have = {same(text_of(c)) for a in arrays for _, c in view.strings(a)}
     first = next((a for a in arrays if a.tag == "array"), None)
     if first is None:
         return
-    ed.append(first, [(0, f"<string>{escape(v)}</string>") for v in dict.fromkeys(values)
-                      if v not in have])
+    new = []
+    for v in values:
+        key = same(v)
+        if key not in have:
+            have.add(key)
+            new.append((0, f"<string>{escape(v)}</string>"))
+    ed.append(first, new)
 
 
-def _strings_at(ed: Editor, entries: Sequence[etree._Element], key: str,
+def _strings_at(ed: Editor, view: View, entries: Sequence[etree._Element], key: str,
                 values: Sequence[str]) -> None:
     """Make ``entries`` (one id's entries, first first) together hold every value at ``key``."""
-    found = [v for v in (sub(d, key) for d in entries) if v is not None]
+    found = [v for v in (view.value(d, key) for d in entries) if v is not None]
     if found:
-        _strings_to(ed, found, values)
+        _strings_to(ed, view, found, values)
     elif values:  # nothing to declare: leave an entry without the key as it is
         ed.append(entries[0], pair_lines(key, list(values)))
 
 
-def _bool_at(ed: Editor, entries: Sequence[etree._Element], key: str,
+def _bool_at(ed: Editor, view: View, entries: Sequence[etree._Element], key: str,
              value: Optional[bool]) -> None:
     if value is None:
         return
-    found = [v for v in (sub(d, key) for d in entries) if v is not None]
+    found = [v for v in (view.value(d, key) for d in entries) if v is not None]
     if not found:
         ed.append(entries[0], pair_lines(key, value))
     elif value and not any(v.tag == "true" for v in found) and found[0].tag != "true":
         ed.replace(found[0], "<true/>")
 
 
-def _data_entry_to(ed: Editor, entries: Sequence[etree._Element], dt: DataType) -> None:
-    _bool_at(ed, entries, C.LINKED, dt.linked)
-    _bool_at(ed, entries, C.DATA_TRACKING, dt.tracking)
-    _strings_at(ed, entries, C.PURPOSES, dt.purposes)
+def _data_entry_to(ed: Editor, view: View, entries: Sequence[etree._Element],
+                   dt: DataType) -> None:
+    _bool_at(ed, view, entries, C.LINKED, dt.linked)
+    _bool_at(ed, view, entries, C.DATA_TRACKING, dt.tracking)
+    _strings_at(ed, view, entries, C.PURPOSES, dt.purposes)
 
 
-def _entries_to(ed: Editor, array: etree._Element, id_key: str, wanted: Dict[str, Any],
-                update: Callable[[List[etree._Element], Any], None],
+def _entries_to(ed: Editor, view: View, array: etree._Element, id_key: str,
+                wanted: Dict[str, Any], update: Callable[[List[etree._Element], Any], None],
                 render: Callable[[Any], Dict[str, object]]) -> None:
-    """Bring each id's entries (a repeated id keeps all of them) to ``wanted``; append the rest."""
+    """Bring each id's entries (a repeated id keeps all of them) to ``wanted``; append the rest.
+    Identifiers are compared exactly, as Apple reads them."""
     if array.tag != "array":
         return
     entries: Dict[str, List[etree._Element]] = {}
     for d in elements(array):
-        if d.tag != "dict":
-            continue
-        ident_el = sub(d, id_key)
+        ident_el = view.value(d, id_key) if d.tag == "dict" else None
         if ident_el is None:
             continue
-        entries.setdefault(text_of(ident_el).strip(), []).append(d)
+        entries.setdefault(text_of(ident_el), []).append(d)
     for ident, els in entries.items():
         if ident in wanted:
             update(els, wanted[ident])

@@ -31,10 +31,10 @@ def lint(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, resolve
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, note, resolve
     from trtc_privacy.diagnostics import Severity, input_error
-    from trtc_privacy.formatters import render
-    from trtc_privacy.linter import KINDS, check_rule_names, lint_paths
+    from trtc_privacy.formatters import stream
+    from trtc_privacy.linter import KINDS, LintRun, check_rule_names
 
     fmt = resolve(format)
     cfg = cfgmod.load(config)
@@ -51,14 +51,30 @@ def lint(
                           hint="expected app, sdk or auto")
     if fix:
         _fix(paths, k, cfg)
-    result = lint_paths(paths, k, cfg)
-    if not result.files:
-        typer.echo("note: no PrivacyInfo.xcprivacy found under " + ", ".join(paths), err=True)
-    sys.stdout.write(render(result.diagnostics, fmt, files=len(result.files)))
-    worst = {d.severity for d in result.diagnostics}
-    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+    run = LintRun(paths, k, cfg)
+    # findings stream to the formatter as each file finishes: memory stays flat
+    total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
+    if not run.files and not run.unreadable:
+        note("no PrivacyInfo.xcprivacy found under " + ", ".join(paths))
+    if run.unreadable:  # reported among the findings; the others were linted
+        return EXIT_USAGE
+    if total[Severity.ERROR.value] or (strict and total[Severity.WARNING.value]):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _readable(paths: List[str], cfg: Any) -> List[str]:
+    """The files under ``paths`` that exist (the missing ones are reported by the lint)."""
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.linter import discover
+
+    out: List[str] = []
+    for p in paths:
+        try:
+            out += discover([p], cfg)
+        except InputError:
+            continue
+    return out
 
 
 def _names(values: List[str]) -> List[str]:
@@ -67,12 +83,16 @@ def _names(values: List[str]) -> List[str]:
 
 def _fix(paths: List[str], kind: str, cfg: Any) -> None:
     """Fix every file, then report what was fixed and what was not (stderr)."""
+    from trtc_privacy.diagnostics import InputError
     from trtc_privacy.fix import fix_file
-    from trtc_privacy.linter import discover
 
     n_fixed, n_files = 0, 0
-    for path in discover(paths, cfg):
-        out = fix_file(path, kind, cfg)
+    for path in _readable(paths, cfg):
+        try:
+            out = fix_file(path, kind, cfg)
+        except InputError:
+            continue  # reported with the findings, by the lint that follows
+
         for f in out.fixed:
             typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
         for d, why in out.not_fixed:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 
@@ -61,6 +61,32 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] 
     return str(module.format(ordered, files, color))
 
 
+def stream(batches: Iterable[Sequence[Diagnostic]], fmt: str, out: TextIO, *,
+           files: Callable[[], Optional[int]] = lambda: None,
+           color: Optional[bool] = None) -> Dict[str, int]:
+    """Write diagnostics to ``out`` as they come, batch by batch, and return the counts.
+
+    Each batch is one file's diagnostics, sorted, and batches come in path order, so the
+    output is byte for byte what ``render`` gives for all of them at once. Formats that can
+    write as they go (text without colour, json, github, xcode) hold one batch at a time;
+    the others (sarif, coloured text) collect first. ``files`` is asked for the number of
+    files checked once the batches are consumed.
+    """
+    fmt = resolve_format(fmt)
+    module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
+    writer = getattr(module, "stream", None)
+    if writer is None or (fmt == "text" and use_color(color)):
+        diags = [d for batch in batches for d in batch]
+        out.write(module.format(diags, files(), color))
+        return counts(diags)
+    return writer(batches, out, files, color)  # type: ignore[no-any-return]
+
+
+def add_counts(total: Dict[str, int], diagnostics: Sequence[Diagnostic]) -> None:
+    for d in diagnostics:
+        total[d.severity.value] += 1
+
+
 def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:
     out = {s.value: 0 for s in Severity}
     for d in diagnostics:
@@ -70,13 +96,19 @@ def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:
 
 def summary(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> Dict[str, object]:
     """The numbers every format reports: errors, warnings, notes and files checked."""
-    c = counts(diagnostics)
-    return {"files": files if files is not None else len({d.path for d in diagnostics}),
-            "errors": c["error"], "warnings": c["warning"], "notes": c["note"]}
+    return summary_of(counts(diagnostics),
+                      files if files is not None else len({d.path for d in diagnostics}))
+
+
+def summary_of(c: Dict[str, int], files: int) -> Dict[str, object]:
+    return {"files": files, "errors": c["error"], "warnings": c["warning"], "notes": c["note"]}
 
 
 def summary_line(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> str:
-    s = summary(diagnostics, files)
+    return summary_text(summary(diagnostics, files))
+
+
+def summary_text(s: Dict[str, object]) -> str:
     n = s["files"]
     where = f"in {n} file{'' if n == 1 else 's'}"
     parts: List[str] = []

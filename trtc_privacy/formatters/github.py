@@ -6,7 +6,7 @@ Notes become ``::notice``, which is GitHub's name for the lowest level.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
 from trtc_privacy.diagnostics import Diagnostic
 
@@ -36,3 +36,15 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
         message += f"\nhint: {d.hint}" if d.hint else ""
         out.append(f"::{_LEVEL[d.severity.value]} {','.join(props)}::{escape_data(message)}")
     return "".join(line + "\n" for line in out)
+
+
+def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
+           files: Callable[[], Optional[int]], color: Optional[bool] = None) -> Dict[str, int]:
+    """One line per diagnostic, written as each file's batch arrives."""
+    from trtc_privacy.formatters import add_counts
+
+    total = {"error": 0, "warning": 0, "note": 0}
+    for batch in batches:
+        add_counts(total, batch)
+        out.write(format(batch))
+    return total

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from typing import Callable, Dict, Iterable, Optional, Sequence, Set, TextIO
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters import summary
+from trtc_privacy.formatters import add_counts, summary, summary_of
+
+
+def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
+           files: Callable[[], Optional[int]], color: Optional[bool] = None) -> Dict[str, int]:
+    """The same document as ``format``, written one diagnostic at a time: no second copy of
+    the whole output is ever held."""
+    head = json.dumps({"version": 1, "tool": {"name": "trtc-privacy", "version": __version__}},
+                      indent=2, ensure_ascii=False)
+    out.write(head[:-2] + ',\n  "diagnostics": [')
+    total = {"error": 0, "warning": 0, "note": 0}
+    paths: Set[str] = set()
+    first = True
+    for batch in batches:
+        add_counts(total, batch)
+        for d in batch:
+            paths.add(d.path)
+            item = json.dumps(d.as_dict(), indent=2, ensure_ascii=False)
+            out.write(("\n" if first else ",\n") + "    " + item.replace("\n", "\n    "))
+            first = False
+    n = files()
+    tail = json.dumps(summary_of(total, len(paths) if n is None else n), indent=2,
+                      ensure_ascii=False)
+    out.write(("]" if first else "\n  ]") + ',\n  "summary": ' + tail.replace("\n", "\n  ")
+              + "\n}\n")
+    return total
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,

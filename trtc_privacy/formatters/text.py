@@ -7,10 +7,10 @@ plain run never pays for it.
 from __future__ import annotations
 
 from itertools import groupby
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters import summary_line, use_color
+from trtc_privacy.formatters import add_counts, summary_line, summary_of, summary_text, use_color
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -26,6 +26,33 @@ def _rows(diags: Sequence[Diagnostic]) -> List[Row]:
     return rows
 
 
+def _block(rows: List[Row]) -> List[str]:
+    out: List[str] = []
+    w = max(len(r[0]) for r in rows)
+    for where, sev, msg, rule, hint, evidence in rows:
+        out.append(f"  {where:<{w}}  {sev:<7}  {msg} [{rule}]")
+        for e in evidence:
+            out.append(f"  {'':<{w}}  {'':<7}  at {e}")
+        if hint:
+            out.append(f"  {'':<{w}}  {'':<7}  hint: {hint}")
+    return out
+
+
+def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
+           files: Callable[[], Optional[int]], color: Optional[bool] = None) -> Dict[str, int]:
+    """Plain text, one file's block at a time (colour goes through ``format``)."""
+    total = {"error": 0, "warning": 0, "note": 0}
+    paths: Set[str] = set()
+    for batch in batches:
+        add_counts(total, batch)
+        for path, group in groupby(batch, key=lambda d: d.path):
+            paths.add(path)
+            out.write("\n".join([path] + _block(_rows(list(group))) + [""]) + "\n")
+    n = files()
+    out.write(summary_text(summary_of(total, len(paths) if n is None else n)) + "\n")
+    return total
+
+
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
            color: Optional[bool] = None) -> str:
     colored = use_color(color)
@@ -37,13 +64,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
     out: List[str] = []
     for path, rows in blocks:
         out.append(path)
-        w = max(len(r[0]) for r in rows)
-        for where, sev, msg, rule, hint, evidence in rows:
-            out.append(f"  {where:<{w}}  {sev:<7}  {msg} [{rule}]")
-            for e in evidence:
-                out.append(f"  {'':<{w}}  {'':<7}  at {e}")
-            if hint:
-                out.append(f"  {'':<{w}}  {'':<7}  hint: {hint}")
+        out += _block(rows)
         out.append("")
     out.append(total)
     return "\n".join(out) + "\n"

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements
-from trtc_privacy.rules.base import Context, Finding, rule
+from trtc_privacy.rules.base import Context, Finding, Rule, rule
+
+if TYPE_CHECKING:
+    from trtc_privacy.fix import Fixer
 
 #: Reasons Apple restricts to a kind of app rather than to a kind of declarer.
 
 
-def _categorised(ctx: Context) -> Iterator[Tuple[Optional[str], etree._Element]]:
-    """(category or None when not a usable string, entry) for each accessed-API entry."""
-    for d in ctx.api_entries():
-        yield ctx.string(ctx.value(d, C.API_TYPE)), d
+Reason = Tuple[Optional[str], str, etree._Element, etree._Element]  # category, code, <string>, entry
 
 
-def _reasons(ctx: Context, d: etree._Element) -> List[Tuple[str, etree._Element]]:
-    return ctx.strings(ctx.value(d, C.REASONS))
+def _category(ctx: Context, d: etree._Element) -> Optional[str]:
+    """The entry's category, or None when it is not a usable string."""
+    return ctx.string(ctx.value(d, C.API_TYPE))
 
 
 @rule("unknown-api-category", "error",
@@ -30,16 +31,23 @@ def _reasons(ctx: Context, d: etree._Element) -> List[Tuple[str, etree._Element]
       TOCropViewController invented PhotoLibrary and Camera categories). The reasons under it
       then count for nothing, so this is an error.""",
       "use one of the five NSPrivacyAccessedAPICategory... identifiers",
-      ("ITMS-91054",), fixable=True)
-def unknown_api_category(ctx: Context) -> Iterator[Finding]:
+      ("ITMS-91054",), fixable=True, on="api_entry")
+def unknown_api_category(ctx: Context, d: etree._Element) -> Iterator[Finding]:
     cat = C.catalogue()
-    for category, d in _categorised(ctx):
-        if category and category not in cat.categories:
-            el = ctx.value(d, C.API_TYPE)
-            guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
-            hint = (f"did you mean \"{guess}\"?" if guess else
-                    "expected one of: " + ", ".join(cat.categories))
-            yield Finding(el, f"unknown API category \"{category}\"", hint)
+    category = _category(ctx, d)
+    if category and category not in cat.categories:
+        el = ctx.value(d, C.API_TYPE)
+        guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
+        hint = (f"did you mean \"{guess}\"?" if guess else
+                "expected one of: " + ", ".join(cat.categories))
+        yield Finding(el, f"unknown API category \"{category}\"", hint)
+
+
+@unknown_api_category.fixer(phase=0)
+def _spell_category(fx: Fixer, r: Rule) -> None:
+    for d in fx.view.api_entries():
+        fx.spell(fx.view.value(d, C.API_TYPE), C.catalogue().categories,
+                 "NSPrivacyAccessedAPICategory", r.name)
 
 
 @rule("unknown-reason", "error",
@@ -49,14 +57,19 @@ def unknown_api_category(ctx: Context) -> Iterator[Finding]:
       The API use is then undeclared, so this is an error.""",
       "use an approved code for the category; `trtc-privacy explain reason-wrong-category` "
       "shows where each belongs",
-      ("ITMS-91055", "ITMS-91106"), fixable=True)
-def unknown_reason(ctx: Context) -> Iterator[Finding]:
-    cat = C.catalogue()
-    for category, d in _categorised(ctx):
-        for code, el in _reasons(ctx, d):
-            if not code or code in cat.reasons:
-                continue
-            yield Finding(el, f"unknown reason code \"{_short(code)}\"", _reason_hint(code, category))
+      ("ITMS-91055", "ITMS-91106"), fixable=True, on="reason")
+def unknown_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
+    category, code, el, _ = reason
+    if code and code not in C.catalogue().reasons:
+        yield Finding(el, f"unknown reason code \"{_short(code)}\"", _reason_hint(code, category))
+
+
+@unknown_reason.fixer(phase=0)
+def _spell_reasons(fx: Fixer, r: Rule) -> None:
+    codes = {code: code for code in C.catalogue().reasons}
+    for d in fx.view.api_entries():
+        for _, el in fx.view.strings(fx.view.value(d, C.REASONS)):
+            fx.spell(el, codes, "", r.name)
 
 
 def _reason_hint(code: str, category: Optional[str]) -> str:
@@ -80,18 +93,17 @@ def _short(s: str, n: int = 60) -> str:
       (tealium-swift#329) or C617.1 under SystemBootTime (citrix-mam-sdks#122) drew ITMS-91055,
       so this is an error. The hint names the category the code belongs to.""",
       "move the code to the category it belongs to, or pick a reason of this category",
-      ("ITMS-91055", "ITMS-91106"))
-def reason_wrong_category(ctx: Context) -> Iterator[Finding]:
+      ("ITMS-91055", "ITMS-91106"), on="reason")
+def reason_wrong_category(ctx: Context, reason: Reason) -> Iterator[Finding]:
+    category, code, el, _ = reason
     cat = C.catalogue()
-    for category, d in _categorised(ctx):
-        if category not in cat.categories:
-            continue
-        for code, el in _reasons(ctx, d):
-            r = cat.reasons.get(code)
-            if r is not None and r.category != category:
-                yield Finding(el, f"reason {code} belongs to {r.category}, not {category}",
-                              f"declare {code} under {r.category}; for {category} use one of: "
-                              + ", ".join(cat.reasons_for(category)))
+    if category not in cat.categories:
+        return
+    r = cat.reasons.get(code)
+    if r is not None and r.category != category:
+        yield Finding(el, f"reason {code} belongs to {r.category}, not {category}",
+                      f"declare {code} under {r.category}; for {category} use one of: "
+                      + ", ".join(cat.reasons_for(category)))
 
 
 @rule("sdk-only-reason", "warning",
@@ -100,17 +112,16 @@ def reason_wrong_category(ctx: Context) -> Iterator[Finding]:
       own manifest (including one an SDK's entries were merged into, as React Native and
       Tencent's instructions do) Apple's wording forbids them, but no rejection is documented, so
       this is a warning. It does not apply to SDK manifests (`--kind sdk`).""",
-      "remove it from the app's manifest if the SDK ships its own manifest in the bundle")
-def sdk_only_reason(ctx: Context) -> Iterator[Finding]:
+      "remove it from the app's manifest if the SDK ships its own manifest in the bundle",
+      on="reason")
+def sdk_only_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
     if ctx.kind != "app":
         return
-    cat = C.catalogue()
-    for _category, d in _categorised(ctx):
-        for code, el in _reasons(ctx, d):
-            r = cat.reasons.get(code)
-            if r is not None and r.sdk_only:
-                yield Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
-                              "an app's manifest")
+    _, code, el, _ = reason
+    r = C.catalogue().reasons.get(code)
+    if r is not None and r.sdk_only:
+        yield Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
+                      "an app's manifest")
 
 
 @rule("app-type-reason", "note",
@@ -118,13 +129,13 @@ def sdk_only_reason(ctx: Context) -> Iterator[Finding]:
       """B728.1 is for health-research apps and 3EC4.1 for custom keyboard apps. Declaring them
       elsewhere is probably a wrong pick, but only App Review can tell what the app is, so this is
       a note.""",
-      "keep it only if the app is of that kind; otherwise pick the reason that fits")
-def app_type_reason(ctx: Context) -> Iterator[Finding]:
-    for _category, d in _categorised(ctx):
-        for code, el in _reasons(ctx, d):
-            kind = C.catalogue().app_type_reasons.get(code)
-            if kind:
-                yield Finding(el, f"{code} is only for {kind}")
+      "keep it only if the app is of that kind; otherwise pick the reason that fits",
+      on="reason")
+def app_type_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
+    _, code, el, _ = reason
+    kind = C.catalogue().app_type_reasons.get(code)
+    if kind:
+        yield Finding(el, f"{code} is only for {kind}")
 
 
 @rule("empty-reasons", "error",
@@ -132,15 +143,16 @@ def app_type_reason(ctx: Context) -> Iterator[Finding]:
       """TN3181 lists an empty NSPrivacyAccessedAPITypeReasons as invalid: every declared
       category needs at least one approved reason, otherwise the API use is undeclared. This is
       an error.""",
-      "add the reason codes that describe how the API is used, or remove the entry")
-def empty_reasons(ctx: Context) -> Iterator[Finding]:
-    for category, d in _categorised(ctx):
-        v = ctx.value(d, C.REASONS)
-        if v is not None and v.tag == "array" and not elements(v):
-            cat = C.catalogue()
-            hint = ("for " + str(category) + " use one of: " + ", ".join(cat.reasons_for(category))
-                    if category in cat.categories else "")
-            yield Finding(v, f"no reasons given for {category or 'this category'}", hint)
+      "add the reason codes that describe how the API is used, or remove the entry",
+      on="api_entry")
+def empty_reasons(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    v = ctx.value(d, C.REASONS)
+    if v is not None and v.tag == "array" and not elements(v):
+        category = _category(ctx, d)
+        cat = C.catalogue()
+        hint = ("for " + str(category) + " use one of: " + ", ".join(cat.reasons_for(category))
+                if category in cat.categories else "")
+        yield Finding(v, f"no reasons given for {category or 'this category'}", hint)
 
 
 @rule("duplicate-api-category", "warning",
@@ -150,19 +162,23 @@ def empty_reasons(ctx: Context) -> Iterator[Finding]:
       into one with the union of reasons loses nothing, so this is a warning that `--fix`
       repairs.""",
       "merge the entries into one with all the reasons (`trtc-privacy lint --fix` does)",
-      fixable=True)
-def duplicate_api_category(ctx: Context) -> Iterator[Finding]:
-    seen: Dict[str, etree._Element] = {}
-    for category, d in _categorised(ctx):
-        if not category:
-            continue
-        if category in seen:
-            first = ctx.doc.position(seen[category])[0]
-            yield Finding(ctx.value(d, C.API_TYPE),
-                          f"{category} is already declared"
-                          + (f" at line {first}" if first else ""))
-        else:
-            seen[category] = d
+      fixable=True, on="api_entry")
+def duplicate_api_category(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    seen: Dict[str, etree._Element] = ctx.state("duplicate-api-category")
+    category = _category(ctx, d)
+    if not category:
+        return
+    if category in seen:
+        first = ctx.doc.position(seen[category])[0]
+        yield Finding(ctx.value(d, C.API_TYPE),
+                      f"{category} is already declared" + (f" at line {first}" if first else ""))
+    else:
+        seen[category] = d
+
+
+@duplicate_api_category.fixer(phase=3)
+def _fold_categories(fx: Fixer, r: Rule) -> None:
+    fx.fold_entries(C.API_TYPES, C.API_TYPE, C.REASONS, r.name, ())
 
 
 @rule("duplicate-reason", "warning",
@@ -171,14 +187,20 @@ def duplicate_api_category(ctx: Context) -> Iterator[Finding]:
       known; it is a warning because it usually means two manifests were merged by hand.
       `--fix` removes the repeat.""",
       "remove the repeated code (`trtc-privacy lint --fix` does)",
-      fixable=True)
-def duplicate_reason(ctx: Context) -> Iterator[Finding]:
-    for category, d in _categorised(ctx):
-        seen = set()
-        for code, el in _reasons(ctx, d):
-            if code and code in seen:
-                yield Finding(el, f"reason {code} is listed twice for {category or 'this entry'}")
-            seen.add(code)
+      fixable=True, on="api_entry")
+def duplicate_reason(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    category = _category(ctx, d)
+    seen = set()
+    for code, el in ctx.strings(ctx.value(d, C.REASONS)):
+        if code and code in seen:
+            yield Finding(el, f"reason {code} is listed twice for {category or 'this entry'}")
+        seen.add(code)
+
+
+@duplicate_reason.fixer(phase=2)
+def _fold_reasons(fx: Fixer, r: Rule) -> None:
+    for d in fx.view.api_entries():
+        fx.fold_strings(fx.view.value(d, C.REASONS), r.name, "reason")
 
 
 RULES = [unknown_api_category, unknown_reason, reason_wrong_category, sdk_only_reason,

@@ -1,20 +1,26 @@
-"""What a lint rule is, and the context its check reads a manifest through.
+"""What a lint rule is, and the context its checks read a manifest through.
 
-A rule is data (name, default severity, App Store codes, explanation, hint) with its check beside
-it, in the yamllint style. Checks read the XML itself, not the semantic model, so that a value of
-the wrong type is one finding among others rather than the end of the run.
+A rule is data (name, default severity, App Store codes, explanation, hint) with its checks and
+its fix beside it, in the yamllint style. Each check declares the node it looks at (``NODES``):
+the engine (``linter.lint_document``) walks a document once and calls, for every node, the checks
+of the enabled rules registered for it, so a rule that is turned off costs nothing. Checks read
+the XML through the document's one ``View``, not the semantic model, so that a value of the wrong
+type is one finding among others rather than the end of the run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from lxml import etree
 
-from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Severity
-from trtc_privacy.plist import Document, dict_pairs, elements, text_of
+from trtc_privacy.plist import Document
+from trtc_privacy.view import Pair, View, view_of
+
+if TYPE_CHECKING:
+    from trtc_privacy.fix import Fixer
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,23 @@ class Finding:
     offset: Optional[int] = None  # a character offset in the text, when not at an element
 
 
-Check = Callable[["Context"], Iterator[Finding]]
+#: What a check can look at, in the order the engine visits them, with what it is given:
+#: document: None (once per document) - top_pair: (key, key element, value element) of the
+#: root <dict> - api_entry / data_entry: an entry <dict> of NSPrivacyAccessedAPITypes /
+#: NSPrivacyCollectedDataTypes - reason: (category or None, code, <string>, entry) - purpose:
+#: (data type or None, purpose, <string>, entry) - domain: (text, <string>) of
+#: NSPrivacyTrackingDomains - dict: every <dict> under the root value.
+NODES = ("document", "top_pair", "api_entry", "data_entry", "reason", "purpose", "domain", "dict")
+
+#: A check returns its findings: a generator, or (in hot checks) a list or () when clean.
+Visit = Callable[["Context", Any], Iterable[Finding]]
+Fix = Callable[["Fixer", "Rule"], None]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Rule:
-    """One lint rule. ``check`` is None for rules the reader itself reports (parse failures)."""
+    """One rule. A rule without visits is reported elsewhere: by the reader (parse failures) or
+    by a command that is not lint (``scope`` names it)."""
 
     name: str
     severity: Severity
@@ -41,22 +58,55 @@ class Rule:
     hint: str
     itms: Tuple[str, ...] = ()
     fixable: bool = False
-    check: Optional[Check] = field(default=None, compare=False, repr=False)
+    #: node kind -> the checks this rule runs on such nodes
+    visits: Dict[str, List[Visit]] = field(default_factory=dict, repr=False)
     #: the command family that makes the finding: "lint" for manifest rules, else e.g. "scan"
     scope: str = "lint"
+    #: how ``lint --fix`` repairs it, and when (lower phases plan their edits first)
+    fix: Optional[Fix] = field(default=None, repr=False)
+    fix_phase: int = 0
 
     @property
     def primary_itms(self) -> str:
         return self.itms[0] if self.itms else ""
 
+    @property
+    def check(self) -> bool:
+        """Whether lint's engine runs this rule (it has checks of its own)."""
+        return bool(self.visits)
+
+    def on(self, node: str) -> Callable[[Visit], Visit]:
+        """Decorator: register a further check of this rule, on another kind of node."""
+        assert node in NODES, node
+
+        def wrap(fn: Visit) -> Visit:
+            self.visits.setdefault(node, []).append(fn)
+            return fn
+
+        return wrap
+
+    def fixer(self, phase: int) -> Callable[[Fix], Fix]:
+        """Decorator: the rule's repair for ``lint --fix``. Phases: 0 rewrites a value, 1 removes
+        an empty entry, 2 folds repeated strings, 3 folds repeated entries."""
+
+        def wrap(fn: Fix) -> Fix:
+            assert self.fixable, self.name
+            self.fix, self.fix_phase = fn, phase
+            return fn
+
+        return wrap
+
 
 def rule(name: str, severity: str, summary: str, explanation: str, hint: str,
-         itms: Tuple[str, ...] = (), fixable: bool = False) -> Callable[[Check], Rule]:
-    """Decorator: turn a check function into a Rule carrying its documentation."""
+         itms: Tuple[str, ...] = (), fixable: bool = False, *,
+         on: str = "document") -> Callable[[Visit], Rule]:
+    """Decorator: turn a check on ``on`` nodes into a Rule carrying its documentation."""
 
-    def wrap(fn: Check) -> Rule:
-        return Rule(name, Severity(severity), summary, " ".join(explanation.split()), hint,
-                    tuple(itms), fixable, fn)
+    def wrap(fn: Visit) -> Rule:
+        r = Rule(name, Severity(severity), summary, " ".join(explanation.split()), hint,
+                 tuple(itms), fixable)
+        r.on(on)(fn)
+        return r
 
     return wrap
 
@@ -66,7 +116,7 @@ def parse_rule(name: str, severity: str, summary: str, explanation: str, hint: s
     """A rule with no check of its own: reported by the reader (plist.parse), or by a command
     that is not lint (``scope`` names it)."""
     return Rule(name, Severity(severity), summary, " ".join(explanation.split()), hint,
-                tuple(itms), False, None, scope)
+                tuple(itms), False, {}, scope)
 
 
 # -- the context -------------------------------------------------------------------------------
@@ -75,93 +125,37 @@ ITMS_INVALID = ("ITMS-91056", "ITMS-91108")  # "Invalid privacy manifest" and it
 
 
 class Context:
-    """A parsed document with the shapes checks ask about, each computed once.
-
-    Thirty checks read the same few arrays and dictionaries; caching them here is what keeps
-    linting close to the cost of parsing. The tree is never modified, so the caches stay valid.
-    """
+    """What a check is given: the document, its one View, what kind of manifest it is, and a
+    place for per-document state (what a duplicate check has seen so far)."""
 
     def __init__(self, doc: Document, kind: str, check_name: bool = False) -> None:
         self.doc = doc
         self.kind = kind  # "app" or "sdk"
         self.check_name = check_name  # whether the file name is the user's (lint) or a label
-        top = doc.top
-        self.top: Optional[etree._Element] = top if top is not None and top.tag == "dict" else None
-        self._top_pairs: Optional[List[Tuple[str, etree._Element, etree._Element]]] = None
-        self._entries: Dict[str, List[etree._Element]] = {}
-        self._pairs: Dict[etree._Element, List[Tuple[str, etree._Element, etree._Element]]] = {}
-        self._maps: Dict[etree._Element, Dict[str, etree._Element]] = {}
-        self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
+        view = self.view = view_of(doc)
+        self.top = view.top
+        self._state: Dict[str, Dict[Any, Any]] = {}
+        # the View's shapes, bound once: checks call these thousands of times
+        self.top_pairs: Callable[[], List[Pair]] = view.top_pairs
+        self.pairs: Callable[[etree._Element], List[Pair]] = view.pairs
+        self.top_values: Callable[[str], List[etree._Element]] = view.top_values
+        self.entries: Callable[[str], List[etree._Element]] = view.entries
+        self.api_entries: Callable[[], List[etree._Element]] = view.api_entries
+        self.data_entries: Callable[[], List[etree._Element]] = view.data_entries
+        self.value: Callable[[etree._Element, str], Optional[etree._Element]] = view.value
+        self.strings: Callable[[Optional[etree._Element]], List[Tuple[str, etree._Element]]] \
+            = view.strings
+        self.tracking: Callable[[], Optional[bool]] = view.tracking
+        self.domains: Callable[[], List[Tuple[str, etree._Element]]] = view.domains
 
-    def top_pairs(self) -> List[Tuple[str, etree._Element, etree._Element]]:
-        if self._top_pairs is None:
-            self._top_pairs = [] if self.top is None else self.pairs(self.top)
-        return self._top_pairs
-
-    def pairs(self, d: etree._Element) -> List[Tuple[str, etree._Element, etree._Element]]:
-        """(key text, key element, value element) of a <dict>, repeats kept, in order."""
-        got = self._pairs.get(d)
+    def state(self, rule: str) -> Dict[Any, Any]:
+        """A rule's own memory for this document (e.g. the categories seen so far)."""
+        got = self._state.get(rule)
         if got is None:
-            got = self._pairs[d] = [(text_of(k).strip(), k, v) for k, v in dict_pairs(d)]
+            got = self._state[rule] = {}
         return got
 
-    def top_values(self, key: str) -> List[etree._Element]:
-        """Every value given for a top-level key (a repeated key gives several)."""
-        return [v for k, _, v in self.top_pairs() if k == key]
-
-    def entries(self, key: str) -> List[etree._Element]:
-        """The <dict> entries of every top-level array ``key`` (APITypes or CollectedDataTypes)."""
-        got = self._entries.get(key)
-        if got is None:
-            got = self._entries[key] = [
-                c for v in self.top_values(key) if v.tag == "array"
-                for c in elements(v) if c.tag == "dict"]
-        return got
-
-    def api_entries(self) -> List[etree._Element]:
-        return self.entries(C.API_TYPES)
-
-    def data_entries(self) -> List[etree._Element]:
-        return self.entries(C.DATA_TYPES)
-
-    def value(self, d: etree._Element, key: str) -> Optional[etree._Element]:
-        """The value of the first ``key`` in a <dict>."""
-        m = self._maps.get(d)
-        if m is None:
-            m = {}
-            for k, _, v in self.pairs(d):
-                m.setdefault(k, v)
-            self._maps[d] = m
-        return m.get(key)
-
-    @staticmethod
-    def string(el: Optional[etree._Element]) -> Optional[str]:
-        """The stripped text of a <string>, or None for anything else."""
-        if el is None or el.tag != "string":
-            return None
-        return text_of(el).strip()
-
-    def strings(self, array: Optional[etree._Element]) -> List[Tuple[str, etree._Element]]:
-        """(text, element) of the <string> children of an <array>."""
-        if array is None or array.tag != "array":
-            return []
-        got = self._strings.get(array)
-        if got is None:
-            got = self._strings[array] = [
-                (text_of(c).strip(), c) for c in elements(array) if c.tag == "string"]
-        return got
-
-    def tracking(self) -> Optional[bool]:
-        vals = self.top_values(C.TRACKING)
-        if not vals:
-            return None
-        return any(v.tag == "true" for v in vals)
-
-    def domains(self) -> List[Tuple[str, etree._Element]]:
-        out: List[Tuple[str, etree._Element]] = []
-        for v in self.top_values(C.DOMAINS):
-            out += self.strings(v)
-        return out
+    string = staticmethod(View.string)
 
 
 def is_empty_dict(el: etree._Element) -> bool:

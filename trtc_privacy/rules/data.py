@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements
-from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, rule
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
+
+if TYPE_CHECKING:
+    from trtc_privacy.fix import Fixer
 
 
-def _typed(ctx: Context) -> Iterator[Tuple[Optional[str], etree._Element]]:
-    for d in ctx.data_entries():
-        yield ctx.string(ctx.value(d, C.DATA_TYPE)), d
+Purpose = Tuple[Optional[str], str, etree._Element, etree._Element]  # type, purpose, <string>, entry
+
+
+def _dtype(ctx: Context, d: etree._Element) -> Optional[str]:
+    """The entry's data type, or None when it is not a usable string."""
+    return ctx.string(ctx.value(d, C.DATA_TYPE))
 
 
 @rule("unknown-data-type", "error",
@@ -23,16 +29,26 @@ def _typed(ctx: Context) -> Iterator[Tuple[Optional[str], etree._Element]]:
       NSPrivacyCollectedDataTypePhotosorVideos) drew ITMS-91056 (appspector/ios-sdk#30). This
       is an error; `--fix` corrects near-miss spellings.""",
       "use one of Apple's NSPrivacyCollectedDataType... identifiers",
-      ITMS_INVALID, fixable=True)
-def unknown_data_type(ctx: Context) -> Iterator[Finding]:
+      ITMS_INVALID, fixable=True, on="data_entry")
+def unknown_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
     cat = C.catalogue()
-    labels = {ident: label for ident, (label, _) in cat.data_types.items()}
-    for dtype, d in _typed(ctx):
-        if dtype and dtype not in cat.data_types:
-            guess = C.near_miss(dtype, labels, "NSPrivacyCollectedDataType")
-            hint = (f"did you mean \"{guess}\"?" if guess else
-                    "see `trtc-privacy explain unknown-data-type` for the list")
-            yield Finding(ctx.value(d, C.DATA_TYPE), f"unknown data type \"{dtype}\"", hint)
+    dtype = _dtype(ctx, d)
+    if dtype and dtype not in cat.data_types:
+        guess = C.near_miss(dtype, _labels(), "NSPrivacyCollectedDataType")
+        hint = (f"did you mean \"{guess}\"?" if guess else
+                "see `trtc-privacy explain unknown-data-type` for the list")
+        yield Finding(ctx.value(d, C.DATA_TYPE), f"unknown data type \"{dtype}\"", hint)
+
+
+def _labels() -> Dict[str, str]:
+    return {ident: label for ident, (label, _) in C.catalogue().data_types.items()}
+
+
+@unknown_data_type.fixer(phase=0)
+def _spell_data_types(fx: Fixer, r: Rule) -> None:
+    labels = _labels()
+    for d in fx.view.data_entries():
+        fx.spell(fx.view.value(d, C.DATA_TYPE), labels, "NSPrivacyCollectedDataType", r.name)
 
 
 @rule("unknown-purpose", "error",
@@ -41,16 +57,23 @@ def unknown_data_type(ctx: Context) -> Iterator[Finding]:
       (New Relic, AppSpector, an early GoogleUtilities) is invalid and drew ITMS-91056. This is
       an error; `--fix` replaces a label or near-miss with the identifier it names.""",
       "use one of the NSPrivacyCollectedDataTypePurpose... identifiers",
-      ITMS_INVALID, fixable=True)
-def unknown_purpose(ctx: Context) -> Iterator[Finding]:
+      ITMS_INVALID, fixable=True, on="purpose")
+def unknown_purpose(ctx: Context, purpose: Purpose) -> Iterator[Finding]:
     cat = C.catalogue()
-    for _dtype, d in _typed(ctx):
-        for p, el in ctx.strings(ctx.value(d, C.PURPOSES)):
-            if p and p not in cat.purposes:
-                guess = C.near_miss(p, cat.purposes, "NSPrivacyCollectedDataTypePurpose")
-                hint = (f"did you mean \"{guess}\"?" if guess else
-                        "expected one of: " + ", ".join(cat.purposes))
-                yield Finding(el, f"unknown purpose \"{p}\"", hint)
+    _, p, el, _ = purpose
+    if p and p not in cat.purposes:
+        guess = C.near_miss(p, cat.purposes, "NSPrivacyCollectedDataTypePurpose")
+        hint = (f"did you mean \"{guess}\"?" if guess else
+                "expected one of: " + ", ".join(cat.purposes))
+        yield Finding(el, f"unknown purpose \"{p}\"", hint)
+
+
+@unknown_purpose.fixer(phase=0)
+def _spell_purposes(fx: Fixer, r: Rule) -> None:
+    purposes = C.catalogue().purposes
+    for d in fx.view.data_entries():
+        for _, el in fx.view.strings(fx.view.value(d, C.PURPOSES)):
+            fx.spell(el, purposes, "NSPrivacyCollectedDataTypePurpose", r.name)
 
 
 @rule("empty-purposes", "error",
@@ -58,12 +81,11 @@ def unknown_purpose(ctx: Context) -> Iterator[Finding]:
       """Every collected data type is collected for at least one purpose; Google's own manifest
       generator treats an empty list as invalid and App Store privacy labels cannot be built
       without one. This is an error.""",
-      "add the purposes the data is collected for")
-def empty_purposes(ctx: Context) -> Iterator[Finding]:
-    for dtype, d in _typed(ctx):
-        v = ctx.value(d, C.PURPOSES)
-        if v is not None and v.tag == "array" and not elements(v):
-            yield Finding(v, f"no purposes given for {dtype or 'this data type'}")
+      "add the purposes the data is collected for", on="data_entry")
+def empty_purposes(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    v = ctx.value(d, C.PURPOSES)
+    if v is not None and v.tag == "array" and not elements(v):
+        yield Finding(v, f"no purposes given for {_dtype(ctx, d) or 'this data type'}")
 
 
 @rule("duplicate-data-type", "warning",
@@ -72,18 +94,23 @@ def empty_purposes(ctx: Context) -> Iterator[Finding]:
       twice. Folding them into one entry (the union of purposes) loses nothing when Linked and
       Tracking agree, so this is a warning that `--fix` repairs in that case.""",
       "merge the entries into one (`trtc-privacy lint --fix` does when Linked and Tracking agree)",
-      fixable=True)
-def duplicate_data_type(ctx: Context) -> Iterator[Finding]:
-    seen: Dict[str, etree._Element] = {}
-    for dtype, d in _typed(ctx):
-        if not dtype:
-            continue
-        if dtype in seen:
-            first = ctx.doc.position(seen[dtype])[0]
-            yield Finding(ctx.value(d, C.DATA_TYPE), f"{dtype} is already declared"
-                          + (f" at line {first}" if first else ""))
-        else:
-            seen[dtype] = d
+      fixable=True, on="data_entry")
+def duplicate_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    seen: Dict[str, etree._Element] = ctx.state("duplicate-data-type")
+    dtype = _dtype(ctx, d)
+    if not dtype:
+        return
+    if dtype in seen:
+        first = ctx.doc.position(seen[dtype])[0]
+        yield Finding(ctx.value(d, C.DATA_TYPE), f"{dtype} is already declared"
+                      + (f" at line {first}" if first else ""))
+    else:
+        seen[dtype] = d
+
+
+@duplicate_data_type.fixer(phase=3)
+def _fold_data_types(fx: Fixer, r: Rule) -> None:
+    fx.fold_entries(C.DATA_TYPES, C.DATA_TYPE, C.PURPOSES, r.name, (C.LINKED, C.DATA_TRACKING))
 
 
 @rule("duplicate-purpose", "warning",
@@ -91,14 +118,20 @@ def duplicate_data_type(ctx: Context) -> Iterator[Finding]:
       """A repeated purpose adds nothing; it is a warning because it usually means entries were
       merged by hand. `--fix` removes the repeat.""",
       "remove the repeated purpose (`trtc-privacy lint --fix` does)",
-      fixable=True)
-def duplicate_purpose(ctx: Context) -> Iterator[Finding]:
-    for dtype, d in _typed(ctx):
-        seen = set()
-        for p, el in ctx.strings(ctx.value(d, C.PURPOSES)):
-            if p and p in seen:
-                yield Finding(el, f"purpose {p} is listed twice for {dtype or 'this data type'}")
-            seen.add(p)
+      fixable=True, on="data_entry")
+def duplicate_purpose(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    dtype = _dtype(ctx, d)
+    seen = set()
+    for p, el in ctx.strings(ctx.value(d, C.PURPOSES)):
+        if p and p in seen:
+            yield Finding(el, f"purpose {p} is listed twice for {dtype or 'this data type'}")
+        seen.add(p)
+
+
+@duplicate_purpose.fixer(phase=2)
+def _fold_purposes(fx: Fixer, r: Rule) -> None:
+    for d in fx.view.data_entries():
+        fx.fold_strings(fx.view.value(d, C.PURPOSES), r.name, "purpose")
 
 
 @rule("data-tracking-without-tracking", "warning",
@@ -108,15 +141,14 @@ def duplicate_purpose(ctx: Context) -> Iterator[Finding]:
       Store rejection is documented (Google Mobile Ads shipped exactly this), so this is a
       warning.""",
       "set NSPrivacyTracking to <true/> and list the tracking domains, or set the data type's "
-      "Tracking to <false/>")
-def data_tracking_without_tracking(ctx: Context) -> Iterator[Finding]:
+      "Tracking to <false/>", on="data_entry")
+def data_tracking_without_tracking(ctx: Context, d: etree._Element) -> Iterator[Finding]:
     if ctx.tracking():
         return
-    for dtype, d in _typed(ctx):
-        v = ctx.value(d, C.DATA_TRACKING)
-        if v is not None and v.tag == "true":
-            yield Finding(v, f"{dtype or 'this data type'} is marked as used for tracking, but "
-                          "NSPrivacyTracking is " + ("false" if ctx.tracking() is False else
+    v = ctx.value(d, C.DATA_TRACKING)
+    if v is not None and v.tag == "true":
+        yield Finding(v, f"{_dtype(ctx, d) or 'this data type'} is marked as used for tracking, "
+                      "but NSPrivacyTracking is " + ("false" if ctx.tracking() is False else
                                                      "absent"))
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements, text_of
-from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, is_empty_dict, rule
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, is_empty_dict, rule
+from trtc_privacy.view import Pair
+
+if TYPE_CHECKING:
+    from trtc_privacy.fix import Fixer
 
 MANIFEST_NAME = C.MANIFEST_NAME
 
@@ -37,7 +41,7 @@ def _tag_name(want: str) -> str:
       rejected as an invalid manifest, so this is an error.""",
       "wrap the keys in <dict>...</dict> directly inside <plist>",
       ITMS_INVALID)
-def root_not_dict(ctx: Context) -> Iterator[Finding]:
+def root_not_dict(ctx: Context, _: None) -> Iterator[Finding]:
     top = ctx.doc.top
     if top is not None and top.tag != "dict":
         yield Finding(top, f"the manifest's root value is <{top.tag}>, expected <dict>")
@@ -49,24 +53,35 @@ def root_not_dict(ctx: Context) -> Iterator[Finding]:
       TN3181 lists invalid keys as a cause of ITMS-91056). An unknown key is usually a misspelt
       or misplaced real one, and what it was meant to declare is lost, so this is an error.""",
       "use one of Apple's keys; `trtc-privacy explain unknown-key` lists them",
-      ITMS_INVALID)
-def unknown_key(ctx: Context) -> Iterator[Finding]:
+      ITMS_INVALID, on="top_pair")
+def unknown_key(ctx: Context, pair: Pair) -> Iterator[Finding]:
+    key, k, _ = pair
     cat = C.catalogue()
-    for key, k, _ in ctx.top_pairs():
-        if key in cat.top_keys:
-            continue
-        if key in cat.api_keys or key in cat.data_keys:
-            parent = C.API_TYPES if key in cat.api_keys else C.DATA_TYPES
-            yield Finding(k, f"\"{key}\" belongs inside an entry of {parent}, not at the top "
-                          "level", f"move it into a <dict> inside the {parent} array")
-            continue
-        yield Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))
-    for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
-        for d in entries:
-            for key, k, _ in ctx.pairs(d):
-                if key not in known:
-                    yield Finding(k, f"unknown key \"{key}\" in this entry",
-                                  _did_you_mean(key, known))
+    if key in cat.top_keys:
+        return
+    if key in cat.api_keys or key in cat.data_keys:
+        parent = C.API_TYPES if key in cat.api_keys else C.DATA_TYPES
+        yield Finding(k, f"\"{key}\" belongs inside an entry of {parent}, not at the top "
+                      "level", f"move it into a <dict> inside the {parent} array")
+        return
+    yield Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))
+
+
+@unknown_key.on("api_entry")
+def _unknown_api_entry_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _unknown_entry_keys(ctx, d, C.catalogue().api_keys)
+
+
+@unknown_key.on("data_entry")
+def _unknown_data_entry_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _unknown_entry_keys(ctx, d, C.catalogue().data_keys)
+
+
+def _unknown_entry_keys(ctx: Context, d: etree._Element, known: Dict[str, str]
+                        ) -> Iterator[Finding]:
+    for key, k, _ in ctx.pairs(d):
+        if key not in known:
+            yield Finding(k, f"unknown key \"{key}\" in this entry", _did_you_mean(key, known))
 
 
 def _did_you_mean(value: str, known: Dict[str, str]) -> str:
@@ -82,17 +97,28 @@ def _did_you_mean(value: str, known: Dict[str, str]) -> str:
       lists are arrays of strings or of dictionaries. Apple's reader cannot use such a value
       (Sentry's first manifest gave purposes as a <string>), so this is an error.""",
       "write the value with the type Apple documents for this key",
-      ITMS_INVALID)
-def wrong_type(ctx: Context) -> Iterator[Finding]:
-    cat = C.catalogue()
-    for key, _, v in ctx.top_pairs():
-        if key in cat.top_keys:
-            yield from _check_type(v, key, cat.top_keys[key])
-    for entries, known in ((ctx.api_entries(), cat.api_keys), (ctx.data_entries(), cat.data_keys)):
-        for d in entries:
-            for key, _, v in ctx.pairs(d):
-                if key in known:
-                    yield from _check_type(v, key, known[key])
+      ITMS_INVALID, on="top_pair")
+def wrong_type(ctx: Context, pair: Pair) -> Iterator[Finding]:
+    key, _, v = pair
+    typ = C.catalogue().top_keys.get(key)
+    if typ is not None:
+        yield from _check_type(v, key, typ)
+
+
+@wrong_type.on("api_entry")
+def _wrong_api_entry_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _entry_types(ctx, d, C.catalogue().api_keys)
+
+
+@wrong_type.on("data_entry")
+def _wrong_data_entry_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _entry_types(ctx, d, C.catalogue().data_keys)
+
+
+def _entry_types(ctx: Context, d: etree._Element, known: Dict[str, str]) -> Iterator[Finding]:
+    for key, _, v in ctx.pairs(d):
+        if key in known:
+            yield from _check_type(v, key, known[key])
 
 
 def _check_type(v: etree._Element, key: str, typ: str) -> Iterator[Finding]:
@@ -116,19 +142,25 @@ def _check_type(v: etree._Element, key: str, typ: str) -> Iterator[Finding]:
       (AppAuth-iOS#829) and App Store Connect treats the manifest as invalid, so this is an
       error.""",
       "add the missing key to the entry",
-      ITMS_INVALID)
-def missing_key(ctx: Context) -> Iterator[Finding]:
-    cat = C.catalogue()
-    for entries, known, owner in ((ctx.api_entries(), cat.api_keys, C.API_TYPES),
-                                  (ctx.data_entries(), cat.data_keys, C.DATA_TYPES)):
-        for d in entries:
-            if is_empty_dict(d):
-                continue  # reported once, as empty-value
-            have = {key for key, _, _ in ctx.pairs(d)}
-            missing = [k for k in known if k not in have]
-            if missing:
-                yield Finding(d, f"this {owner} entry lacks {', '.join(missing)}",
-                              "add " + ", ".join(f"<key>{k}</key> ({known[k]})" for k in missing))
+      ITMS_INVALID, on="api_entry")
+def missing_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _missing(ctx, d, C.catalogue().api_keys, C.API_TYPES)
+
+
+@missing_key.on("data_entry")
+def _missing_data_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    return _missing(ctx, d, C.catalogue().data_keys, C.DATA_TYPES)
+
+
+def _missing(ctx: Context, d: etree._Element, known: Dict[str, str], owner: str
+             ) -> Iterator[Finding]:
+    if is_empty_dict(d):
+        return  # reported once, as empty-value
+    have = {key for key, _, _ in ctx.pairs(d)}
+    missing = [k for k in known if k not in have]
+    if missing:
+        yield Finding(d, f"this {owner} entry lacks {', '.join(missing)}",
+                      "add " + ", ".join(f"<key>{k}</key> ({known[k]})" for k in missing))
 
 
 @rule("missing-collected-data-types", "warning",
@@ -138,7 +170,7 @@ def missing_key(ctx: Context) -> Iterator[Finding]:
       (couchbase-lite-ios#3257, Swinject#555). No App Store rejection is documented, so this is
       a warning.""",
       "add <key>NSPrivacyCollectedDataTypes</key><array/> when nothing is collected")
-def missing_collected_data_types(ctx: Context) -> Iterator[Finding]:
+def missing_collected_data_types(ctx: Context, _: None) -> Iterator[Finding]:
     top = ctx.top
     if top is None or not elements(top):
         return  # an empty manifest is reported as such
@@ -153,26 +185,42 @@ def missing_collected_data_types(ctx: Context) -> Iterator[Finding]:
       (newrelic-ios-agent#215) and Xcode's report fails on them (TOCropViewController#575). This
       is an error; `--fix` removes empty <dict/> entries.""",
       "remove the empty entry, or fill in the identifier",
-      ITMS_INVALID, fixable=True)
-def empty_value(ctx: Context) -> Iterator[Finding]:
-    for key in (C.API_TYPES, C.DATA_TYPES):
-        for d in ctx.entries(key):
-            if is_empty_dict(d):
-                yield Finding(d, f"empty <dict/> entry in {key}",
-                              "remove it (`trtc-privacy lint --fix` does)")
-    for d in ctx.api_entries():
-        yield from _empty_string(ctx.value(d, C.API_TYPE), C.API_TYPE)
-        for text, el in ctx.strings(ctx.value(d, C.REASONS)):
-            if not text:
-                yield _empty_finding(el, C.REASONS)
-    for d in ctx.data_entries():
-        yield from _empty_string(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
-        for text, el in ctx.strings(ctx.value(d, C.PURPOSES)):
-            if not text:
-                yield _empty_finding(el, C.PURPOSES)
-    for text, el in ctx.domains():
+      ITMS_INVALID, fixable=True, on="api_entry")
+def empty_value(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    if is_empty_dict(d):
+        yield _empty_dict(d, C.API_TYPES)
+    yield from _empty_string(ctx.value(d, C.API_TYPE), C.API_TYPE)
+    for text, el in ctx.strings(ctx.value(d, C.REASONS)):
         if not text:
-            yield _empty_finding(el, C.DOMAINS)
+            yield _empty_finding(el, C.REASONS)
+
+
+@empty_value.on("data_entry")
+def _empty_data_value(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    if is_empty_dict(d):
+        yield _empty_dict(d, C.DATA_TYPES)
+    yield from _empty_string(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
+    for text, el in ctx.strings(ctx.value(d, C.PURPOSES)):
+        if not text:
+            yield _empty_finding(el, C.PURPOSES)
+
+
+@empty_value.on("domain")
+def _empty_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Sequence[Finding]:
+    return () if domain[0] else [_empty_finding(domain[1], C.DOMAINS)]
+
+
+@empty_value.fixer(phase=1)
+def _remove_empty_entries(fx: Fixer, r: Rule) -> None:
+    for key in (C.API_TYPES, C.DATA_TYPES):
+        for d in fx.view.entries(key):
+            if is_empty_dict(d):
+                fx.remove(d)
+                fx.note(d, r.name, f"removed an empty <dict/> entry from {key}")
+
+
+def _empty_dict(d: etree._Element, key: str) -> Finding:
+    return Finding(d, f"empty <dict/> entry in {key}", "remove it (`trtc-privacy lint --fix` does)")
 
 
 def _empty_string(el: Optional[etree._Element], key: str) -> Iterator[Finding]:
@@ -185,22 +233,89 @@ def _empty_finding(el: etree._Element, key: str) -> Finding:
                    "write one of Apple's identifiers, or remove the value")
 
 
+@rule("padded-identifier", "error",
+      "an identifier or tracking domain with whitespace around it (<string> CA92.1</string>)",
+      """A property list keeps a string's whitespace, and Apple compares identifiers exactly:
+      "<string> CA92.1</string>" is not the reason CA92.1, and a category followed by a line
+      break is no category at all, so the API use it was meant to declare is undeclared. Such
+      values come from hand edits and templates; this is an error that `--fix` repairs by
+      removing the whitespace.""",
+      "remove the spaces and line breaks inside the <string> (`trtc-privacy lint --fix` does)",
+      ITMS_INVALID, fixable=True, on="api_entry")
+def padded_identifier(ctx: Context, d: etree._Element) -> Sequence[Finding]:
+    return _padded(ctx.value(d, C.API_TYPE), C.API_TYPE)
+
+
+@padded_identifier.on("data_entry")
+def _padded_data_type(ctx: Context, d: etree._Element) -> Sequence[Finding]:
+    return _padded(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
+
+
+@padded_identifier.on("reason")
+def _padded_reason(ctx: Context, reason: Tuple[object, str, etree._Element, object]
+                   ) -> Sequence[Finding]:
+    return _padded(reason[2], C.REASONS)
+
+
+@padded_identifier.on("purpose")
+def _padded_purpose(ctx: Context, purpose: Tuple[object, str, etree._Element, object]
+                    ) -> Sequence[Finding]:
+    return _padded(purpose[2], C.PURPOSES)
+
+
+@padded_identifier.on("domain")
+def _padded_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Sequence[Finding]:
+    return _padded(domain[1], C.DOMAINS)
+
+
+def _padded(el: Optional[etree._Element], key: str) -> Sequence[Finding]:
+    if el is None or el.tag != "string":
+        return ()
+    exact = el.text or "" if not len(el) else text_of(el)
+    if not exact or (not exact[0].isspace() and not exact[-1].isspace()):
+        return ()
+    value = exact.strip()
+    if not value:
+        return ()  # an empty value is reported as such
+    return [Finding(el, f"{key} value {_shown(exact)} has whitespace around it; Apple reads "
+                    f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>")]
+
+
+def _shown(text: str) -> str:
+    """A value in quotes with its invisible characters made visible."""
+    return '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r") \
+        .replace("\t", "\\t") + '"'
+
+
+@padded_identifier.fixer(phase=0)
+def _strip_padding(fx: Fixer, r: Rule) -> None:
+    view = fx.view
+    els = [view.value(d, C.API_TYPE) for d in view.api_entries()]
+    els += [c for d in view.api_entries() for _, c in view.strings(view.value(d, C.REASONS))]
+    els += [view.value(d, C.DATA_TYPE) for d in view.data_entries()]
+    els += [c for d in view.data_entries() for _, c in view.strings(view.value(d, C.PURPOSES))]
+    els += [c for _, c in view.domains()]
+    for el in els:
+        if el is None or el.tag != "string" or el in fx.renamed:
+            continue
+        exact, value = text_of(el), text_of(el).strip()
+        if value and value != exact:
+            fx.rename(el, value)
+            fx.note(el, r.name, f"removed the whitespace around \"{value}\"")
+
+
 @rule("duplicate-key", "error",
       "the same key appears twice in one <dict>",
       """A property-list dictionary holds each key once; readers keep one of the repeated values
       and silently drop the other (Python's plistlib keeps the last), so what App Store Connect
       reads is not what the file says. This is an error; `--fix` does not guess which to keep.""",
-      "keep one <key> and merge the values by hand")
-def duplicate_key(ctx: Context) -> Iterator[Finding]:
-    top = ctx.top
-    if top is None:
-        return
-    for d in top.iter("dict"):
-        seen = set()
-        for key, k, _ in ctx.pairs(d):
-            if key in seen:
-                yield Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>")
-            seen.add(key)
+      "keep one <key> and merge the values by hand", on="dict")
+def duplicate_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+    seen = set()
+    for key, k, _ in ctx.pairs(d):
+        if key in seen:
+            yield Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>")
+        seen.add(key)
 
 
 @rule("empty-manifest", "warning",
@@ -211,7 +326,7 @@ def duplicate_key(ctx: Context) -> Iterator[Finding]:
       values.""",
       "declare NSPrivacyTracking, NSPrivacyCollectedDataTypes and NSPrivacyAccessedAPITypes, "
       "even as <false/> and <array/>, or remove the file")
-def empty_manifest(ctx: Context) -> Iterator[Finding]:
+def empty_manifest(ctx: Context, _: None) -> Iterator[Finding]:
     top = ctx.top
     if top is not None and not elements(top):
         yield Finding(top, "the manifest's <dict> is empty")
@@ -224,7 +339,7 @@ def empty_manifest(ctx: Context) -> Iterator[Finding]:
       warning, not an error, because a file linted by name may be a template kept under another
       name on purpose, and one case variant was seen accepted (dotnet/macios#19966).""",
       "rename the file to PrivacyInfo.xcprivacy")
-def wrong_file_name(ctx: Context) -> Iterator[Finding]:
+def wrong_file_name(ctx: Context, _: None) -> Iterator[Finding]:
     if not ctx.check_name:
         return
     name = os.path.basename(ctx.doc.path)
@@ -233,4 +348,4 @@ def wrong_file_name(ctx: Context) -> Iterator[Finding]:
 
 
 RULES = [root_not_dict, unknown_key, wrong_type, missing_key, missing_collected_data_types,
-         empty_value, duplicate_key, empty_manifest, wrong_file_name]
+         empty_value, padded_identifier, duplicate_key, empty_manifest, wrong_file_name]

@@ -44,7 +44,7 @@ NOT_A_PLIST = parse_rule(
 
 @rule("not-a-plist", "error", NOT_A_PLIST.summary, NOT_A_PLIST.explanation, NOT_A_PLIST.hint,
       ITMS_INVALID)
-def stray_text(ctx: Context) -> Iterator[Finding]:
+def stray_text(ctx: Context, _: None) -> Iterator[Finding]:
     """Text between elements of a <plist>, <dict> or <array> (the reader only checks elements)."""
     reported = set()
     texts: List[Any] = list(_STRAY(ctx.doc.root))  # type: ignore[arg-type]

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple
+
+from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, rule
+from trtc_privacy.catalog import host_key
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
+
+if TYPE_CHECKING:
+    from trtc_privacy.fix import Fixer
 
 _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
                    r"[A-Za-z][A-Za-z0-9-]{0,62}")
@@ -19,10 +25,10 @@ _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
       domains drew ITMS-91056 (forum thread 770148, kakao-ad-ios#6). This is an error.""",
       "list the tracking domains in NSPrivacyTrackingDomains, or set NSPrivacyTracking to <false/>",
       ITMS_INVALID)
-def tracking_without_domains(ctx: Context) -> Iterator[Finding]:
+def tracking_without_domains(ctx: Context, _: None) -> Iterator[Finding]:
     if not ctx.tracking():
         return
-    if not [d for d, _ in ctx.domains() if d]:
+    if not any(d for d, _ in ctx.domains()):
         el = next((v for v in ctx.top_values(C.TRACKING) if v.tag == "true"), None)
         yield Finding(el, "NSPrivacyTracking is true but NSPrivacyTrackingDomains "
                       + ("is empty" if ctx.top_values(C.DOMAINS) else "is absent"))
@@ -36,7 +42,7 @@ def tracking_without_domains(ctx: Context) -> Iterator[Finding]:
       "set NSPrivacyTracking to <true/> if the SDK tracks through these domains; otherwise "
       "remove them",
       ("ITMS-91064", "ITMS-91107"))
-def domains_without_tracking(ctx: Context) -> Iterator[Finding]:
+def domains_without_tracking(ctx: Context, _: None) -> Iterator[Finding]:
     if ctx.tracking():
         return
     domains = [(d, el) for d, el in ctx.domains() if d]
@@ -54,14 +60,16 @@ def domains_without_tracking(ctx: Context) -> Iterator[Finding]:
       allowed tracking, so a URL in this list protects nothing and is an invalid value: an
       error.""",
       "write only the host, for example ads.example.com",
-      ITMS_INVALID)
-def invalid_tracking_domain(ctx: Context) -> Iterator[Finding]:
-    for d, el in ctx.domains():
-        if d and not _HOST.fullmatch(d):
-            host = _host_of(d)
-            hint = (f"write \"{host}\"" if host and host != d else
-                    "write only the host, for example ads.example.com")
-            yield Finding(el, f"\"{d}\" is not a host name", hint)
+      ITMS_INVALID, on="domain")
+def invalid_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]
+                            ) -> Sequence[Finding]:
+    d, el = domain
+    if not d or _HOST.fullmatch(d):
+        return ()
+    host = _host_of(d)
+    hint = (f"write \"{host}\"" if host and host != d else
+            "write only the host, for example ads.example.com")
+    return [Finding(el, f"\"{d}\" is not a host name", hint)]
 
 
 def _host_of(value: str) -> Optional[str]:
@@ -80,13 +88,27 @@ def _host_of(value: str) -> Optional[str]:
       """A repeated domain adds nothing; it is a warning because it usually means manifests were
       merged by hand. `--fix` removes the repeat.""",
       "remove the repeated domain (`trtc-privacy lint --fix` does)",
-      fixable=True)
-def duplicate_tracking_domain(ctx: Context) -> Iterator[Finding]:
-    seen = set()
-    for d, el in ctx.domains():
-        if d and d in seen:
-            yield Finding(el, f"tracking domain \"{d}\" is listed twice")
-        seen.add(d)
+      fixable=True, on="domain")
+def duplicate_tracking_domain(ctx: Context, domain: Tuple[str, etree._Element]
+                              ) -> Sequence[Finding]:
+    seen = ctx.state("duplicate-tracking-domain")
+    d, el = domain
+    host = d.lower()  # host_key, inlined: this runs once per domain
+    first = seen.get(host)
+    if first is None:
+        seen[host] = d
+        return ()
+    if not d:
+        return ()
+    return [Finding(el, f"tracking domain \"{d}\" is listed twice"
+                    + ("" if first == d else f" (as \"{first}\"; host names ignore letter "
+                       "case)"))]
+
+
+@duplicate_tracking_domain.fixer(phase=2)
+def _fold_domains(fx: Fixer, r: Rule) -> None:
+    for v in fx.view.top_values(C.DOMAINS):
+        fx.fold_strings(v, r.name, "tracking domain", host_key)
 
 
 RULES = [tracking_without_domains, domains_without_tracking, invalid_tracking_domain,
