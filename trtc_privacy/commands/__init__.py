@@ -8,7 +8,7 @@ core it needs inside its body, so start-up stays close to ``import typer``.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
 
 import typer
 
@@ -37,6 +37,31 @@ def format_option() -> Any:
 def config_option() -> Any:
     return typer.Option(None, "--config", "-c", metavar="FILE",
                         help="Configuration file (default: found upwards).")
+
+
+def select_option() -> Any:
+    return typer.Option([], "--select", metavar="NAMES",
+                        help="Run only these rules (comma-separated, repeatable).")
+
+
+def ignore_option() -> Any:
+    return typer.Option([], "--ignore", metavar="NAMES",
+                        help="Skip these rules (comma-separated, repeatable).")
+
+
+def apply_rule_options(cfg: "Config", select: Sequence[str], ignore: Sequence[str]) -> None:
+    """``--select``/``--ignore`` over the configuration's: an unknown name is a usage error."""
+    from trtc_privacy.linter import check_rule_names
+
+    def names(values: Sequence[str]) -> List[str]:
+        return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+    chosen, dropped = names(select), names(ignore)
+    check_rule_names(chosen, "--select")
+    check_rule_names(dropped, "--ignore")
+    if chosen:
+        cfg.select = chosen
+    cfg.ignore = list(cfg.ignore) + dropped
 
 
 def resolve(fmt: Optional[str]) -> str:

@@ -6,7 +6,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from trtc_privacy.commands import config_option, format_option
+from trtc_privacy.commands import config_option, format_option, ignore_option, select_option
 
 
 def lint(
@@ -15,10 +15,8 @@ def lint(
                                       "PrivacyInfo.xcprivacy files."),
     format: Optional[str] = format_option(),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    select: List[str] = typer.Option([], "--select", metavar="NAMES",
-                                     help="Run only these rules (comma-separated, repeatable)."),
-    ignore: List[str] = typer.Option([], "--ignore", metavar="NAMES",
-                                     help="Skip these rules (comma-separated, repeatable)."),
+    select: List[str] = select_option(),
+    ignore: List[str] = ignore_option(),
     kind: Optional[str] = typer.Option(
         None, "--kind", metavar="app|sdk|auto",
         help="Lint as an app's or an SDK's manifest; auto (default) treats files inside "
@@ -31,20 +29,14 @@ def lint(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, note, resolve
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
     from trtc_privacy.diagnostics import Severity, input_error
     from trtc_privacy.formatters import stream
-    from trtc_privacy.linter import KINDS, LintRun, check_rule_names
+    from trtc_privacy.linter import KINDS, LintRun
 
     fmt = resolve(format)
     cfg = cfgmod.load(config)
-    chosen = _names(select)
-    dropped = _names(ignore)
-    check_rule_names(chosen, "--select")
-    check_rule_names(dropped, "--ignore")
-    if chosen:
-        cfg.select = chosen
-    cfg.ignore = list(cfg.ignore) + dropped
+    apply_rule_options(cfg, select, ignore)
     k = kind or cfg.kind
     if k not in KINDS:
         raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
@@ -75,10 +67,6 @@ def _readable(paths: List[str], cfg: Any) -> List[str]:
         except InputError:
             continue
     return out
-
-
-def _names(values: List[str]) -> List[str]:
-    return [n.strip() for v in values for n in v.split(",") if n.strip()]
 
 
 def _fix(paths: List[str], kind: str, cfg: Any) -> None:

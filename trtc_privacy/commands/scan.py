@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from trtc_privacy.commands import config_option, format_option
+from trtc_privacy.commands import config_option, format_option, ignore_option, select_option
 
 
 def scan(
@@ -15,33 +15,24 @@ def scan(
                                       "configured project, else the current directory."),
     format: Optional[str] = format_option(),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    select: List[str] = typer.Option([], "--select", metavar="NAMES",
-                                     help="Report only these rules (comma-separated, repeatable)."),
-    ignore: List[str] = typer.Option([], "--ignore", metavar="NAMES",
-                                     help="Skip these rules (comma-separated, repeatable)."),
+    select: List[str] = select_option(),
+    ignore: List[str] = ignore_option(),
     config: Optional[str] = config_option(),
 ) -> int:
     """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, note, resolve
+    from trtc_privacy.commands import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
     from trtc_privacy.diagnostics import Severity
     from trtc_privacy.formatters import render
-    from trtc_privacy.linter import check_rule_names
     from trtc_privacy.scan import default_paths
     from trtc_privacy.scan import scan as run_scan
     from trtc_privacy.selection import Selection
 
     fmt = resolve(format)
     cfg = cfgmod.load(config)
-    chosen = _names(select)
-    dropped = _names(ignore)
-    check_rule_names(chosen, "--select")
-    check_rule_names(dropped, "--ignore")
-    if chosen:
-        cfg.select = chosen
-    cfg.ignore = list(cfg.ignore) + dropped
+    apply_rule_options(cfg, select, ignore)
     result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
                       Selection.from_config(cfg))
     for text in result.notes:
@@ -60,7 +51,3 @@ def scan(
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _names(values: List[str]) -> List[str]:
-    return [n.strip() for v in values for n in v.split(",") if n.strip()]

@@ -74,6 +74,12 @@ def stream(batches: Iterable[Sequence[Diagnostic]], fmt: str, out: TextIO, *,
     """
     fmt = resolve_format(fmt)
     module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
+    if getattr(module, "LINE_BY_LINE", False):  # nothing but the lines: format batch by batch
+        total = {s.value: 0 for s in Severity}
+        for batch in batches:
+            add_counts(total, batch)
+            out.write(module.format(batch, None, color))
+        return total
     writer = getattr(module, "stream", None)
     if writer is None or (fmt == "text" and use_color(color)):
         diags = [d for batch in batches for d in batch]

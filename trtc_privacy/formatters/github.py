@@ -6,7 +6,7 @@ Notes become ``::notice``, which is GitHub's name for the lowest level.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+from typing import List, Optional, Sequence
 
 from trtc_privacy.diagnostics import Diagnostic
 
@@ -38,13 +38,5 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
     return "".join(line + "\n" for line in out)
 
 
-def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
-           files: Callable[[], Optional[int]], color: Optional[bool] = None) -> Dict[str, int]:
-    """One line per diagnostic, written as each file's batch arrives."""
-    from trtc_privacy.formatters import add_counts
-
-    total = {"error": 0, "warning": 0, "note": 0}
-    for batch in batches:
-        add_counts(total, batch)
-        out.write(format(batch))
-    return total
+#: each diagnostic is one line of its own, so ``formatters.stream`` writes batches as they come
+LINE_BY_LINE = True
