@@ -356,23 +356,23 @@ def _anchors(doc: Document) -> Callable[[Diagnostic], Tuple[str, ...]]:
     that lead to it (the same in the app's file, a vendor's and the merge result)."""
     import lxml.etree as etree
 
-    at: Optional[Dict[Tuple[int, int], "etree._Element"]] = None
+    on_line: Optional[Dict[int, List["etree._Element"]]] = None
     lines: Optional[List[str]] = None
     index: Dict[Any, Any] = {}
 
     def anchor(d: Diagnostic) -> Tuple[str, ...]:
-        nonlocal at, lines
+        nonlocal on_line, lines
         if d.line is None:
             return ("document",)
-        if at is None:
-            at = {}
+        if on_line is None:  # elements by the line lxml read them on: columns only when asked
+            on_line = {}
             for el in doc.root.iter(etree.Element):
-                pos = doc.position(el)
-                if pos[0] is not None and pos[1] is not None:
-                    at.setdefault((pos[0], pos[1]), el)
-        found = at.get((d.line, d.column or 0))
-        if found is not None:
-            return element_path(found, index)
+                line = getattr(el, "sourceline", None) or doc.position(el)[0]
+                if line is not None:
+                    on_line.setdefault(line, []).append(el)
+        for el in on_line.get(d.line, ()):
+            if doc.position(el) == (d.line, d.column or 0):
+                return element_path(el, index)
         if lines is None:
             lines = doc.text.splitlines()
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
