@@ -116,7 +116,8 @@ def test_twine_accepts_the_sdist_and_wheel(dists: Path) -> None:
 @BUILD
 def test_the_installed_wheel_passes_tests(dists: Path, tmp_path: Path) -> None:
     """The wheel, installed on its own, runs from outside the source tree on every kind of shipped
-    data (vendor manifests, templates, Apple's catalogue), and passes a slice of the suite."""
+    data (vendor manifests, templates, Apple's catalogue), and passes the suite's slice about
+    merging, configuration, commands and hostile files."""
     wheel = next(dists.glob("trtc_privacy-*.whl"))
     target = tmp_path / "site"
     r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
@@ -142,7 +143,11 @@ def test_the_installed_wheel_passes_tests(dists: Path, tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"),
                         str(tests / "test_packaging.py::test_data_is_found_next_to_the_imported_package"),
-                        str(tests / "test_init.py")],
+                        # merging, commands, configuration and hostile files, against the wheel
+                        *(str(tests / f"test_{name}.py") for name in (
+                            "init", "pipeline", "cli", "config", "versions", "xcode",
+                            "engine_defects", "hardening_files", "hardening_reader",
+                            "hardening_keys", "hardening_messages"))],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "failed" not in r.stdout
