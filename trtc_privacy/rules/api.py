@@ -8,7 +8,7 @@ from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements
-from trtc_privacy.rules.base import Context, Finding, Rule, rule
+from trtc_privacy.rules.base import Context, Finding, Rule, repeated, rule
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
@@ -189,12 +189,8 @@ def _fold_categories(fx: Fixer, r: Rule) -> None:
       "remove the repeated code (`trtc-privacy lint --fix` does)",
       fixable=True, on="api_entry")
 def duplicate_reason(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    category = _category(ctx, d)
-    seen = set()
-    for code, el in ctx.strings(ctx.value(d, C.REASONS)):
-        if code and code in seen:
-            yield Finding(el, f"reason {code} is listed twice for {category or 'this entry'}")
-        seen.add(code)
+    yield from repeated(ctx.strings(ctx.value(d, C.REASONS)), "reason",
+                        _category(ctx, d) or "this entry")
 
 
 @duplicate_reason.fixer(phase=2)

@@ -11,7 +11,7 @@ type is one finding among others rather than the end of the run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from lxml import etree
 
@@ -160,3 +160,14 @@ class Context:
 
 def is_empty_dict(el: etree._Element) -> bool:
     return el.tag == "dict" and next(el.iterchildren(etree.Element), None) is None
+
+
+def repeated(strings: Iterable[Tuple[str, etree._Element]], what: str,
+             owner: str) -> Iterator[Finding]:
+    """A finding at each string that repeats an earlier one of the same array (reasons of one
+    entry, purposes of one data type)."""
+    seen = set()
+    for text, el in strings:
+        if text and text in seen:
+            yield Finding(el, f"{what} {text} is listed twice for {owner}")
+        seen.add(text)

@@ -8,7 +8,7 @@ from lxml import etree
 
 from trtc_privacy import catalog as C
 from trtc_privacy.plist import elements
-from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, repeated, rule
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
@@ -120,12 +120,8 @@ def _fold_data_types(fx: Fixer, r: Rule) -> None:
       "remove the repeated purpose (`trtc-privacy lint --fix` does)",
       fixable=True, on="data_entry")
 def duplicate_purpose(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    dtype = _dtype(ctx, d)
-    seen = set()
-    for p, el in ctx.strings(ctx.value(d, C.PURPOSES)):
-        if p and p in seen:
-            yield Finding(el, f"purpose {p} is listed twice for {dtype or 'this data type'}")
-        seen.add(p)
+    yield from repeated(ctx.strings(ctx.value(d, C.PURPOSES)), "purpose",
+                        _dtype(ctx, d) or "this data type")
 
 
 @duplicate_purpose.fixer(phase=2)
