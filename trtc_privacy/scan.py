@@ -307,6 +307,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
         nonlocal bad, files, app_complete
         from trtc_privacy import macho  # only when there is a binary to read
 
+        files += 1  # checked, readable or not (as lint counts an unreadable path)
         try:
             images = macho.read_file(path, max_bytes=_BINARY_LIMIT)
         except (macho.MachOError, OSError) as exc:
@@ -316,7 +317,6 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             diags.append(_bad_binary(path, msg))
             app_complete = False  # an archive, or a framework that may be static
             return None
-        files += 1
         if any(img.encrypted for img in images):
             notes.append(f"{path}: encrypted (FairPlay): its selectors cannot be read, so uses "
                          "may be missing")
