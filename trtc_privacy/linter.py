@@ -8,6 +8,7 @@ be read at all raises InputError (exit 2).
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -48,10 +49,16 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
     ``kind`` is "app" or "sdk" (sdk-only-reason applies to apps only); ``check_name`` also
     checks the file name, which only makes sense for a file the user named.
     """
+    return _lint_document(doc, kind, Selection.from_config(cfg), check_name)
+
+
+def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
+                   table: Optional[Dispatch] = None) -> List[Diagnostic]:
     if kind not in ("app", "sdk"):
         kind = kind_for_path(doc.path) if kind == "auto" else "app"
-    sel = Selection.from_config(cfg)
-    found = walk(doc, kind, dispatch(sel), check_name)
+    found = walk(doc, kind, table if table is not None else dispatch(sel), check_name)
+    if not found:
+        return []
     lines: Optional[LineIndex] = None
     out: List[Diagnostic] = []
     for r, f in found:  # positions are computed here, for findings only
@@ -98,49 +105,60 @@ def walk(doc: Document, kind: str, table: Dispatch, check_name: bool = False
          ) -> List[Tuple["Rule", "Finding"]]:
     """The one walk: visit each node of the document once, calling the checks registered for it.
 
-    Kinds of node nobody checks are not visited at all.
+    Kinds of node nobody checks are not visited at all. Checks return () or a list when clean
+    or not (a generator also works); the loops are written out because they run for every node
+    of every file.
     """
     from trtc_privacy.rules.base import Context
 
     ctx = Context(doc, kind, check_name)
     view = ctx.view
     found: List[Tuple[Rule, Finding]] = []
+    extend = found.extend
 
-    append = found.append
-
-    def visit(node: str, payload: object) -> None:
-        for r, fn in table[node]:
-            got = fn(ctx, payload)
-            if got:  # () from a clean hot check; a generator is always iterated
-                for f in got:
-                    append((r, f))
-
-    visit("document", None)
-    if table["top_pair"]:
+    for r, fn in table["document"]:
+        got = fn(ctx, None)
+        if got:
+            extend([(r, f) for f in got])
+    checks = table["top_pair"]
+    if checks:
         for pair in view.top_pairs():
-            visit("top_pair", pair)
-    api, reason = table["api_entry"], table["reason"]
-    if api or reason:
-        for d in view.api_entries():
-            visit("api_entry", d)
-            if reason:
-                category = view.string(view.value(d, C.API_TYPE))
-                for code, el in view.strings(view.value(d, C.REASONS)):
-                    visit("reason", (category, code, el, d))
-    data, purpose = table["data_entry"], table["purpose"]
-    if data or purpose:
-        for d in view.data_entries():
-            visit("data_entry", d)
-            if purpose:
-                dtype = view.string(view.value(d, C.DATA_TYPE))
-                for p, el in view.strings(view.value(d, C.PURPOSES)):
-                    visit("purpose", (dtype, p, el, d))
-    if table["domain"]:
+            for r, fn in checks:
+                got = fn(ctx, pair)
+                if got:
+                    extend([(r, f) for f in got])
+    for key, entry_node, item_node in ((C.API_TYPES, "api_entry", "reason"),
+                                       (C.DATA_TYPES, "data_entry", "purpose")):
+        checks, items = table[entry_node], table[item_node]
+        if not (checks or items):
+            continue
+        for e in view.facts(key):
+            for r, fn in checks:
+                got = fn(ctx, e)
+                if got:
+                    extend([(r, f) for f in got])
+            if items:
+                ident, el = e.ident, e.el
+                for text, string in e.items:
+                    item = (ident, text, string, el)
+                    for r, fn in items:
+                        got = fn(ctx, item)
+                        if got:
+                            extend([(r, f) for f in got])
+    checks = table["domain"]
+    if checks:
         for domain in view.domains():
-            visit("domain", domain)
-    if table["dict"] and view.top is not None:
+            for r, fn in checks:
+                got = fn(ctx, domain)
+                if got:
+                    extend([(r, f) for f in got])
+    checks = table["dict"]
+    if checks and view.top is not None:
         for d in view.top.iter("dict"):
-            visit("dict", d)
+            for r, fn in checks:
+                got = fn(ctx, d)
+                if got:
+                    extend([(r, f) for f in got])
     return found
 
 
@@ -175,7 +193,11 @@ def kind_for_path(path: str) -> str:
 
 def lint_file(path: str, kind: str = "auto", cfg: Optional[Config] = None) -> List[Diagnostic]:
     """Lint one file. A file that does not parse gives one diagnostic; an unreadable path raises."""
-    sel = Selection.from_config(cfg)
+    return _lint_file(path, kind, Selection.from_config(cfg))
+
+
+def _lint_file(path: str, kind: str, sel: Selection,
+               table: Optional[Dispatch] = None) -> List[Diagnostic]:
     k = kind if kind in ("app", "sdk") else kind_for_path(path)
     try:
         doc = read_document(path)
@@ -185,7 +207,7 @@ def lint_file(path: str, kind: str = "auto", cfg: Optional[Config] = None) -> Li
         out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
         out += _name_check(path, sel)
         return sorted(out, key=lambda d: d.sort_key())
-    return lint_document(doc, k, cfg, check_name=True)
+    return _lint_document(doc, k, sel, True, table)
 
 
 def lint_bytes(data: bytes, label: str, kind: str = "sdk", cfg: Optional[Config] = None
@@ -266,9 +288,19 @@ class _RealPaths:
         self.dirs: Dict[str, str] = {}
 
     def of_dir(self, path: str) -> str:
+        """A folder's real path: its parent's (cached) plus its name, unless it is a link."""
         got = self.dirs.get(path)
         if got is None:
-            got = self.dirs[path] = os.path.realpath(path)
+            parent, name = os.path.split(path)
+            if not parent or name in ("", ".", "..") or parent == path:
+                got = os.path.realpath(path)
+            else:
+                try:
+                    link = stat.S_ISLNK(os.lstat(path).st_mode)
+                except OSError:
+                    link = True  # let realpath decide what a missing folder resolves to
+                got = os.path.realpath(path) if link else os.path.join(self.of_dir(parent), name)
+            self.dirs[path] = got
         return got
 
     def of_file(self, path: str) -> str:
@@ -355,6 +387,8 @@ class LintRun:
 
     def batches(self) -> Iterator[List[Diagnostic]]:
         """Each file's diagnostics, sorted, files in path order."""
+        sel = Selection.from_config(self.cfg)
+        table = dispatch(sel)  # built once for the run, not per file
         items: List[Tuple[str, Optional[Diagnostic]]] = [(f, None) for f in self.files]
         items += [(d.path, d) for d in self._missing]
         items.sort(key=lambda item: item[0])
@@ -363,7 +397,7 @@ class LintRun:
                 yield [missing]
                 continue
             try:
-                yield lint_file(path, self.kind, self.cfg)
+                yield _lint_file(path, self.kind, sel, table)
             except InputError as exc:
                 self.unreadable.append(path)
                 yield [exc.diagnostic]

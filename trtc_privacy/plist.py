@@ -9,6 +9,7 @@ when a position or an edit is needed, so plain linting stays close to the cost o
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -384,14 +385,30 @@ def _check_grammar(doc: Document) -> None:
     kids = elements(root)
     if len(kids) != 1:
         raise _not_plist(doc, root, "<plist> must hold exactly one value")
+    quiet = _QUIET_TAGS
     for el in kids[0].iter(etree.Element):  # document order: the first problem is reported
-        if el.tag in _QUIET_TAGS and not len(el):
-            continue  # a string, key or date without children: nothing to check
+        tag = el.tag
+        if not len(el):
+            if tag in quiet:
+                continue  # a string, key or date without children: nothing to check
+            if tag in _BOOLEANS and not (el.text or "").strip():
+                continue  # <true/> and <false/> as written
+        if tag == "array" or (tag == "dict" and _pairs_ok(el)):
+            continue  # an array holds any values; the usual dict alternates keys and values
         _check_element(doc, el)
+
+
+def _pairs_ok(d: etree._Element) -> bool:
+    """Whether a <dict>'s children alternate <key> and a value that is not a <key> (the check
+    ``_check_element`` makes, done on a list of tags so that a clean dict costs little)."""
+    tags = [c.tag for c in d.iterchildren(etree.Element)]
+    keys, values = tags[::2], tags[1::2]
+    return len(keys) == len(values) and keys.count("key") == len(keys) and "key" not in values
 
 
 #: Leaves whose text may be anything; they need a check only if they contain elements.
 _QUIET_TAGS = frozenset({"string", "key", "date", "data", "array"})
+_BOOLEANS = ("true", "false")
 
 
 def _check_element(doc: Document, el: etree._Element) -> None:
@@ -481,7 +498,9 @@ class LineIndex:
     """Line starts of a text, to turn a character offset into a 1-based line and column."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        lines = text.split("\n")
+        lines.pop()  # the last line ends the text, not a line
+        self.starts = list(itertools.accumulate((len(s) + 1 for s in lines), initial=0))
 
     def locate(self, offset: int) -> Tuple[int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1

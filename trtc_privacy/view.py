@@ -19,6 +19,25 @@ from trtc_privacy.plist import Document, elements, text_of
 Pair = Tuple[str, etree._Element, etree._Element]  # (key text, key element, value element)
 
 
+class Entry:
+    """One entry <dict> of NSPrivacyAccessedAPITypes or NSPrivacyCollectedDataTypes, read once:
+    what the checks of an entry all look at, so that each check is a few lookups."""
+
+    __slots__ = ("el", "pairs", "values", "ident_el", "ident", "list_el", "items")
+
+    def __init__(self, el: etree._Element, pairs: List[Pair], values: Dict[str, etree._Element],
+                 ident_el: Optional[etree._Element], list_el: Optional[etree._Element],
+                 items: List[Tuple[str, etree._Element]]) -> None:
+        self.el = el
+        self.pairs = pairs  # (key, key element, value element), repeats kept
+        self.values = values  # key -> its first value
+        self.ident_el = ident_el  # the category's / data type's value element
+        #: its stripped text when it is a <string>, else None
+        self.ident: Optional[str] = View.string(ident_el)
+        self.list_el = list_el  # the reasons' / purposes' value element
+        self.items = items  # (stripped text, <string>) of that array
+
+
 class View:
     """A document's pairs, values and strings, each computed once.
 
@@ -38,6 +57,7 @@ class View:
         self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
         self._top_map: Optional[Dict[str, List[etree._Element]]] = None
         self._domains: Optional[List[Tuple[str, etree._Element]]] = None
+        self._facts: Dict[str, List[Entry]] = {}
 
     def top_pairs(self) -> List[Pair]:
         if self._top_pairs is None:
@@ -70,6 +90,27 @@ class View:
             got = self._entries[key] = [
                 c for v in self.top_values(key) if v.tag == "array"
                 for c in elements(v) if c.tag == "dict"]
+        return got
+
+    def facts(self, key: str) -> List[Entry]:
+        """Each entry of the top-level array ``key`` with its identifier and list, read once."""
+        got = self._facts.get(key)
+        if got is None:
+            ident_key, list_key = (C.API_TYPE, C.REASONS) if key == C.API_TYPES else \
+                (C.DATA_TYPE, C.PURPOSES)
+            got = []
+            for d in self.entries(key):
+                pairs = self.pairs(d)
+                m = self._maps.get(d)
+                if m is None:
+                    m = {}
+                    for k, _, v in pairs:
+                        if k not in m:
+                            m[k] = v
+                    self._maps[d] = m
+                lst = m.get(list_key)
+                got.append(Entry(d, pairs, m, m.get(ident_key), lst, self.strings(lst)))
+            self._facts[key] = got
         return got
 
     def api_entries(self) -> List[etree._Element]:
@@ -107,7 +148,8 @@ class View:
         got = self._strings.get(array)
         if got is None:
             got = self._strings[array] = [
-                (text_of(c).strip(), c) for c in elements(array) if c.tag == "string"]
+                ((c.text or "").strip() if not len(c) else text_of(c).strip(), c)
+                for c in array.iterchildren("string")]
         return got
 
     def tracking(self) -> Optional[bool]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import elements
 from trtc_privacy.rules.base import Context, Finding, Rule, repeated, rule
+from trtc_privacy.view import Entry
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
@@ -19,11 +19,6 @@ if TYPE_CHECKING:
 Reason = Tuple[Optional[str], str, etree._Element, etree._Element]  # category, code, <string>, entry
 
 
-def _category(ctx: Context, d: etree._Element) -> Optional[str]:
-    """The entry's category, or None when it is not a usable string."""
-    return ctx.string(ctx.value(d, C.API_TYPE))
-
-
 @rule("unknown-api-category", "error",
       "NSPrivacyAccessedAPIType is not one of Apple's five categories",
       """App Store Connect rejects an accessed-API entry whose category it does not know with
@@ -32,15 +27,15 @@ def _category(ctx: Context, d: etree._Element) -> Optional[str]:
       then count for nothing, so this is an error.""",
       "use one of the five NSPrivacyAccessedAPICategory... identifiers",
       ("ITMS-91054",), fixable=True, on="api_entry")
-def unknown_api_category(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+def unknown_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
     cat = C.catalogue()
-    category = _category(ctx, d)
+    category = e.ident
     if category and category not in cat.categories:
-        el = ctx.value(d, C.API_TYPE)
         guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "expected one of: " + ", ".join(cat.categories))
-        yield Finding(el, f"unknown API category \"{category}\"", hint)
+        return [Finding(e.ident_el, f"unknown API category \"{category}\"", hint)]
+    return ()
 
 
 @unknown_api_category.fixer(phase=0)
@@ -58,10 +53,12 @@ def _spell_category(fx: Fixer, r: Rule) -> None:
       "use an approved code for the category; `trtc-privacy explain reason-wrong-category` "
       "shows where each belongs",
       ("ITMS-91055", "ITMS-91106"), fixable=True, on="reason")
-def unknown_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
+def unknown_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     category, code, el, _ = reason
     if code and code not in C.catalogue().reasons:
-        yield Finding(el, f"unknown reason code \"{_short(code)}\"", _reason_hint(code, category))
+        return [Finding(el, f"unknown reason code \"{_short(code)}\"",
+                        _reason_hint(code, category))]
+    return ()
 
 
 @unknown_reason.fixer(phase=0)
@@ -94,16 +91,15 @@ def _short(s: str, n: int = 60) -> str:
       so this is an error. The hint names the category the code belongs to.""",
       "move the code to the category it belongs to, or pick a reason of this category",
       ("ITMS-91055", "ITMS-91106"), on="reason")
-def reason_wrong_category(ctx: Context, reason: Reason) -> Iterator[Finding]:
+def reason_wrong_category(ctx: Context, reason: Reason) -> Sequence[Finding]:
     category, code, el, _ = reason
     cat = C.catalogue()
-    if category not in cat.categories:
-        return
     r = cat.reasons.get(code)
-    if r is not None and r.category != category:
-        yield Finding(el, f"reason {code} belongs to {r.category}, not {category}",
-                      f"declare {code} under {r.category}; for {category} use one of: "
-                      + ", ".join(cat.reasons_for(category)))
+    if r is not None and r.category != category and category in cat.categories:
+        return [Finding(el, f"reason {code} belongs to {r.category}, not {category}",
+                        f"declare {code} under {r.category}; for {category} use one of: "
+                        + ", ".join(cat.reasons_for(category)))]
+    return ()
 
 
 @rule("sdk-only-reason", "warning",
@@ -114,14 +110,15 @@ def reason_wrong_category(ctx: Context, reason: Reason) -> Iterator[Finding]:
       this is a warning. It does not apply to SDK manifests (`--kind sdk`).""",
       "remove it from the app's manifest if the SDK ships its own manifest in the bundle",
       on="reason")
-def sdk_only_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
+def sdk_only_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     if ctx.kind != "app":
-        return
+        return ()
     _, code, el, _ = reason
     r = C.catalogue().reasons.get(code)
     if r is not None and r.sdk_only:
-        yield Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
-                      "an app's manifest")
+        return [Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
+                        "an app's manifest")]
+    return ()
 
 
 @rule("app-type-reason", "note",
@@ -131,11 +128,10 @@ def sdk_only_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
       a note.""",
       "keep it only if the app is of that kind; otherwise pick the reason that fits",
       on="reason")
-def app_type_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
+def app_type_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     _, code, el, _ = reason
     kind = C.catalogue().app_type_reasons.get(code)
-    if kind:
-        yield Finding(el, f"{code} is only for {kind}")
+    return [Finding(el, f"{code} is only for {kind}")] if kind else ()
 
 
 @rule("empty-reasons", "error",
@@ -145,14 +141,19 @@ def app_type_reason(ctx: Context, reason: Reason) -> Iterator[Finding]:
       an error.""",
       "add the reason codes that describe how the API is used, or remove the entry",
       on="api_entry")
-def empty_reasons(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    v = ctx.value(d, C.REASONS)
-    if v is not None and v.tag == "array" and not elements(v):
-        category = _category(ctx, d)
+def empty_reasons(ctx: Context, e: Entry) -> Sequence[Finding]:
+    v = e.list_el
+    if v is not None and not e.items and v.tag == "array" and _no_elements(v):
+        category = e.ident
         cat = C.catalogue()
         hint = ("for " + str(category) + " use one of: " + ", ".join(cat.reasons_for(category))
                 if category in cat.categories else "")
-        yield Finding(v, f"no reasons given for {category or 'this category'}", hint)
+        return [Finding(v, f"no reasons given for {category or 'this category'}", hint)]
+    return ()
+
+
+def _no_elements(el: etree._Element) -> bool:
+    return next(el.iterchildren(etree.Element), None) is None
 
 
 @rule("duplicate-api-category", "warning",
@@ -163,17 +164,17 @@ def empty_reasons(ctx: Context, d: etree._Element) -> Iterator[Finding]:
       repairs.""",
       "merge the entries into one with all the reasons (`trtc-privacy lint --fix` does)",
       fixable=True, on="api_entry")
-def duplicate_api_category(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    seen: Dict[str, etree._Element] = ctx.state("duplicate-api-category")
-    category = _category(ctx, d)
+def duplicate_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
+    category = e.ident
     if not category:
-        return
+        return ()
+    seen: Dict[str, etree._Element] = ctx.state("duplicate-api-category")
     if category in seen:
         first = ctx.doc.position(seen[category])[0]
-        yield Finding(ctx.value(d, C.API_TYPE),
-                      f"{category} is already declared" + (f" at line {first}" if first else ""))
-    else:
-        seen[category] = d
+        return [Finding(e.ident_el, f"{category} is already declared"
+                        + (f" at line {first}" if first else ""))]
+    seen[category] = e.el
+    return ()
 
 
 @duplicate_api_category.fixer(phase=3)
@@ -188,9 +189,8 @@ def _fold_categories(fx: Fixer, r: Rule) -> None:
       `--fix` removes the repeat.""",
       "remove the repeated code (`trtc-privacy lint --fix` does)",
       fixable=True, on="api_entry")
-def duplicate_reason(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    yield from repeated(ctx.strings(ctx.value(d, C.REASONS)), "reason",
-                        _category(ctx, d) or "this entry")
+def duplicate_reason(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return repeated(e.items, "reason", e.ident or "this entry")
 
 
 @duplicate_reason.fixer(phase=2)

@@ -11,7 +11,7 @@ type is one finding among others rather than the end of the run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -162,12 +162,16 @@ def is_empty_dict(el: etree._Element) -> bool:
     return el.tag == "dict" and next(el.iterchildren(etree.Element), None) is None
 
 
-def repeated(strings: Iterable[Tuple[str, etree._Element]], what: str,
-             owner: str) -> Iterator[Finding]:
+def repeated(strings: Sequence[Tuple[str, etree._Element]], what: str,
+             owner: str) -> Sequence[Finding]:
     """A finding at each string that repeats an earlier one of the same array (reasons of one
     entry, purposes of one data type)."""
+    if len({text for text, _ in strings}) == len(strings):
+        return ()  # the usual case: nothing repeats
     seen = set()
+    out = []
     for text, el in strings:
         if text and text in seen:
-            yield Finding(el, f"{what} {text} is listed twice for {owner}")
+            out.append(Finding(el, f"{what} {text} is listed twice for {owner}"))
         seen.add(text)
+    return out

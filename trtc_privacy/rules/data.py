@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import elements
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, repeated, rule
+from trtc_privacy.view import Entry
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
 
 
 Purpose = Tuple[Optional[str], str, etree._Element, etree._Element]  # type, purpose, <string>, entry
-
-
-def _dtype(ctx: Context, d: etree._Element) -> Optional[str]:
-    """The entry's data type, or None when it is not a usable string."""
-    return ctx.string(ctx.value(d, C.DATA_TYPE))
 
 
 @rule("unknown-data-type", "error",
@@ -30,14 +25,14 @@ def _dtype(ctx: Context, d: etree._Element) -> Optional[str]:
       is an error; `--fix` corrects near-miss spellings.""",
       "use one of Apple's NSPrivacyCollectedDataType... identifiers",
       ITMS_INVALID, fixable=True, on="data_entry")
-def unknown_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    cat = C.catalogue()
-    dtype = _dtype(ctx, d)
-    if dtype and dtype not in cat.data_types:
+def unknown_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
+    dtype = e.ident
+    if dtype and dtype not in C.catalogue().data_types:
         guess = C.near_miss(dtype, _labels(), "NSPrivacyCollectedDataType")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "see `trtc-privacy explain unknown-data-type` for the list")
-        yield Finding(ctx.value(d, C.DATA_TYPE), f"unknown data type \"{dtype}\"", hint)
+        return [Finding(e.ident_el, f"unknown data type \"{dtype}\"", hint)]
+    return ()
 
 
 def _labels() -> Dict[str, str]:
@@ -58,14 +53,15 @@ def _spell_data_types(fx: Fixer, r: Rule) -> None:
       an error; `--fix` replaces a label or near-miss with the identifier it names.""",
       "use one of the NSPrivacyCollectedDataTypePurpose... identifiers",
       ITMS_INVALID, fixable=True, on="purpose")
-def unknown_purpose(ctx: Context, purpose: Purpose) -> Iterator[Finding]:
+def unknown_purpose(ctx: Context, purpose: Purpose) -> Sequence[Finding]:
     cat = C.catalogue()
     _, p, el, _ = purpose
     if p and p not in cat.purposes:
         guess = C.near_miss(p, cat.purposes, "NSPrivacyCollectedDataTypePurpose")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "expected one of: " + ", ".join(cat.purposes))
-        yield Finding(el, f"unknown purpose \"{p}\"", hint)
+        return [Finding(el, f"unknown purpose \"{p}\"", hint)]
+    return ()
 
 
 @unknown_purpose.fixer(phase=0)
@@ -82,10 +78,12 @@ def _spell_purposes(fx: Fixer, r: Rule) -> None:
       generator treats an empty list as invalid and App Store privacy labels cannot be built
       without one. This is an error.""",
       "add the purposes the data is collected for", on="data_entry")
-def empty_purposes(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    v = ctx.value(d, C.PURPOSES)
-    if v is not None and v.tag == "array" and not elements(v):
-        yield Finding(v, f"no purposes given for {_dtype(ctx, d) or 'this data type'}")
+def empty_purposes(ctx: Context, e: Entry) -> Sequence[Finding]:
+    v = e.list_el
+    if v is not None and not e.items and v.tag == "array" \
+            and next(v.iterchildren(etree.Element), None) is None:
+        return [Finding(v, f"no purposes given for {e.ident or 'this data type'}")]
+    return ()
 
 
 @rule("duplicate-data-type", "warning",
@@ -95,17 +93,17 @@ def empty_purposes(ctx: Context, d: etree._Element) -> Iterator[Finding]:
       Tracking agree, so this is a warning that `--fix` repairs in that case.""",
       "merge the entries into one (`trtc-privacy lint --fix` does when Linked and Tracking agree)",
       fixable=True, on="data_entry")
-def duplicate_data_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    seen: Dict[str, etree._Element] = ctx.state("duplicate-data-type")
-    dtype = _dtype(ctx, d)
+def duplicate_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
+    dtype = e.ident
     if not dtype:
-        return
+        return ()
+    seen: Dict[str, etree._Element] = ctx.state("duplicate-data-type")
     if dtype in seen:
         first = ctx.doc.position(seen[dtype])[0]
-        yield Finding(ctx.value(d, C.DATA_TYPE), f"{dtype} is already declared"
-                      + (f" at line {first}" if first else ""))
-    else:
-        seen[dtype] = d
+        return [Finding(e.ident_el, f"{dtype} is already declared"
+                        + (f" at line {first}" if first else ""))]
+    seen[dtype] = e.el
+    return ()
 
 
 @duplicate_data_type.fixer(phase=3)
@@ -119,9 +117,8 @@ def _fold_data_types(fx: Fixer, r: Rule) -> None:
       merged by hand. `--fix` removes the repeat.""",
       "remove the repeated purpose (`trtc-privacy lint --fix` does)",
       fixable=True, on="data_entry")
-def duplicate_purpose(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    yield from repeated(ctx.strings(ctx.value(d, C.PURPOSES)), "purpose",
-                        _dtype(ctx, d) or "this data type")
+def duplicate_purpose(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return repeated(e.items, "purpose", e.ident or "this data type")
 
 
 @duplicate_purpose.fixer(phase=2)
@@ -138,14 +135,13 @@ def _fold_purposes(fx: Fixer, r: Rule) -> None:
       warning.""",
       "set NSPrivacyTracking to <true/> and list the tracking domains, or set the data type's "
       "Tracking to <false/>", on="data_entry")
-def data_tracking_without_tracking(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    if ctx.tracking():
-        return
-    v = ctx.value(d, C.DATA_TRACKING)
-    if v is not None and v.tag == "true":
-        yield Finding(v, f"{_dtype(ctx, d) or 'this data type'} is marked as used for tracking, "
-                      "but NSPrivacyTracking is " + ("false" if ctx.tracking() is False else
-                                                     "absent"))
+def data_tracking_without_tracking(ctx: Context, e: Entry) -> Sequence[Finding]:
+    v = e.values.get(C.DATA_TRACKING)
+    if v is None or v.tag != "true" or ctx.tracking():
+        return ()
+    return [Finding(v, f"{e.ident or 'this data type'} is marked as used for tracking, "
+                    "but NSPrivacyTracking is " + ("false" if ctx.tracking() is False else
+                                                   "absent"))]
 
 
 RULES = [unknown_data_type, unknown_purpose, empty_purposes, duplicate_data_type,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import elements, text_of
+from trtc_privacy.plist import text_of
 from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, is_empty_dict, rule
-from trtc_privacy.view import Pair
+from trtc_privacy.view import Entry, Pair
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
@@ -41,10 +41,11 @@ def _tag_name(want: str) -> str:
       rejected as an invalid manifest, so this is an error.""",
       "wrap the keys in <dict>...</dict> directly inside <plist>",
       ITMS_INVALID)
-def root_not_dict(ctx: Context, _: None) -> Iterator[Finding]:
+def root_not_dict(ctx: Context, _: None) -> Sequence[Finding]:
     top = ctx.doc.top
     if top is not None and top.tag != "dict":
-        yield Finding(top, f"the manifest's root value is <{top.tag}>, expected <dict>")
+        return [Finding(top, f"the manifest's root value is <{top.tag}>, expected <dict>")]
+    return ()
 
 
 @rule("unknown-key", "error",
@@ -54,34 +55,31 @@ def root_not_dict(ctx: Context, _: None) -> Iterator[Finding]:
       or misplaced real one, and what it was meant to declare is lost, so this is an error.""",
       "use one of Apple's keys; `trtc-privacy explain unknown-key` lists them",
       ITMS_INVALID, on="top_pair")
-def unknown_key(ctx: Context, pair: Pair) -> Iterator[Finding]:
+def unknown_key(ctx: Context, pair: Pair) -> Sequence[Finding]:
     key, k, _ = pair
     cat = C.catalogue()
     if key in cat.top_keys:
-        return
+        return ()
     if key in cat.api_keys or key in cat.data_keys:
         parent = C.API_TYPES if key in cat.api_keys else C.DATA_TYPES
-        yield Finding(k, f"\"{key}\" belongs inside an entry of {parent}, not at the top "
-                      "level", f"move it into a <dict> inside the {parent} array")
-        return
-    yield Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))
+        return [Finding(k, f"\"{key}\" belongs inside an entry of {parent}, not at the top "
+                        "level", f"move it into a <dict> inside the {parent} array")]
+    return [Finding(k, f"unknown top-level key \"{key}\"", _did_you_mean(key, cat.top_keys))]
 
 
 @unknown_key.on("api_entry")
-def _unknown_api_entry_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _unknown_entry_keys(ctx, d, C.catalogue().api_keys)
+def _unknown_api_entry_key(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _unknown_entry_keys(e, C.catalogue().api_keys)
 
 
 @unknown_key.on("data_entry")
-def _unknown_data_entry_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _unknown_entry_keys(ctx, d, C.catalogue().data_keys)
+def _unknown_data_entry_key(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _unknown_entry_keys(e, C.catalogue().data_keys)
 
 
-def _unknown_entry_keys(ctx: Context, d: etree._Element, known: Dict[str, str]
-                        ) -> Iterator[Finding]:
-    for key, k, _ in ctx.pairs(d):
-        if key not in known:
-            yield Finding(k, f"unknown key \"{key}\" in this entry", _did_you_mean(key, known))
+def _unknown_entry_keys(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
+    return [Finding(k, f"unknown key \"{key}\" in this entry", _did_you_mean(key, known))
+            for key, k, _ in e.pairs if key not in known]
 
 
 def _did_you_mean(value: str, known: Dict[str, str]) -> str:
@@ -98,41 +96,50 @@ def _did_you_mean(value: str, known: Dict[str, str]) -> str:
       (Sentry's first manifest gave purposes as a <string>), so this is an error.""",
       "write the value with the type Apple documents for this key",
       ITMS_INVALID, on="top_pair")
-def wrong_type(ctx: Context, pair: Pair) -> Iterator[Finding]:
+def wrong_type(ctx: Context, pair: Pair) -> Sequence[Finding]:
     key, _, v = pair
     typ = C.catalogue().top_keys.get(key)
-    if typ is not None:
-        yield from _check_type(v, key, typ)
+    return () if typ is None else _check_type(v, key, typ)
 
 
 @wrong_type.on("api_entry")
-def _wrong_api_entry_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _entry_types(ctx, d, C.catalogue().api_keys)
+def _wrong_api_entry_type(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _entry_types(e, C.catalogue().api_keys)
 
 
 @wrong_type.on("data_entry")
-def _wrong_data_entry_type(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _entry_types(ctx, d, C.catalogue().data_keys)
+def _wrong_data_entry_type(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _entry_types(e, C.catalogue().data_keys)
 
 
-def _entry_types(ctx: Context, d: etree._Element, known: Dict[str, str]) -> Iterator[Finding]:
-    for key, _, v in ctx.pairs(d):
-        if key in known:
-            yield from _check_type(v, key, known[key])
+def _entry_types(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
+    out: List[Finding] = []
+    for key, _, v in e.pairs:
+        typ = known.get(key)
+        if typ is not None and (v.tag not in _TAGS[typ] or typ in _ARRAYS):
+            got = _check_type(v, key, typ)
+            if got:
+                out += got
+    return out
 
 
-def _check_type(v: etree._Element, key: str, typ: str) -> Iterator[Finding]:
+#: catalogue type -> the tags a value of that type may have (arrays also check their items)
+_TAGS = {"boolean": ("true", "false"), "string": ("string",), "array of string": ("array",),
+         "array of dict": ("array",)}
+_ARRAYS = ("array of string", "array of dict")
+
+
+def _check_type(v: etree._Element, key: str, typ: str) -> Sequence[Finding]:
     want, child = _TYPES[typ]
     if not _tag_ok(v, want):
-        yield Finding(v, f"{key} must be {_tag_name(want) if want != 'array' else 'an <array>'}"
-                      f"{' of <' + child + '>' if child else ''}, found <{v.tag}>",
-                      f"write {key} as {'an ' if want == 'array' else ''}{typ}")
-        return
+        return [Finding(v, f"{key} must be {_tag_name(want) if want != 'array' else 'an <array>'}"
+                        f"{' of <' + child + '>' if child else ''}, found <{v.tag}>",
+                        f"write {key} as {'an ' if want == 'array' else ''}{typ}")]
     if child:
-        for c in elements(v):
-            if c.tag != child:
-                yield Finding(c, f"{key} must hold only <{child}> values, found <{c.tag}>",
-                              f"each item of {key} is a <{child}>")
+        return [Finding(c, f"{key} must hold only <{child}> values, found <{c.tag}>",
+                        f"each item of {key} is a <{child}>")
+                for c in v.iterchildren(etree.Element) if c.tag != child]
+    return ()
 
 
 @rule("missing-key", "error",
@@ -143,24 +150,24 @@ def _check_type(v: etree._Element, key: str, typ: str) -> Iterator[Finding]:
       error.""",
       "add the missing key to the entry",
       ITMS_INVALID, on="api_entry")
-def missing_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _missing(ctx, d, C.catalogue().api_keys, C.API_TYPES)
+def missing_key(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _missing(e, C.catalogue().api_keys, C.API_TYPES)
 
 
 @missing_key.on("data_entry")
-def _missing_data_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    return _missing(ctx, d, C.catalogue().data_keys, C.DATA_TYPES)
+def _missing_data_key(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _missing(e, C.catalogue().data_keys, C.DATA_TYPES)
 
 
-def _missing(ctx: Context, d: etree._Element, known: Dict[str, str], owner: str
-             ) -> Iterator[Finding]:
-    if is_empty_dict(d):
-        return  # reported once, as empty-value
-    have = {key for key, _, _ in ctx.pairs(d)}
+def _missing(e: Entry, known: Dict[str, str], owner: str) -> Sequence[Finding]:
+    if not e.pairs and is_empty_dict(e.el):
+        return ()  # reported once, as empty-value
+    have = e.values
     missing = [k for k in known if k not in have]
     if missing:
-        yield Finding(d, f"this {owner} entry lacks {', '.join(missing)}",
-                      "add " + ", ".join(f"<key>{k}</key> ({known[k]})" for k in missing))
+        return [Finding(e.el, f"this {owner} entry lacks {', '.join(missing)}",
+                        "add " + ", ".join(f"<key>{k}</key> ({known[k]})" for k in missing))]
+    return ()
 
 
 @rule("missing-collected-data-types", "warning",
@@ -170,12 +177,13 @@ def _missing(ctx: Context, d: etree._Element, known: Dict[str, str], owner: str
       (couchbase-lite-ios#3257, Swinject#555). No App Store rejection is documented, so this is
       a warning.""",
       "add <key>NSPrivacyCollectedDataTypes</key><array/> when nothing is collected")
-def missing_collected_data_types(ctx: Context, _: None) -> Iterator[Finding]:
+def missing_collected_data_types(ctx: Context, _: None) -> Sequence[Finding]:
     top = ctx.top
-    if top is None or not elements(top):
-        return  # an empty manifest is reported as such
+    if top is None or not ctx.top_pairs():
+        return ()  # an empty manifest is reported as such
     if not ctx.top_values(C.DATA_TYPES):
-        yield Finding(top, "NSPrivacyCollectedDataTypes is absent")
+        return [Finding(top, "NSPrivacyCollectedDataTypes is absent")]
+    return ()
 
 
 @rule("empty-value", "error",
@@ -186,23 +194,27 @@ def missing_collected_data_types(ctx: Context, _: None) -> Iterator[Finding]:
       is an error; `--fix` removes empty <dict/> entries.""",
       "remove the empty entry, or fill in the identifier",
       ITMS_INVALID, fixable=True, on="api_entry")
-def empty_value(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    if is_empty_dict(d):
-        yield _empty_dict(d, C.API_TYPES)
-    yield from _empty_string(ctx.value(d, C.API_TYPE), C.API_TYPE)
-    for text, el in ctx.strings(ctx.value(d, C.REASONS)):
-        if not text:
-            yield _empty_finding(el, C.REASONS)
+def empty_value(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _empty_entry(e, C.API_TYPES, C.API_TYPE, C.REASONS)
 
 
 @empty_value.on("data_entry")
-def _empty_data_value(ctx: Context, d: etree._Element) -> Iterator[Finding]:
-    if is_empty_dict(d):
-        yield _empty_dict(d, C.DATA_TYPES)
-    yield from _empty_string(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
-    for text, el in ctx.strings(ctx.value(d, C.PURPOSES)):
+def _empty_data_value(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _empty_entry(e, C.DATA_TYPES, C.DATA_TYPE, C.PURPOSES)
+
+
+def _empty_entry(e: Entry, owner: str, ident_key: str, list_key: str) -> Sequence[Finding]:
+    """An empty entry, an empty identifier, and each empty string of the entry's list."""
+    out: List[Finding] = []
+    if not e.pairs and is_empty_dict(e.el):
+        out.append(_empty_dict(e.el, owner))
+    el = e.ident_el
+    if el is not None and not e.ident and el.tag == "string":
+        out.append(_empty_finding(el, ident_key))
+    for text, s in e.items:
         if not text:
-            yield _empty_finding(el, C.PURPOSES)
+            out.append(_empty_finding(s, list_key))
+    return out
 
 
 @empty_value.on("domain")
@@ -223,11 +235,6 @@ def _empty_dict(d: etree._Element, key: str) -> Finding:
     return Finding(d, f"empty <dict/> entry in {key}", "remove it (`trtc-privacy lint --fix` does)")
 
 
-def _empty_string(el: Optional[etree._Element], key: str) -> Iterator[Finding]:
-    if el is not None and el.tag == "string" and not text_of(el).strip():
-        yield _empty_finding(el, key)
-
-
 def _empty_finding(el: etree._Element, key: str) -> Finding:
     return Finding(el, f"empty string in {key}",
                    "write one of Apple's identifiers, or remove the value")
@@ -242,13 +249,13 @@ def _empty_finding(el: etree._Element, key: str) -> Finding:
       removing the whitespace.""",
       "remove the spaces and line breaks inside the <string> (`trtc-privacy lint --fix` does)",
       ITMS_INVALID, fixable=True, on="api_entry")
-def padded_identifier(ctx: Context, d: etree._Element) -> Sequence[Finding]:
-    return _padded(ctx.value(d, C.API_TYPE), C.API_TYPE)
+def padded_identifier(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _padded(e.ident_el, C.API_TYPE)
 
 
 @padded_identifier.on("data_entry")
-def _padded_data_type(ctx: Context, d: etree._Element) -> Sequence[Finding]:
-    return _padded(ctx.value(d, C.DATA_TYPE), C.DATA_TYPE)
+def _padded_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
+    return _padded(e.ident_el, C.DATA_TYPE)
 
 
 @padded_identifier.on("reason")
@@ -310,12 +317,17 @@ def _strip_padding(fx: Fixer, r: Rule) -> None:
       and silently drop the other (Python's plistlib keeps the last), so what App Store Connect
       reads is not what the file says. This is an error; `--fix` does not guess which to keep.""",
       "keep one <key> and merge the values by hand", on="dict")
-def duplicate_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
+def duplicate_key(ctx: Context, d: etree._Element) -> Sequence[Finding]:
+    pairs = ctx.pairs(d)
+    if len({key for key, _, _ in pairs}) == len(pairs):
+        return ()
     seen = set()
-    for key, k, _ in ctx.pairs(d):
+    out = []
+    for key, k, _ in pairs:
         if key in seen:
-            yield Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>")
+            out.append(Finding(k, f"key \"{key}\" repeats an earlier key in the same <dict>"))
         seen.add(key)
+    return out
 
 
 @rule("empty-manifest", "warning",
@@ -326,10 +338,11 @@ def duplicate_key(ctx: Context, d: etree._Element) -> Iterator[Finding]:
       values.""",
       "declare NSPrivacyTracking, NSPrivacyCollectedDataTypes and NSPrivacyAccessedAPITypes, "
       "even as <false/> and <array/>, or remove the file")
-def empty_manifest(ctx: Context, _: None) -> Iterator[Finding]:
+def empty_manifest(ctx: Context, _: None) -> Sequence[Finding]:
     top = ctx.top
-    if top is not None and not elements(top):
-        yield Finding(top, "the manifest's <dict> is empty")
+    if top is not None and not ctx.top_pairs():
+        return [Finding(top, "the manifest's <dict> is empty")]
+    return ()
 
 
 @rule("wrong-file-name", "warning",
@@ -339,12 +352,13 @@ def empty_manifest(ctx: Context, _: None) -> Iterator[Finding]:
       warning, not an error, because a file linted by name may be a template kept under another
       name on purpose, and one case variant was seen accepted (dotnet/macios#19966).""",
       "rename the file to PrivacyInfo.xcprivacy")
-def wrong_file_name(ctx: Context, _: None) -> Iterator[Finding]:
+def wrong_file_name(ctx: Context, _: None) -> Sequence[Finding]:
     if not ctx.check_name:
-        return
+        return ()
     name = os.path.basename(ctx.doc.path)
     if name != MANIFEST_NAME:
-        yield Finding(None, f"file name \"{name}\" is not {MANIFEST_NAME}")
+        return [Finding(None, f"file name \"{name}\" is not {MANIFEST_NAME}")]
+    return ()
 
 
 RULES = [root_not_dict, unknown_key, wrong_type, missing_key, missing_collected_data_types,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -25,13 +25,12 @@ _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
       domains drew ITMS-91056 (forum thread 770148, kakao-ad-ios#6). This is an error.""",
       "list the tracking domains in NSPrivacyTrackingDomains, or set NSPrivacyTracking to <false/>",
       ITMS_INVALID)
-def tracking_without_domains(ctx: Context, _: None) -> Iterator[Finding]:
-    if not ctx.tracking():
-        return
-    if not any(d for d, _ in ctx.domains()):
-        el = next((v for v in ctx.top_values(C.TRACKING) if v.tag == "true"), None)
-        yield Finding(el, "NSPrivacyTracking is true but NSPrivacyTrackingDomains "
-                      + ("is empty" if ctx.top_values(C.DOMAINS) else "is absent"))
+def tracking_without_domains(ctx: Context, _: None) -> Sequence[Finding]:
+    if not ctx.tracking() or any(d for d, _ in ctx.domains()):
+        return ()
+    el = next((v for v in ctx.top_values(C.TRACKING) if v.tag == "true"), None)
+    return [Finding(el, "NSPrivacyTracking is true but NSPrivacyTrackingDomains "
+                    + ("is empty" if ctx.top_values(C.DOMAINS) else "is absent"))]
 
 
 @rule("domains-without-tracking", "error",
@@ -42,15 +41,16 @@ def tracking_without_domains(ctx: Context, _: None) -> Iterator[Finding]:
       "set NSPrivacyTracking to <true/> if the SDK tracks through these domains; otherwise "
       "remove them",
       ("ITMS-91064", "ITMS-91107"))
-def domains_without_tracking(ctx: Context, _: None) -> Iterator[Finding]:
+def domains_without_tracking(ctx: Context, _: None) -> Sequence[Finding]:
     if ctx.tracking():
-        return
+        return ()
     domains = [(d, el) for d, el in ctx.domains() if d]
-    if domains:
-        state = "false" if ctx.tracking() is False else "absent"
-        yield Finding(domains[0][1], f"{len(domains)} tracking domain"
-                      f"{'s are' if len(domains) != 1 else ' is'} listed but NSPrivacyTracking "
-                      f"is {state}")
+    if not domains:
+        return ()
+    state = "false" if ctx.tracking() is False else "absent"
+    return [Finding(domains[0][1], f"{len(domains)} tracking domain"
+                    f"{'s are' if len(domains) != 1 else ' is'} listed but NSPrivacyTracking "
+                    f"is {state}")]
 
 
 @rule("invalid-tracking-domain", "error",
