@@ -146,3 +146,38 @@ def test_latin1_app_takes_text_its_encoding_cannot_hold_as_character_references(
     assert "m\u00fcnchen".encode("latin-1") in data and b"&#20363;.example.jp" in data
     assert plistlib.loads(data)["NSPrivacyTrackingDomains"] == ["m\u00fcnchen.example",
                                                                 "\u4f8b.example.jp"]
+
+
+_STRAY_PLACES = {
+    "before the root value": ("<plist version=\"1.0\">", "<plist version=\"1.0\">oops"),
+    "after the root value": ("</dict>\n</plist>", "</dict>oops\n</plist>"),
+    "in an empty dict": ("</dict>\n</plist>", "<key>NSPrivacyCollectedDataTypes</key>"
+                         "<array><dict>oops</dict></array></dict>\n</plist>"),
+    "after a key": ("<key>NSPrivacyTracking</key>", "<key>NSPrivacyTracking</key>oops"),
+    "in an array": ("<array>\n", "<array>oops\n"),
+    "after a comment": ("<key>NSPrivacyTracking</key>",
+                        "<!-- note -->oops<key>NSPrivacyTracking</key>"),
+    "after a processing instruction": ("<key>NSPrivacyTracking</key>",
+                                       "<?pi x?>oops<key>NSPrivacyTracking</key>"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(_STRAY_PLACES))
+def test_stray_text_is_found_wherever_it_stands(tmp_path: Path, place: str) -> None:
+    """The reader notes whether a file can hold stray text so that clean files skip the search;
+    text it cannot see (after a comment or processing instruction) must still be found."""
+    old, new = _STRAY_PLACES[place]
+    assert old in hostile.CLEAN
+    app = tmp_path / "PrivacyInfo.xcprivacy"
+    app.write_text(hostile.CLEAN.replace(old, new, 1), encoding="utf-8")
+    rc, diags = _lint_json(app)
+    stray = [d for d in diags if d["rule"] == "not-a-plist"]
+    assert rc == 1 and len(stray) == 1 and '"oops"' in stray[0]["message"], diags
+
+
+def test_clean_file_with_comments_has_no_stray_text(tmp_path: Path) -> None:
+    app = tmp_path / "PrivacyInfo.xcprivacy"
+    app.write_text(hostile.CLEAN.replace("<dict>\n", "<dict>\n<!-- a note -->\n", 1),
+                   encoding="utf-8")
+    rc, diags = _lint_json(app)
+    assert not [d for d in diags if d["rule"] == "not-a-plist"], diags

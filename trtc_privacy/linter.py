@@ -256,16 +256,24 @@ def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
 
 
 def discover_keyed(paths: Sequence[str], cfg: Optional[Config] = None,
-                   seen: Optional[Set[str]] = None) -> List[Tuple[str, str]]:
+                   seen: Optional[Set[str]] = None, real: Optional["_RealPaths"] = None
+                   ) -> List[Tuple[str, str]]:
     """``discover``, with each file's real path (its identity); ``seen`` carries the real paths
-    already listed across calls. Real paths are derived as the search goes (a directory's, plus
-    the name), so only symbolic links and named files' folders are resolved."""
+    already listed across calls, ``real`` the folders already resolved. Real paths are derived
+    as the search goes (a folder's, plus the name), so only symbolic links are resolved whole."""
     found: List[Tuple[str, str]] = []
-    real = _RealPaths()
+    real = real or _RealPaths()
     for p in paths:
-        if os.path.isdir(p):
+        try:
+            mode: Optional[int] = os.lstat(p).st_mode
+        except (OSError, ValueError):
+            mode = None
+        if mode is not None and stat.S_ISREG(mode):  # the usual case: one system call
+            head, name = os.path.split(p)
+            found.append((p, os.path.join(real.of_dir(head or os.curdir), name)))
+        elif os.path.isdir(p):
             found += _walk(p, real)
-        elif os.path.lexists(p):
+        elif mode is not None:
             found.append((p, real.of_file(p)))
         else:
             raise input_error(p, "file not found", rule="unreadable",
@@ -378,9 +386,10 @@ class LintRun:
         self.unreadable: List[str] = []
         self._missing: List[Diagnostic] = []
         seen: Set[str] = set()  # a file named twice, or found under two paths, is linted once
+        real = _RealPaths()
         for p in paths:
             try:
-                self.files += [f for f, _ in discover_keyed([p], cfg, seen)]
+                self.files += [f for f, _ in discover_keyed([p], cfg, seen, real)]
             except InputError as exc:
                 self._missing.append(exc.diagnostic)
                 self.unreadable.append(p)

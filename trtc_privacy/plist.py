@@ -64,6 +64,8 @@ class Document:
     encoding: str = "utf-8"
     bom: bool = False
     binary: bool = False
+    #: False when the reader saw no text between elements, so stray-text need not look
+    stray_text: bool = True
     _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
     _lines: Optional["LineIndex"] = field(default=None, repr=False)
     _top: Optional[etree._Element] = field(default=None, repr=False)
@@ -385,17 +387,28 @@ def _check_grammar(doc: Document) -> None:
     kids = elements(root)
     if len(kids) != 1:
         raise _not_plist(doc, root, "<plist> must hold exactly one value")
-    quiet = _QUIET_TAGS
+    quiet, space = _QUIET_TAGS, _XML_SPACE
+    text = root.text
+    texty = bool(text and text.strip(space))  # text between elements (stray-text's business)
     for el in kids[0].iter(etree.Element):  # document order: the first problem is reported
+        text = el.tail  # every element met here stands in a container (or is refused below)
+        if text and not texty and text.strip(space):
+            texty = True
         tag = el.tag
-        if not len(el):
+        if tag == "dict" or tag == "array":
+            text = el.text
+            if text and not texty and text.strip(space):
+                texty = True
+            if tag == "array" or _pairs_ok(el):
+                continue  # an array holds any values; the usual dict alternates keys and values
+        elif not len(el):
             if tag in quiet:
                 continue  # a string, key or date without children: nothing to check
             if tag in _BOOLEANS and not (el.text or "").strip():
                 continue  # <true/> and <false/> as written
-        if tag == "array" or (tag == "dict" and _pairs_ok(el)):
-            continue  # an array holds any values; the usual dict alternates keys and values
         _check_element(doc, el)
+    # text after a comment or processing instruction is not seen above: say "maybe"
+    doc.stray_text = texty or "<!--" in doc.text or "<?" in doc.text[2:]
 
 
 def _pairs_ok(d: etree._Element) -> bool:
@@ -407,7 +420,9 @@ def _pairs_ok(d: etree._Element) -> bool:
 
 
 #: Leaves whose text may be anything; they need a check only if they contain elements.
-_QUIET_TAGS = frozenset({"string", "key", "date", "data", "array"})
+_QUIET_TAGS = frozenset({"string", "key", "date", "data"})
+#: What XML counts as white space (a no-break space is text).
+_XML_SPACE = " \t\r\n"
 _BOOLEANS = ("true", "false")
 
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.plist import Document, elements, text_of
+from trtc_privacy.plist import Document, text_of
 
 Pair = Tuple[str, etree._Element, etree._Element]  # (key text, key element, value element)
 
@@ -33,7 +33,9 @@ class Entry:
         self.values = values  # key -> its first value
         self.ident_el = ident_el  # the category's / data type's value element
         #: its stripped text when it is a <string>, else None
-        self.ident: Optional[str] = View.string(ident_el)
+        self.ident: Optional[str] = None
+        if ident_el is not None and ident_el.tag == "string":
+            self.ident = (ident_el.text or "" if not len(ident_el) else text_of(ident_el)).strip()
         self.list_el = list_el  # the reasons' / purposes' value element
         self.items = items  # (stripped text, <string>) of that array
 
@@ -58,6 +60,7 @@ class View:
         self._top_map: Optional[Dict[str, List[etree._Element]]] = None
         self._domains: Optional[List[Tuple[str, etree._Element]]] = None
         self._facts: Dict[str, List[Entry]] = {}
+        self._dicts: Dict[etree._Element, List[etree._Element]] = {}
 
     def top_pairs(self) -> List[Pair]:
         if self._top_pairs is None:
@@ -83,33 +86,44 @@ class View:
             self._top_map = m
         return self._top_map.get(key, [])
 
+    def dict_children(self, array: etree._Element) -> List[etree._Element]:
+        """The <dict> children of an <array>."""
+        got = self._dicts.get(array)
+        if got is None:
+            got = self._dicts[array] = [c for c in array.iterchildren("dict")]
+        return got
+
     def entries(self, key: str) -> List[etree._Element]:
         """The <dict> entries of every top-level array ``key`` (APITypes or CollectedDataTypes)."""
         got = self._entries.get(key)
         if got is None:
             got = self._entries[key] = [
                 c for v in self.top_values(key) if v.tag == "array"
-                for c in elements(v) if c.tag == "dict"]
+                for c in self.dict_children(v)]
         return got
 
     def facts(self, key: str) -> List[Entry]:
-        """Each entry of the top-level array ``key`` with its identifier and list, read once."""
+        """Each entry of the top-level array ``key`` with its identifier and list, read once
+        (written out rather than through ``pairs``/``value``: this runs for every entry)."""
         got = self._facts.get(key)
         if got is None:
             ident_key, list_key = (C.API_TYPE, C.REASONS) if key == C.API_TYPES else \
                 (C.DATA_TYPE, C.PURPOSES)
             got = []
+            pairs_of, maps, strings = self._pairs, self._maps, self.strings
             for d in self.entries(key):
-                pairs = self.pairs(d)
-                m = self._maps.get(d)
-                if m is None:
-                    m = {}
-                    for k, _, v in pairs:
-                        if k not in m:
-                            m[k] = v
-                    self._maps[d] = m
+                pairs = pairs_of.get(d)
+                if pairs is None:
+                    kids = iter(d.iterchildren(etree.Element))
+                    pairs = pairs_of[d] = [
+                        ((k.text or "").strip() if not len(k) else text_of(k).strip(), k, v)
+                        for k, v in zip(kids, kids)]
+                m = maps.get(d)
+                if m is None:  # the first value of each key wins, as in ``value``
+                    m = maps[d] = {k: v for k, _, v in reversed(pairs)}
                 lst = m.get(list_key)
-                got.append(Entry(d, pairs, m, m.get(ident_key), lst, self.strings(lst)))
+                got.append(Entry(d, pairs, m, m.get(ident_key), lst,
+                                 strings(lst) if lst is not None else []))
             self._facts[key] = got
         return got
 

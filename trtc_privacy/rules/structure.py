@@ -99,7 +99,13 @@ def _did_you_mean(value: str, known: Dict[str, str]) -> str:
 def wrong_type(ctx: Context, pair: Pair) -> Sequence[Finding]:
     key, _, v = pair
     typ = C.catalogue().top_keys.get(key)
-    return () if typ is None else _check_type(v, key, typ)
+    if typ is None:
+        return ()
+    if v.tag == "array" and typ in _ARRAYS:  # the view holds the children of the right kind
+        good = ctx.strings(v) if typ == "array of string" else ctx.view.dict_children(v)
+        if len(good) == len(v):
+            return ()
+    return _check_type(v, key, typ)
 
 
 @wrong_type.on("api_entry")
@@ -116,7 +122,8 @@ def _entry_types(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
     out: List[Finding] = []
     for key, _, v in e.pairs:
         typ = known.get(key)
-        if typ is not None and (v.tag not in _TAGS[typ] or typ in _ARRAYS):
+        if typ is not None and (v.tag not in _TAGS[typ] or (
+                typ in _ARRAYS and not (v is e.list_el and len(e.items) == len(v)))):
             got = _check_type(v, key, typ)
             if got:
                 out += got

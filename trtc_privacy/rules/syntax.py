@@ -46,6 +46,8 @@ NOT_A_PLIST = parse_rule(
       ITMS_INVALID)
 def stray_text(ctx: Context, _: None) -> Sequence[Finding]:
     """Text between elements of a <plist>, <dict> or <array> (the reader only checks elements)."""
+    if not ctx.doc.stray_text:
+        return ()  # the reader met none
     texts: List[Any] = _STRAY(ctx.doc.root)  # type: ignore[assignment]
     if not texts:
         return ()
