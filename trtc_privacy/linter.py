@@ -52,6 +52,12 @@ def lint_document(doc: Document, kind: str = "app", cfg: Optional[Config] = None
     return _lint_document(doc, kind, Selection.from_config(cfg), check_name)
 
 
+def lint_sdk(doc: Document, sel: Selection, table: "Dispatch") -> List[Diagnostic]:
+    """``lint_document`` of an SDK's manifest, for callers that lint many with one selection
+    (``table`` is ``dispatch(sel)``)."""
+    return _lint_document(doc, "sdk", sel, False, table)
+
+
 def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
                    table: Optional[Dispatch] = None) -> List[Diagnostic]:
     if kind not in ("app", "sdk"):

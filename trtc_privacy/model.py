@@ -112,8 +112,11 @@ def from_document(doc: Document) -> Manifest:
 def refuse_repeated_keys(doc: Document, d: etree._Element) -> None:
     """A key given twice in one <dict> is refused, pointing at both: readers keep one of the two
     (which one is not defined), so merging either would silently drop the other's lines."""
+    pairs = view_of(doc).pairs(d)
+    if len({key for key, _, _ in pairs}) == len(pairs):
+        return  # the usual case: no key repeats
     seen: Dict[str, etree._Element] = {}
-    for key, k, _ in view_of(doc).pairs(d):
+    for key, k, _ in pairs:
         first = seen.setdefault(key, k)
         if first is k:
             continue
@@ -140,6 +143,9 @@ def _bool(doc: Document, v: etree._Element, key: str) -> bool:
 def _strings(doc: Document, v: etree._Element, key: str) -> List[str]:
     if v.tag != "array":
         raise _wrong(doc, v, f"{key} must be an <array> of <string>, found <{v.tag}>")
+    strings = view_of(doc).strings(v)
+    if len(strings) == len(v):  # only <string> children (the view holds them already)
+        return [c.text or "" if not len(c) else text_of(c) for _, c in strings]
     out = []
     for c in elements(v):
         if c.tag != "string":
@@ -151,7 +157,8 @@ def _strings(doc: Document, v: etree._Element, key: str) -> List[str]:
 def _dicts(doc: Document, v: etree._Element, key: str) -> Iterator[etree._Element]:
     if v.tag != "array":
         raise _wrong(doc, v, f"{key} must be an <array> of <dict>, found <{v.tag}>")
-    for c in elements(v):
+    entries = view_of(doc).dict_children(v)
+    for c in entries if len(entries) == len(v) else elements(v):
         if c.tag != "dict":
             raise _wrong(doc, c, f"{key} must hold only <dict> entries, found <{c.tag}>")
         refuse_repeated_keys(doc, c)

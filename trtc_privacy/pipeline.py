@@ -173,7 +173,7 @@ class MergePlan:
 
 def gather(config: "Config", options: Options) -> Inputs:
     """Read the configuration's and the options' inputs once; raises InputError for bad ones."""
-    from trtc_privacy.linter import lint_document
+    from trtc_privacy.linter import dispatch, lint_sdk
 
     cfg = config
     opts = options
@@ -219,10 +219,11 @@ def gather(config: "Config", options: Options) -> Inputs:
         sources.append(Source(path, doc, m))
     source_findings: List[Diagnostic] = []
     seen: Set[int] = set()
+    table = dispatch(rules)  # one selection for every input
     for s in sources:
         if id(s.document) not in seen:  # a template two specs select is linted once
             seen.add(id(s.document))
-            source_findings += lint_document(s.document, "sdk", cfg)
+            source_findings += lint_sdk(s.document, rules, table)
     output = opts.output or app
     app_bytes, app_doc = None, None
     if os.path.lexists(app):

@@ -407,8 +407,14 @@ def _check_grammar(doc: Document) -> None:
             if tag in _BOOLEANS and not (el.text or "").strip():
                 continue  # <true/> and <false/> as written
         _check_element(doc, el)
-    # text after a comment or processing instruction is not seen above: say "maybe"
-    doc.stray_text = texty or "<!--" in doc.text or "<?" in doc.text[2:]
+    if not texty and ("<!--" in doc.text or "<?" in doc.text[2:]):
+        for c in root.iter(etree.Comment, etree.PI):  # text after these is their tail
+            text = c.tail
+            parent = c.getparent()
+            if text and text.strip(space) and parent is not None and parent.tag in _CONTAINERS:
+                texty = True
+                break
+    doc.stray_text = texty
 
 
 def _pairs_ok(d: etree._Element) -> bool:
@@ -424,6 +430,7 @@ _QUIET_TAGS = frozenset({"string", "key", "date", "data"})
 #: What XML counts as white space (a no-break space is text).
 _XML_SPACE = " \t\r\n"
 _BOOLEANS = ("true", "false")
+_CONTAINERS = ("plist", "dict", "array")
 
 
 def _check_element(doc: Document, el: etree._Element) -> None:
