@@ -353,6 +353,8 @@ def _refuse_entities(tree: etree._ElementTree, text: str, path: str) -> None:
         at = text.find("<!ENTITY")
         line, col = LineIndex(text).locate(at) if at >= 0 else (None, None)
         raise _entities(path, [e.name for e in ents], line, col)
+    if "&" not in text:
+        return  # no entity reference can stand in the file
     for node in tree.getroot().iter(etree.Entity):
         where: Optional[int] = getattr(node, "sourceline", None)
         raise input_error(path, f"entity reference &{getattr(node, 'name', '')}; refused", where, None,
