@@ -82,11 +82,11 @@ def dispatch(sel: Selection) -> Dispatch:
     key = (frozenset(sel.select), frozenset(sel.ignore), off)
     got = _DISPATCH.get(key)
     if got is None:
-        from trtc_privacy.rules import all_rules
+        from trtc_privacy.rules import lint_rules
         from trtc_privacy.rules.base import NODES
 
         got = {node: [] for node in NODES}
-        for r in all_rules():
+        for r in lint_rules():
             if r.visits and sel.enabled(r.name):
                 for node, fns in r.visits.items():
                     got[node] += [(r, fn) for fn in fns]
