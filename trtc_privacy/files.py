@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import os
 import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Iterator, Optional
@@ -298,6 +296,9 @@ def write_atomic(path: str, data: bytes) -> None:
                           hint="give the path of the file to write" + (
                               f", e.g. {os.path.join(path, 'PrivacyInfo.xcprivacy')}"
                               if what == "a directory" else ""))
+    import glob  # only a write needs these
+    import tempfile
+
     for stale in glob.glob(os.path.join(glob.escape(directory), f"{_TMP_PREFIX}*{_TMP_SUFFIX}")):
         with contextlib.suppress(OSError):
             os.unlink(stale)

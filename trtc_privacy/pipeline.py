@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import difflib
 import os
-import plistlib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -452,6 +451,8 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
 
     Returns the re-read result, which the plan then lints.
     """
+    import plistlib  # a cross-check only a merge that changes something needs
+
     try:  # the bytes to be written, in the file's own encoding, whatever its prolog
         plistlib.loads(raw, fmt=plistlib.FMT_XML)
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input

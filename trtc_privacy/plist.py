@@ -17,6 +17,7 @@ from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
+from trtc_privacy.patterns import lazy
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
@@ -293,14 +294,14 @@ def _undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str, bom: bool,
 
 #: libxml2's wording, in the user's terms; the names of its options and functions never show.
 _LXML_MESSAGES = (
-    (re.compile(r"Excessive depth in document: (\d+).*"),
+    (lazy(r"Excessive depth in document: (\d+).*"),
      r"elements are nested more than \1 levels deep; a privacy manifest needs five at most"),
-    (re.compile(r"Maximum entity amplification factor exceeded.*"),
+    (lazy(r"Maximum entity amplification factor exceeded.*"),
      "entities expand to far more text than the file holds"),
-    (re.compile(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
+    (lazy(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
      "a single value is larger than any property list needs"),
-    (re.compile(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
-    (re.compile(r"^xml\w+: "), ""),
+    (lazy(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
+    (lazy(r"^xml\w+: "), ""),
 )
 
 
@@ -315,7 +316,7 @@ def _clean_xml_message(msg: str) -> str:
 #: A DOCTYPE's internal subset, which is where entities are declared.
 _SUBSET = re.compile(r"<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*\[", re.S)
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
-_ENTITY = re.compile(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
+_ENTITY = lazy(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
 
 
 def _refuse_declared_entities(text: str, path: str) -> None:
@@ -427,7 +428,7 @@ def _check_element(doc: Document, el: etree._Element) -> None:
             raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
 
 
-_INTEGER = re.compile(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
+_INTEGER = lazy(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
 
 
 def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
@@ -440,7 +441,7 @@ def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
 # --------------------------------------------------------------------------------------------
 # positions
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"<!--.*?-->"  # comment
     r"|<\?.*?\?>"  # processing instruction / XML declaration
     r"|<!\[CDATA\[.*?\]\]>"  # CDATA
