@@ -13,10 +13,10 @@ import errno
 import os
 import stat
 import time
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
+from trtc_privacy.records import FrozenRecord
 
 #: Folders no search ever enters (linting, lockfile search, init's app-folder guess, scan):
 #: version control, build output and tool caches, none of which ship in the app as they stand.
@@ -34,15 +34,24 @@ _LOCK_SUFFIX = ".lock"
 # -- reading ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileKind:
+class FileKind(FrozenRecord):
     """What a file is expected to be, in the words its messages use, and how large it may be."""
 
+    __fields__ = ("noun", "expected", "limit", "rule", "missing")
     noun: str  # "privacy manifest", "lockfile", "configuration file"
     expected: str  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
     limit: int  # bytes
-    rule: str = "unreadable"
-    missing: str = "file not found"
+    rule: str
+    missing: str
+
+    def __init__(self, noun: str, expected: str, limit: int, rule: str = "unreadable",
+                 missing: str = "file not found") -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "noun", noun)
+        setattr_(self, "expected", expected)
+        setattr_(self, "limit", limit)
+        setattr_(self, "rule", rule)
+        setattr_(self, "missing", missing)
 
 
 def read_limited(path: str, kind: FileKind) -> bytes:

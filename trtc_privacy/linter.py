@@ -8,13 +8,13 @@ be read at all raises InputError (exit 2).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.plist import Document, LineIndex, read_document
+from trtc_privacy.records import Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
@@ -214,12 +214,17 @@ def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
     return [d] if d is not None else []
 
 
-@dataclass
-class LintResult:
-    diagnostics: List[Diagnostic]
-    files: List[str]
-    #: paths that could not be read at all (each also a diagnostic): the run exits 2
-    unreadable: List[str] = field(default_factory=list)
+class LintResult(Record):
+    """The findings of a whole run, and the files it linted."""
+
+    __fields__ = ("diagnostics", "files", "unreadable")
+
+    def __init__(self, diagnostics: List[Diagnostic], files: List[str],
+                 unreadable: Optional[List[str]] = None) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        #: paths that could not be read at all (each also a diagnostic): the run exits 2
+        self.unreadable: List[str] = [] if unreadable is None else unreadable
 
 
 def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from lxml import etree
@@ -18,6 +17,7 @@ from lxml import etree
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
 from trtc_privacy.patterns import lazy
+from trtc_privacy.records import Record
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
@@ -41,32 +41,42 @@ def _parser() -> etree.XMLParser:
     )
 
 
-@dataclass
-class Span:
+class Span(Record):
     """Where an element sits in the text: offsets are character indexes into ``Document.text``."""
 
-    line: int
-    column: int
-    start: int  # index of "<" of the start tag
-    start_end: int  # index just after the start tag's ">"
-    end_start: int  # index of "<" of the end tag (== start for an empty element)
-    end: int  # index just after the end tag's ">"
-    empty: bool  # written as <tag/>
+    __fields__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
+
+    def __init__(self, line: int, column: int, start: int, start_end: int, end_start: int,
+                 end: int, empty: bool) -> None:
+        self.line = line
+        self.column = column
+        self.start = start  # index of "<" of the start tag
+        self.start_end = start_end  # index just after the start tag's ">"
+        self.end_start = end_start  # index of "<" of the end tag (== start for an empty element)
+        self.end = end  # index just after the end tag's ">"
+        self.empty = empty  # written as <tag/>
 
 
-@dataclass
-class Document:
+class Document(Record):
     """A parsed property list: the original text, the lxml tree, and positions on demand."""
 
-    path: str
-    text: str
-    root: etree._Element  # the <plist> element
-    encoding: str = "utf-8"
-    bom: bool = False
-    binary: bool = False
-    _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
-    _lines: Optional["LineIndex"] = field(default=None, repr=False)
-    _top: Optional[etree._Element] = field(default=None, repr=False)
+    __fields__ = ("path", "text", "root", "encoding", "bom", "binary", "_spans", "_lines", "_top")
+    __hidden__ = ("_spans", "_lines", "_top")
+
+    def __init__(self, path: str, text: str, root: etree._Element, encoding: str = "utf-8",
+                 bom: bool = False, binary: bool = False,
+                 _spans: Optional[Dict[etree._Element, Span]] = None,
+                 _lines: Optional["LineIndex"] = None,
+                 _top: Optional[etree._Element] = None) -> None:
+        self.path = path
+        self.text = text
+        self.root = root  # the <plist> element
+        self.encoding = encoding
+        self.bom = bom
+        self.binary = binary
+        self._spans = _spans
+        self._lines = _lines
+        self._top = _top
 
     @property
     def top(self) -> Optional[etree._Element]:
