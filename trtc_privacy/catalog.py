@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
+from trtc_privacy.records import FrozenRecord
 from trtc_privacy.resources import apple_catalogue
 
 #: The one file name Apple reads a privacy manifest from, in an app or an SDK bundle.
@@ -26,16 +26,29 @@ REASONS = "NSPrivacyAccessedAPITypeReasons"
 TOP_KEYS = (TRACKING, DOMAINS, DATA_TYPES, API_TYPES)
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(FrozenRecord):
+    """A required-reason code: its API category, Apple's summary, whether only SDKs may use it."""
+
+    __fields__ = ("code", "category", "summary", "sdk_only")
     code: str
     category: str
     summary: str
     sdk_only: bool
 
+    def __init__(self, code: str, category: str, summary: str, sdk_only: bool) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "code", code)
+        setattr_(self, "category", category)
+        setattr_(self, "summary", summary)
+        setattr_(self, "sdk_only", sdk_only)
 
-@dataclass(frozen=True)
-class Catalogue:
+
+class Catalogue(FrozenRecord):
+    """Apple's vocabulary, read once (immutable, compared by field, as a frozen dataclass)."""
+
+    __fields__ = ("read_on", "sources", "categories", "reasons", "data_types", "purposes",
+                  "top_keys", "data_keys", "api_keys", "descriptions", "category_order",
+                  "app_type_reasons")
     read_on: str
     sources: Tuple[str, ...]
     categories: Dict[str, str]  # id -> label
@@ -51,6 +64,25 @@ class Catalogue:
     category_order: Tuple[str, ...]
     #: reason code -> the kind of app it is reserved for (B728.1 health research ...)
     app_type_reasons: Dict[str, str]
+
+    def __init__(self, read_on: str, sources: Tuple[str, ...], categories: Dict[str, str],
+                 reasons: Dict[str, Reason], data_types: Dict[str, Tuple[str, str]],
+                 purposes: Dict[str, str], top_keys: Dict[str, str], data_keys: Dict[str, str],
+                 api_keys: Dict[str, str], descriptions: Dict[str, str],
+                 category_order: Tuple[str, ...], app_type_reasons: Dict[str, str]) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "read_on", read_on)
+        setattr_(self, "sources", sources)
+        setattr_(self, "categories", categories)
+        setattr_(self, "reasons", reasons)
+        setattr_(self, "data_types", data_types)
+        setattr_(self, "purposes", purposes)
+        setattr_(self, "top_keys", top_keys)
+        setattr_(self, "data_keys", data_keys)
+        setattr_(self, "api_keys", api_keys)
+        setattr_(self, "descriptions", descriptions)
+        setattr_(self, "category_order", category_order)
+        setattr_(self, "app_type_reasons", app_type_reasons)
 
     def reasons_for(self, category: str) -> List[str]:
         return [r.code for r in self.reasons.values() if r.category == category]

@@ -6,7 +6,8 @@ caught here, once, and printed in the format the command chose. This module impo
 module level, so Ctrl-C during start-up (typer's import included) is caught too.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
+# and each one written as a string costs a compile (typing.get_type_hints).
 
 import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
+from trtc_privacy.records import Record
 
 CONFIG_NAMES = (".trtc-privacy.toml", "pyproject.toml")
 
@@ -24,22 +24,33 @@ CONFIG_FILE = FileKind("configuration file", "a .trtc-privacy.toml or pyproject.
                        1024 * 1024, rule="bad-config", missing="configuration file not found")
 
 
-@dataclass
-class Config:
-    path: Optional[str] = None  # the file it came from (None: defaults)
-    root: str = "."  # the directory paths are relative to
-    app_manifest: Optional[str] = None
-    sdks: List[str] = field(default_factory=list)
-    lockfiles: List[str] = field(default_factory=list)
-    manifests: List[str] = field(default_factory=list)
-    select: List[str] = field(default_factory=list)
-    ignore: List[str] = field(default_factory=list)
-    exclude: List[str] = field(default_factory=list)
-    severity: Dict[str, str] = field(default_factory=dict)
-    kind: str = "auto"
-    xcode_write: str = "product"  # "product" (the built app) or "source" (in place)
-    xcode_fail_on: str = "always"  # "always", "release" or "never"
-    raw: Dict[str, Any] = field(default_factory=dict)
+class Config(Record):
+    """A loaded configuration (fields as a dataclass's: repr and equality by field)."""
+
+    __fields__ = ("path", "root", "app_manifest", "sdks", "lockfiles", "manifests", "select",
+                  "ignore", "exclude", "severity", "kind", "xcode_write", "xcode_fail_on", "raw")
+
+    def __init__(self, path: Optional[str] = None, root: str = ".",
+                 app_manifest: Optional[str] = None, sdks: Optional[List[str]] = None,
+                 lockfiles: Optional[List[str]] = None, manifests: Optional[List[str]] = None,
+                 select: Optional[List[str]] = None, ignore: Optional[List[str]] = None,
+                 exclude: Optional[List[str]] = None, severity: Optional[Dict[str, str]] = None,
+                 kind: str = "auto", xcode_write: str = "product", xcode_fail_on: str = "always",
+                 raw: Optional[Dict[str, Any]] = None) -> None:
+        self.path = path  # the file it came from (None: defaults)
+        self.root = root  # the directory paths are relative to
+        self.app_manifest = app_manifest
+        self.sdks: List[str] = [] if sdks is None else sdks
+        self.lockfiles: List[str] = [] if lockfiles is None else lockfiles
+        self.manifests: List[str] = [] if manifests is None else manifests
+        self.select: List[str] = [] if select is None else select
+        self.ignore: List[str] = [] if ignore is None else ignore
+        self.exclude: List[str] = [] if exclude is None else exclude
+        self.severity: Dict[str, str] = {} if severity is None else severity
+        self.kind = kind
+        self.xcode_write = xcode_write  # "product" (the built app) or "source" (in place)
+        self.xcode_fail_on = xcode_fail_on  # "always", "release" or "never"
+        self.raw: Dict[str, Any] = {} if raw is None else raw
 
     def resolve(self, p: str) -> str:
         """A path from the file, as seen from the current directory.

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Optional, Tuple
 
+from trtc_privacy.records import FrozenRecord
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is; ``error`` fails a run, ``warning`` only with ``--strict``."""
@@ -19,9 +21,15 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "note": 0}[self.value]
 
 
-@dataclass(frozen=True)
-class Diagnostic:
-    """A finding at a place in a file, in the user's terms, with what to do about it."""
+@dataclass(init=False, repr=False, eq=False)  # fields() and replace() work; see records.py
+class Diagnostic(FrozenRecord):
+    """A finding at a place in a file, in the user's terms, with what to do about it.
+
+    Immutable, compared and hashed by its fields, as a frozen dataclass.
+    """
+
+    __fields__ = ("path", "line", "column", "rule", "severity", "message", "hint", "itms",
+                  "evidence")
 
     path: str
     line: Optional[int]
@@ -29,10 +37,24 @@ class Diagnostic:
     rule: str
     severity: Severity
     message: str
-    hint: str = ""
-    itms: str = ""
+    hint: str
+    itms: str
     #: what the finding rests on, one line each (a symbol in a binary, a source line), if any
-    evidence: Tuple[str, ...] = ()
+    evidence: Tuple[str, ...]
+
+    def __init__(self, path: str, line: Optional[int], column: Optional[int], rule: str,
+                 severity: Severity, message: str, hint: str = "", itms: str = "",
+                 evidence: Tuple[str, ...] = ()) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "path", path)
+        setattr_(self, "line", line)
+        setattr_(self, "column", column)
+        setattr_(self, "rule", rule)
+        setattr_(self, "severity", severity)
+        setattr_(self, "message", message)
+        setattr_(self, "hint", hint)
+        setattr_(self, "itms", itms)
+        setattr_(self, "evidence", evidence)
 
     def with_severity(self, severity: Severity) -> "Diagnostic":
         return replace(self, severity=severity)

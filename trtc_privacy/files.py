@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import os
 import stat
-import tempfile
 import time
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
+from trtc_privacy.records import FrozenRecord
 
 #: Folders no search ever enters (linting, lockfile search, init's app-folder guess, scan):
 #: version control, build output and tool caches, none of which ship in the app as they stand.
@@ -36,15 +34,24 @@ _LOCK_SUFFIX = ".lock"
 # -- reading ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileKind:
+class FileKind(FrozenRecord):
     """What a file is expected to be, in the words its messages use, and how large it may be."""
 
+    __fields__ = ("noun", "expected", "limit", "rule", "missing")
     noun: str  # "privacy manifest", "lockfile", "configuration file"
     expected: str  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
     limit: int  # bytes
-    rule: str = "unreadable"
-    missing: str = "file not found"
+    rule: str
+    missing: str
+
+    def __init__(self, noun: str, expected: str, limit: int, rule: str = "unreadable",
+                 missing: str = "file not found") -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "noun", noun)
+        setattr_(self, "expected", expected)
+        setattr_(self, "limit", limit)
+        setattr_(self, "rule", rule)
+        setattr_(self, "missing", missing)
 
 
 def read_limited(path: str, kind: FileKind) -> bytes:
@@ -298,6 +305,9 @@ def write_atomic(path: str, data: bytes) -> None:
                           hint="give the path of the file to write" + (
                               f", e.g. {os.path.join(path, 'PrivacyInfo.xcprivacy')}"
                               if what == "a directory" else ""))
+    import glob  # only a write needs these
+    import tempfile
+
     for stale in glob.glob(os.path.join(glob.escape(directory), f"{_TMP_PREFIX}*{_TMP_SUFFIX}")):
         with contextlib.suppress(OSError):
             os.unlink(stale)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.plist import Document, LineIndex, read_document
+from trtc_privacy.records import Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
@@ -95,11 +95,11 @@ def dispatch(sel: Selection) -> Dispatch:
     key = (frozenset(sel.select), frozenset(sel.ignore), off)
     got = _DISPATCH.get(key)
     if got is None:
-        from trtc_privacy.rules import all_rules
+        from trtc_privacy.rules import lint_rules
         from trtc_privacy.rules.base import NODES
 
         got = {node: [] for node in NODES}
-        for r in all_rules():
+        for r in lint_rules():
             if r.visits and sel.enabled(r.name):
                 for node, fns in r.visits.items():
                     got[node] += [(r, fn) for fn in fns]
@@ -242,12 +242,17 @@ def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
     return [d] if d is not None else []
 
 
-@dataclass
-class LintResult:
-    diagnostics: List[Diagnostic]
-    files: List[str]
-    #: paths that could not be read at all (each also a diagnostic): the run exits 2
-    unreadable: List[str] = field(default_factory=list)
+class LintResult(Record):
+    """The findings of a whole run, and the files it linted."""
+
+    __fields__ = ("diagnostics", "files", "unreadable")
+
+    def __init__(self, diagnostics: List[Diagnostic], files: List[str],
+                 unreadable: Optional[List[str]] = None) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        #: paths that could not be read at all (each also a diagnostic): the run exits 2
+        self.unreadable: List[str] = [] if unreadable is None else unreadable
 
 
 def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:

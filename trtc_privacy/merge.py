@@ -6,29 +6,38 @@ order; entries and values it lacks are appended in input order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.catalog import host_key
 from trtc_privacy.model import ApiType, DataType, Manifest
+from trtc_privacy.records import Record
 
 Decl = Tuple[str, ...]
 
 
-@dataclass
-class Contribution:
+class Contribution(Record):
     """What one input brought: declarations new to the result, and ones already there."""
 
-    label: str
-    added: List[Decl] = field(default_factory=list)
-    already: List[Decl] = field(default_factory=list)
+    __fields__ = ("label", "added", "already")
+
+    def __init__(self, label: str, added: Optional[List[Decl]] = None,
+                 already: Optional[List[Decl]] = None) -> None:
+        self.label = label
+        self.added: List[Decl] = [] if added is None else added
+        self.already: List[Decl] = [] if already is None else already
 
 
-@dataclass
-class MergeResult:
-    target: Manifest
-    contributions: List[Contribution]
-    attribution: Dict[Decl, List[str]]  # declaration -> labels of every input that made it
+class MergeResult(Record):
+    """The merged manifest, what each input brought, and who declared each declaration."""
+
+    __fields__ = ("target", "contributions", "attribution")
+
+    def __init__(self, target: Manifest, contributions: List[Contribution],
+                 attribution: Dict[Decl, List[str]]) -> None:
+        self.target = target
+        self.contributions = contributions
+        #: declaration -> labels of every input that made it
+        self.attribution = attribution
 
 
 def _any(values: Sequence[Optional[bool]]) -> Optional[bool]:

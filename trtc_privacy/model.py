@@ -6,7 +6,7 @@ writer can edit in place and diagnostics can point at the line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from lxml import etree
@@ -14,34 +14,57 @@ from lxml import etree
 from trtc_privacy import catalog as C
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.plist import Document, elements, text_of
+from trtc_privacy.records import Record
 from trtc_privacy.view import View, view_of
 
 
-@dataclass
-class DataType:
-    type: str
-    linked: Optional[bool] = None
-    tracking: Optional[bool] = None
-    purposes: List[str] = field(default_factory=list)
-    element: Optional[etree._Element] = field(default=None, compare=False, repr=False)
+class DataType(Record):
+    """A collected data type; ``element`` (where it was read) is neither shown nor compared."""
+
+    __fields__ = ("type", "linked", "tracking", "purposes")
+
+    def __init__(self, type: str, linked: Optional[bool] = None, tracking: Optional[bool] = None,
+                 purposes: Optional[List[str]] = None,
+                 element: Optional[etree._Element] = None) -> None:
+        self.type = type
+        self.linked = linked
+        self.tracking = tracking
+        self.purposes: List[str] = [] if purposes is None else purposes
+        self.element = element
 
 
-@dataclass
-class ApiType:
-    category: str
-    reasons: List[str] = field(default_factory=list)
-    element: Optional[etree._Element] = field(default=None, compare=False, repr=False)
+class ApiType(Record):
+    """An accessed API category; ``element`` is neither shown nor compared."""
+
+    __fields__ = ("category", "reasons")
+
+    def __init__(self, category: str, reasons: Optional[List[str]] = None,
+                 element: Optional[etree._Element] = None) -> None:
+        self.category = category
+        self.reasons: List[str] = [] if reasons is None else reasons
+        self.element = element
 
 
-@dataclass
-class Manifest:
+@dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
+class Manifest(Record):
     """What a manifest declares. ``None`` means the key is absent (not the same as empty)."""
 
-    tracking: Optional[bool] = None
-    domains: Optional[List[str]] = None
-    data_types: Optional[List[DataType]] = None
-    api_types: Optional[List[ApiType]] = None
-    label: str = ""
+    __fields__ = ("tracking", "domains", "data_types", "api_types", "label")
+
+    tracking: Optional[bool]
+    domains: Optional[List[str]]
+    data_types: Optional[List[DataType]]
+    api_types: Optional[List[ApiType]]
+    label: str
+
+    def __init__(self, tracking: Optional[bool] = None, domains: Optional[List[str]] = None,
+                 data_types: Optional[List[DataType]] = None,
+                 api_types: Optional[List[ApiType]] = None, label: str = "") -> None:
+        self.tracking = tracking
+        self.domains = domains
+        self.data_types = data_types
+        self.api_types = api_types
+        self.label = label
 
     def declarations(self) -> List[Tuple[str, ...]]:
         """Every atomic declaration, as hashable tuples, in document order (duplicates kept)."""

@@ -14,8 +14,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import os
-import plistlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy import catalog as C
@@ -23,6 +22,7 @@ from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_err
 from trtc_privacy.merge import MergeResult, merge
 from trtc_privacy.model import Manifest, from_document
 from trtc_privacy.plist import Document, parse, read_bytes
+from trtc_privacy.records import FrozenRecord, Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:
@@ -39,41 +39,64 @@ def empty_app_manifest() -> Manifest:
     return Manifest(tracking=False, domains=[], data_types=[], api_types=[], label=APP_LABEL)
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(FrozenRecord):
     """What the command line asked for; empty values fall back to the configuration."""
 
-    app_manifest: Optional[str] = None
-    sdks: Sequence[str] = ()
-    lockfiles: Sequence[str] = ()
-    manifests: Sequence[str] = ()
-    output: Optional[str] = None
-    command: str = "merge"
+    __fields__ = ("app_manifest", "sdks", "lockfiles", "manifests", "output", "command",
+                  "need_sources", "merging", "fresh")
+    app_manifest: Optional[str]
+    sdks: Sequence[str]
+    lockfiles: Sequence[str]
+    manifests: Sequence[str]
+    output: Optional[str]
+    command: str
     #: a merge needs something to fold in; a report of the app's file alone is useful
-    need_sources: bool = True
+    need_sources: bool
     #: whether the result is meant to be written (lockfile findings then say the merge is the
     #: remedy); ``report`` only looks
-    merging: bool = True
+    merging: bool
     #: start from an empty manifest even if the file exists (``init --force``)
-    fresh: bool = False
+    fresh: bool
+
+    def __init__(self, app_manifest: Optional[str] = None, sdks: Sequence[str] = (),
+                 lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
+                 output: Optional[str] = None, command: str = "merge", need_sources: bool = True,
+                 merging: bool = True, fresh: bool = False) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "app_manifest", app_manifest)
+        setattr_(self, "sdks", sdks)
+        setattr_(self, "lockfiles", lockfiles)
+        setattr_(self, "manifests", manifests)
+        setattr_(self, "output", output)
+        setattr_(self, "command", command)
+        setattr_(self, "need_sources", need_sources)
+        setattr_(self, "merging", merging)
+        setattr_(self, "fresh", fresh)
 
 
-@dataclass
-class Source:
+class Source(Record):
     """One manifest folded into the app's: its label, its document, its meaning."""
 
-    label: str
-    document: Document
-    manifest: Manifest
-    selection: Optional["Choice"] = None
-    spec: str = ""  # PRODUCT[@VERSION] it was selected by (vendor templates)
-    from_lockfile: bool = False
+    __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile")
+
+    def __init__(self, label: str, document: Document, manifest: Manifest,
+                 selection: Optional["Choice"] = None, spec: str = "",
+                 from_lockfile: bool = False) -> None:
+        self.label = label
+        self.document = document
+        self.manifest = manifest
+        self.selection = selection
+        self.spec = spec  # PRODUCT[@VERSION] it was selected by (vendor templates)
+        self.from_lockfile = from_lockfile
 
 
-@dataclass
-class Inputs:
+@dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
+class Inputs(Record):
     """Everything a merge depends on, read once."""
 
+    __fields__ = ("config", "rules", "app_path", "output", "app_bytes", "app_document",
+                  "output_bytes", "sources", "lockfiles", "lock_rows", "diagnostics",
+                  "source_findings", "notes")
     config: "Config"
     rules: Selection
     app_path: str
@@ -82,13 +105,34 @@ class Inputs:
     app_document: Optional[Document]
     output_bytes: Optional[bytes]  # the target's bytes, when it is not the app's file
     sources: List[Source]
-    lockfiles: List[str] = field(default_factory=list)
-    lock_rows: List["Row"] = field(default_factory=list)
+    lockfiles: List[str]
+    lock_rows: List["Row"]
     #: findings made while gathering: lockfile findings, versions asked for below the minimum
-    diagnostics: List[Diagnostic] = field(default_factory=list)
+    diagnostics: List[Diagnostic]
     #: each folded-in manifest linted once, as an SDK's
-    source_findings: List[Diagnostic] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
+    source_findings: List[Diagnostic]
+    notes: List[str]
+
+    def __init__(self, config: "Config", rules: Selection, app_path: str, output: str,
+                 app_bytes: Optional[bytes], app_document: Optional[Document],
+                 output_bytes: Optional[bytes], sources: List[Source],
+                 lockfiles: Optional[List[str]] = None, lock_rows: Optional[List["Row"]] = None,
+                 diagnostics: Optional[List[Diagnostic]] = None,
+                 source_findings: Optional[List[Diagnostic]] = None,
+                 notes: Optional[List[str]] = None) -> None:
+        self.config = config
+        self.rules = rules
+        self.app_path = app_path
+        self.output = output
+        self.app_bytes = app_bytes
+        self.app_document = app_document
+        self.output_bytes = output_bytes
+        self.sources = sources
+        self.lockfiles = [] if lockfiles is None else lockfiles
+        self.lock_rows = [] if lock_rows is None else lock_rows
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.source_findings = [] if source_findings is None else source_findings
+        self.notes = [] if notes is None else notes
 
     @property
     def from_lockfiles(self) -> List[str]:
@@ -100,22 +144,30 @@ class Inputs:
         return self.app_bytes if self.output == self.app_path else self.output_bytes
 
 
-@dataclass
-class MergePlan:
+class MergePlan(Record):
     """A merge computed but not written: the result, its text, and its findings."""
 
-    inputs: Inputs
-    base: Manifest
-    result: MergeResult
-    before: Optional[str]  # the output's text now (None: it does not exist)
-    after: str
-    data: bytes
-    result_document: Document
-    #: ``lint`` of the app's file as it is (app positions); what the merge did not cause
-    app_findings: List[Diagnostic] = field(default_factory=list)
-    #: findings the merge causes in the result (result positions, at the output path)
-    result_findings: List[Diagnostic] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
+    __fields__ = ("inputs", "base", "result", "before", "after", "data", "result_document",
+                  "app_findings", "result_findings", "notes")
+
+    def __init__(self, inputs: Inputs, base: Manifest, result: MergeResult, before: Optional[str],
+                 after: str, data: bytes, result_document: Document,
+                 app_findings: Optional[List[Diagnostic]] = None,
+                 result_findings: Optional[List[Diagnostic]] = None,
+                 notes: Optional[List[str]] = None) -> None:
+        self.inputs = inputs
+        self.base = base
+        self.result = result
+        self.before = before  # the output's text now (None: it does not exist)
+        self.after = after
+        self.data = data
+        self.result_document = result_document
+        #: ``lint`` of the app's file as it is (app positions); what the merge did not cause
+        self.app_findings: List[Diagnostic] = [] if app_findings is None else app_findings
+        #: findings the merge causes in the result (result positions, at the output path)
+        self.result_findings: List[Diagnostic] = [] if result_findings is None \
+            else result_findings
+        self.notes: List[str] = [] if notes is None else notes
 
     @property
     def target(self) -> Manifest:
@@ -453,6 +505,8 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
 
     Returns the re-read result, which the plan then lints.
     """
+    import plistlib  # a cross-check only a merge that changes something needs
+
     try:  # the bytes to be written, in the file's own encoding, whatever its prolog
         plistlib.loads(raw, fmt=plistlib.FMT_XML)
     except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
@@ -471,13 +525,15 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
 # -- write -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
+class Outcome(Record):
     """A plan and what became of it."""
 
-    plan: MergePlan
-    written: bool = False
-    blocked: bool = False  # an input or the result has an error; nothing was written
+    __fields__ = ("plan", "written", "blocked")
+
+    def __init__(self, plan: MergePlan, written: bool = False, blocked: bool = False) -> None:
+        self.plan = plan
+        self.written = written
+        self.blocked = blocked  # an input or the result has an error; nothing was written
 
     @property
     def on_disk(self) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
+from trtc_privacy.patterns import lazy
+from trtc_privacy.records import Record
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
@@ -41,34 +42,45 @@ def _parser() -> etree.XMLParser:
     )
 
 
-@dataclass
-class Span:
+class Span(Record):
     """Where an element sits in the text: offsets are character indexes into ``Document.text``."""
 
-    line: int
-    column: int
-    start: int  # index of "<" of the start tag
-    start_end: int  # index just after the start tag's ">"
-    end_start: int  # index of "<" of the end tag (== start for an empty element)
-    end: int  # index just after the end tag's ">"
-    empty: bool  # written as <tag/>
+    __fields__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
+
+    def __init__(self, line: int, column: int, start: int, start_end: int, end_start: int,
+                 end: int, empty: bool) -> None:
+        self.line = line
+        self.column = column
+        self.start = start  # index of "<" of the start tag
+        self.start_end = start_end  # index just after the start tag's ">"
+        self.end_start = end_start  # index of "<" of the end tag (== start for an empty element)
+        self.end = end  # index just after the end tag's ">"
+        self.empty = empty  # written as <tag/>
 
 
-@dataclass
-class Document:
+class Document(Record):
     """A parsed property list: the original text, the lxml tree, and positions on demand."""
 
-    path: str
-    text: str
-    root: etree._Element  # the <plist> element
-    encoding: str = "utf-8"
-    bom: bool = False
-    binary: bool = False
-    #: False when the reader saw no text between elements, so stray-text need not look
-    stray_text: bool = True
-    _spans: Optional[Dict[etree._Element, Span]] = field(default=None, repr=False)
-    _lines: Optional["LineIndex"] = field(default=None, repr=False)
-    _top: Optional[etree._Element] = field(default=None, repr=False)
+    __fields__ = ("path", "text", "root", "encoding", "bom", "binary", "stray_text", "_spans",
+                  "_lines", "_top")
+    __hidden__ = ("_spans", "_lines", "_top")
+
+    def __init__(self, path: str, text: str, root: etree._Element, encoding: str = "utf-8",
+                 bom: bool = False, binary: bool = False, stray_text: bool = True,
+                 _spans: Optional[Dict[etree._Element, Span]] = None,
+                 _lines: Optional["LineIndex"] = None,
+                 _top: Optional[etree._Element] = None) -> None:
+        self.path = path
+        self.text = text
+        self.root = root  # the <plist> element
+        self.encoding = encoding
+        self.bom = bom
+        self.binary = binary
+        #: False when the reader saw no text between elements, so stray-text need not look
+        self.stray_text = stray_text
+        self._spans = _spans
+        self._lines = _lines
+        self._top = _top
 
     @property
     def top(self) -> Optional[etree._Element]:
@@ -296,14 +308,14 @@ def _undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str, bom: bool,
 
 #: libxml2's wording, in the user's terms; the names of its options and functions never show.
 _LXML_MESSAGES = (
-    (re.compile(r"Excessive depth in document: (\d+).*"),
+    (lazy(r"Excessive depth in document: (\d+).*"),
      r"elements are nested more than \1 levels deep; a privacy manifest needs five at most"),
-    (re.compile(r"Maximum entity amplification factor exceeded.*"),
+    (lazy(r"Maximum entity amplification factor exceeded.*"),
      "entities expand to far more text than the file holds"),
-    (re.compile(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
+    (lazy(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
      "a single value is larger than any property list needs"),
-    (re.compile(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
-    (re.compile(r"^xml\w+: "), ""),
+    (lazy(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
+    (lazy(r"^xml\w+: "), ""),
 )
 
 
@@ -318,7 +330,7 @@ def _clean_xml_message(msg: str) -> str:
 #: A DOCTYPE's internal subset, which is where entities are declared.
 _SUBSET = re.compile(r"<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*\[", re.S)
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
-_ENTITY = re.compile(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
+_ENTITY = lazy(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
 
 
 def _refuse_declared_entities(text: str, path: str) -> None:
@@ -468,7 +480,7 @@ def _check_element(doc: Document, el: etree._Element) -> None:
             raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
 
 
-_INTEGER = re.compile(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
+_INTEGER = lazy(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
 
 
 def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
@@ -481,7 +493,7 @@ def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
 # --------------------------------------------------------------------------------------------
 # positions
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"<!--.*?-->"  # comment
     r"|<\?.*?\?>"  # processing instruction / XML declaration
     r"|<!\[CDATA\[.*?\]\]>"  # CDATA

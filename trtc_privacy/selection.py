@@ -4,22 +4,26 @@ the Xcode phase's, versions')."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set
 
 from trtc_privacy.diagnostics import Diagnostic, Severity
+from trtc_privacy.records import Record
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
 
 
-@dataclass
-class Selection:
+class Selection(Record):
     """The rules to run and their severities, from configuration and command-line options."""
 
-    select: Set[str] = field(default_factory=set)  # empty: all rules
-    ignore: Set[str] = field(default_factory=set)
-    severity: Dict[str, str] = field(default_factory=dict)  # rule -> error|warning|note|off
+    __fields__ = ("select", "ignore", "severity")
+
+    def __init__(self, select: Optional[Set[str]] = None, ignore: Optional[Set[str]] = None,
+                 severity: Optional[Dict[str, str]] = None) -> None:
+        self.select: Set[str] = set() if select is None else select  # empty: all rules
+        self.ignore: Set[str] = set() if ignore is None else ignore
+        #: rule -> error|warning|note|off
+        self.severity: Dict[str, str] = {} if severity is None else severity
 
     @classmethod
     def from_config(cls, cfg: Optional["Config"]) -> "Selection":

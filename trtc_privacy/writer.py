@@ -36,7 +36,15 @@ class Editor:
         self.text = doc.text
         self.nl = doc.newline
         self.edits: List[Tuple[int, int, int, str]] = []  # (start, end, seq, replacement)
-        self.unit = self._detect_unit()
+        self._unit: Optional[str] = None
+
+    @property
+    def unit(self) -> str:
+        """One level of the file's indentation, found when a line is first added (a merge that
+        adds nothing never tokenizes the file for it)."""
+        if self._unit is None:
+            self._unit = self._detect_unit()
+        return self._unit
 
     # -- reading the layout -------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """``trtc-privacy lint``: check manifests against Apple's rules, in the format CI or Xcode reads."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
+# and each one written as a string costs a compile (typing.get_type_hints).
 
 from typing import Any, List, Optional
 

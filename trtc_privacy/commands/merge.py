@@ -1,6 +1,7 @@
 """``trtc-privacy merge``: fold TRTC-family manifests (and others) into the app's."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
+# and each one written as a string costs a compile (typing.get_type_hints).
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 

@@ -10,27 +10,35 @@ type is one finding among others rather than the end of the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy.diagnostics import Severity
 from trtc_privacy.plist import Document
+from trtc_privacy.records import FrozenRecord, Record
 from trtc_privacy.view import Pair, View, view_of
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(FrozenRecord):
     """What a check reports: the element at fault, the message, and a specific hint if any."""
 
+    __fields__ = ("element", "message", "hint", "offset")
     element: Optional[etree._Element]
     message: str
-    hint: str = ""
-    offset: Optional[int] = None  # a character offset in the text, when not at an element
+    hint: str
+    offset: Optional[int]  # a character offset in the text, when not at an element
+
+    def __init__(self, element: Optional[etree._Element], message: str, hint: str = "",
+                 offset: Optional[int] = None) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "element", element)
+        setattr_(self, "message", message)
+        setattr_(self, "hint", hint)
+        setattr_(self, "offset", offset)
 
 
 #: What a check can look at, in the order the engine visits them, with what it is given:
@@ -46,25 +54,35 @@ Visit = Callable[["Context", Any], Iterable[Finding]]
 Fix = Callable[["Fixer", "Rule"], None]
 
 
-@dataclass(eq=False)
-class Rule:
+class Rule(Record):
     """One rule. A rule without visits is reported elsewhere: by the reader (parse failures) or
-    by a command that is not lint (``scope`` names it)."""
+    by a command that is not lint (``scope`` names it). Each rule is one object: equal only to
+    itself."""
 
-    name: str
-    severity: Severity
-    summary: str
-    explanation: str
-    hint: str
-    itms: Tuple[str, ...] = ()
-    fixable: bool = False
-    #: node kind -> the checks this rule runs on such nodes
-    visits: Dict[str, List[Visit]] = field(default_factory=dict, repr=False)
-    #: the command family that makes the finding: "lint" for manifest rules, else e.g. "scan"
-    scope: str = "lint"
-    #: how ``lint --fix`` repairs it, and when (lower phases plan their edits first)
-    fix: Optional[Fix] = field(default=None, repr=False)
-    fix_phase: int = 0
+    __fields__ = ("name", "severity", "summary", "explanation", "hint", "itms", "fixable",
+                  "visits", "scope", "fix", "fix_phase")
+    __hidden__ = ("visits", "fix")
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __init__(self, name: str, severity: Severity, summary: str, explanation: str, hint: str,
+                 itms: Tuple[str, ...] = (), fixable: bool = False,
+                 visits: Optional[Dict[str, List[Visit]]] = None, scope: str = "lint",
+                 fix: Optional[Fix] = None, fix_phase: int = 0) -> None:
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.explanation = explanation
+        self.hint = hint
+        self.itms = itms
+        self.fixable = fixable
+        #: node kind -> the checks this rule runs on such nodes
+        self.visits: Dict[str, List[Visit]] = {} if visits is None else visits
+        #: the command family that makes the finding: "lint" for manifest rules, else e.g. "scan"
+        self.scope = scope
+        #: how ``lint --fix`` repairs it, and when (lower phases plan their edits first)
+        self.fix = fix
+        self.fix_phase = fix_phase
 
     @property
     def primary_itms(self) -> str:
