@@ -234,6 +234,20 @@ class Table:
             print(f"{'':<36} vs {r['baseline']}" + (f"; {r['note']}" if r["note"] else ""))
 
 
+    def markdown(self) -> str:
+        """The rows as the Markdown table the README shows (paste between its markers)."""
+        lines = ["| benchmark | ours | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
+        for r in self.rows:
+            ours = f"{r['ours_cpu_s']:.3f} s" if r.get("ours_cpu_s") is not None else "-"
+            base = (f"{r['baseline_cpu_s']:.3f} s ({r['baseline']})"
+                    if r.get("baseline_cpu_s") is not None else str(r["baseline"]))
+            ratio = f"{r['ratio']:.2f}x" if r.get("ratio") is not None else str(r["note"])
+            met = {True: "yes", False: "no", None: ""}[r["met"]]
+            lines.append(f"| {r['benchmark']} | {ours} | {base} | {ratio} | "
+                         f"{r['target'] or ''} | {met} |")
+        return "\n".join(lines) + "\n"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", metavar="PATH", help="write the figures here "
@@ -377,6 +391,8 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
         print("\nhostile inputs (lint, one run each, wall time):")
         for name, h in results["hostile"].items():
             print(f"  {name:<22} exit {h['exit']}  {h['wall_s']:.2f}s  {h['message'][:70]}")
+    print("\nthe same rows in Markdown (README.md, between the benchmark-table markers):\n")
+    print(table.markdown())
     elapsed = time.perf_counter() - started
     print(f"\n(medians of {args.repeat}+ interleaved runs of each process; ratios of CPU time, "
           f"wall-time ratios in brackets; whole benchmark {elapsed:.0f}s)")
