@@ -49,11 +49,12 @@ class _Union:
         self.seen: Set[str] = {same(v) for v in into}
 
     def add(self, values: Sequence[str]) -> None:
+        seen, into, same = self.seen, self.into, self.same
         for v in values:
-            k = self.same(v)
-            if k not in self.seen:
-                self.seen.add(k)
-                self.into.append(v)
+            k = same(v)
+            if k not in seen:
+                seen.add(k)
+                into.append(v)
 
 
 
@@ -100,14 +101,20 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
     spelling: Dict[str, str] = {}
     earlier: Set[str] = set()  # labels of the inputs before this one
     for m in manifests:
-        c = Contribution(m.label)
-        repeated = m.label in earlier  # the same input named twice: list it once per decl
-        earlier.add(m.label)
+        label = m.label
+        c = Contribution(label)
+        added, already = c.added, c.already
+        repeated = label in earlier  # the same input named twice: list it once per decl
+        earlier.add(label)
         for decl in dict.fromkeys(_folded(m.declarations(), spelling)):
-            who = attribution.setdefault(decl, [])
-            (c.already if who else c.added).append(decl)
-            if not repeated or m.label not in who:
-                who.append(m.label)
+            who = attribution.get(decl)
+            if who is None:  # one look-up per declaration: an app's 100,000 domains are new
+                attribution[decl] = [label]
+                added.append(decl)
+            else:
+                already.append(decl)
+                if not repeated or label not in who:
+                    who.append(label)
         contributions.append(c)
     return MergeResult(target, contributions, attribution)
 
@@ -115,9 +122,10 @@ def merge(manifests: Sequence[Manifest]) -> MergeResult:
 def _folded(decls: Iterable[Decl], spelling: Dict[str, str]) -> Iterator[Decl]:
     """Declarations with each tracking domain in the first spelling seen of its host
     (``spelling``: host_key -> that spelling), so that one host is one declaration."""
+    first = spelling.setdefault
     for d in decls:
         if d[0] == "domain":
-            d = ("domain", spelling.setdefault(host_key(d[1]), d[1]))
+            d = ("domain", first(host_key(d[1]), d[1]))
         yield d
 
 
