@@ -330,39 +330,60 @@ class _RealPaths:
 
 
 def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
-    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest."""
+    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest.
+
+    Memory is what the answer needs: of a folder's entries only the folders and manifests are
+    kept (name and two flags, not the scandir entries), a folder waiting its turn is its
+    parent's strings and its name, and a link's real path is resolved only when it is entered.
+    """
     out: List[Tuple[str, str]] = []
-    visited: Set[Tuple[int, int]] = set()
+    visited: Set[int] = set()  # (device, inode) of each folder entered, as one integer
     want = MANIFEST_NAME.lower()
-    stack: List[Tuple[str, str]] = [(top, real.of_dir(top))]
+    # folders still to enter, the next last: (parent, name, parent's real path, is a link);
+    # the top is given whole (name "")
+    stack: List[Tuple[str, str, str, bool]] = [(top, "", real.of_dir(top), False)]
     while stack:
-        root, root_real = stack.pop()
+        parent, name, parent_real, link = stack.pop()
+        if name:
+            root = os.path.join(parent, name)
+            root_real = os.path.realpath(root) if link else os.path.join(parent_real, name)
+        else:
+            root, root_real = parent, parent_real
+        kept: List[Tuple[str, bool, bool]] = []  # (name, is a folder, is a link)
         try:
             st = os.stat(root)
+            ident = (st.st_dev << 64) | st.st_ino
+            if ident in visited:
+                continue
             with os.scandir(root) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                for e in it:
+                    try:
+                        is_dir = e.is_dir()  # follows links, as the search does
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if e.name not in SKIP_DIRS:
+                            kept.append((e.name, True, e.is_symlink()))
+                    elif e.name.lower() == want:
+                        kept.append((e.name, False, e.is_symlink()))
         except OSError:
             continue
-        ident = (st.st_dev, st.st_ino)
-        if ident in visited:
-            continue
         visited.add(ident)
-        subdirs: List[Tuple[str, str]] = []
-        for e in entries:
-            try:
-                is_dir = e.is_dir()  # follows links, as the search does
-            except OSError:
-                is_dir = False
-            path = os.path.join(root, e.name)
+        kept.sort(key=_first)
+        subdirs: List[Tuple[str, str, str, bool]] = []
+        for entry, is_dir, is_link in kept:
             if is_dir:
-                if e.name not in SKIP_DIRS:
-                    subdirs.append((path, os.path.realpath(path) if e.is_symlink()
-                                    else os.path.join(root_real, e.name)))
-            elif e.name.lower() == want:
-                out.append((os.path.normpath(path), os.path.realpath(path) if e.is_symlink()
-                            else os.path.join(root_real, e.name)))
+                subdirs.append((root, entry, root_real, is_link))
+            else:
+                path = os.path.join(root, entry)
+                out.append((os.path.normpath(path), os.path.realpath(path) if is_link
+                            else os.path.join(root_real, entry)))
         stack.extend(reversed(subdirs))
     return out
+
+
+def _first(item: Tuple[str, bool, bool]) -> str:
+    return item[0]
 
 
 def excluded(path: str, cfg: Optional[Config]) -> bool:
@@ -407,20 +428,28 @@ class LintRun:
 
     def batches(self) -> Iterator[List[Diagnostic]]:
         """Each file's diagnostics, sorted, files in path order."""
+        import heapq
+
         sel = Selection.from_config(self.cfg)
         table = dispatch(sel)  # built once for the run, not per file
-        items: List[Tuple[str, Optional[Diagnostic]]] = [(f, None) for f in self.files]
-        items += [(d.path, d) for d in self._missing]
-        items.sort(key=lambda item: item[0])
-        for path, missing in items:
-            if missing is not None:
-                yield [missing]
+        # path order without a pair per file: the files sorted, the missing paths merged in
+        # (a file before a missing path of the same name, as a stable sort of both put them)
+        missing = sorted(((d.path, d) for d in self._missing), key=_first_of_pair)
+        files: Iterator[Tuple[str, Optional[Diagnostic]]] = (
+            (f, None) for f in sorted(self.files))
+        for path, gone in heapq.merge(files, iter(missing), key=_first_of_pair):
+            if gone is not None:
+                yield [gone]
                 continue
             try:
                 yield _lint_file(path, self.kind, sel, table)
             except InputError as exc:
                 self.unreadable.append(path)
                 yield [exc.diagnostic]
+
+
+def _first_of_pair(item: Tuple[str, Optional[Diagnostic]]) -> str:
+    return item[0]
 
 
 def lint_paths(paths: Sequence[str], kind: str = "auto",

@@ -166,15 +166,12 @@ def _bool(doc: Document, v: etree._Element, key: str) -> bool:
 def _strings(doc: Document, v: etree._Element, key: str) -> List[str]:
     if v.tag != "array":
         raise _wrong(doc, v, f"{key} must be an <array> of <string>, found <{v.tag}>")
-    strings = view_of(doc).strings(v)
-    if len(strings) == len(v):  # only <string> children (the view holds them already)
-        return [c.text or "" if not len(c) else text_of(c) for _, c in strings]
-    out = []
-    for c in elements(v):
-        if c.tag != "string":
-            raise _wrong(doc, c, f"{key} must hold only <string> values, found <{c.tag}>")
-        out.append(text_of(c))  # exactly: a padded identifier is not the identifier
-    return out
+    out = view_of(doc).exact_strings(v)  # exactly: a padded identifier is not the identifier
+    if len(out) != len(v):  # something besides <string>: a comment, or a value of another type
+        for c in elements(v):
+            if c.tag != "string":
+                raise _wrong(doc, c, f"{key} must hold only <string> values, found <{c.tag}>")
+    return list(out)
 
 
 def _dicts(doc: Document, v: etree._Element, key: str) -> Iterator[etree._Element]:

@@ -503,19 +503,21 @@ def _line_map(after: str, before: str) -> Callable[[int], Tuple[Optional[int], b
 def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
     """Refuse to write anything that does not re-read as exactly the merged declarations.
 
+    The bytes to be written, in the file's own encoding, go through the one reader every command
+    uses (well-formed XML, the property-list grammar, one value per key) and the model; what
+    they declare must be the merge result. Anything else is a writer bug, reported as one.
     Returns the re-read result, which the plan then lints.
     """
-    import plistlib  # a cross-check only a merge that changes something needs
-
-    try:  # the bytes to be written, in the file's own encoding, whatever its prolog
-        plistlib.loads(raw, fmt=plistlib.FMT_XML)
-    except Exception as exc:  # pragma: no cover - a writer bug, never the user's input
-        raise input_error(dest, f"internal error: the merged manifest does not parse ({exc}); "
-                          "nothing was written", rule="internal") from None
     from trtc_privacy.writer import same_declarations
 
-    result = parse(raw, dest)
-    if not same_declarations(from_document(result), target):  # pragma: no cover
+    try:
+        result = parse(raw, dest)
+        declared = from_document(result)
+    except InputError as exc:  # a writer bug, never the user's input
+        raise input_error(dest, "internal error: the merged manifest does not read back "
+                          f"({exc.diagnostic.message}); nothing was written", rule="internal",
+                          hint="please report this with the input files") from None
+    if not same_declarations(declared, target):
         raise input_error(dest, "internal error: the edited manifest differs from the merge "
                           "result; nothing was written", rule="internal",
                           hint="please report this with the input files")

@@ -62,13 +62,14 @@ class Document(Record):
     """A parsed property list: the original text, the lxml tree, and positions on demand."""
 
     __fields__ = ("path", "text", "root", "encoding", "bom", "binary", "stray_text", "_spans",
-                  "_lines", "_top")
-    __hidden__ = ("_spans", "_lines", "_top")
+                  "_lines", "_locator", "_top")
+    __hidden__ = ("_spans", "_lines", "_locator", "_top")
 
     def __init__(self, path: str, text: str, root: etree._Element, encoding: str = "utf-8",
                  bom: bool = False, binary: bool = False, stray_text: bool = True,
                  _spans: Optional[Dict[etree._Element, Span]] = None,
                  _lines: Optional["LineIndex"] = None,
+                 _locator: Optional["_Locator"] = None,
                  _top: Optional[etree._Element] = None) -> None:
         self.path = path
         self.text = text
@@ -80,6 +81,7 @@ class Document(Record):
         self.stray_text = stray_text
         self._spans = _spans
         self._lines = _lines
+        self._locator = _locator
         self._top = _top
 
     @property
@@ -90,10 +92,27 @@ class Document(Record):
         return self._top
 
     def span(self, el: etree._Element) -> Optional[Span]:
-        """Exact offsets of an element in ``text`` (for a binary plist, in its XML rendering)."""
+        """Exact offsets of an element in ``text`` (for a binary plist, in its XML rendering).
+
+        An edit needs the spans of a handful of elements: those are found by scanning only
+        from the nearest known place (see ``_Locator``), so editing a manifest with 100,000
+        entries does not tokenize them all. Past a budget, or where the short way cannot be
+        sure, the whole text is tokenized once; both ways give the same spans.
+        """
         if self._spans is None:
-            self._spans = _tokenize(self.text, self.root)
+            if self._locator is None:
+                self._locator = _Locator(self.text, self.root, self._line_index())
+            try:
+                return self._locator.span(el)
+            except _TooFar:
+                self._locator = None
+                self._spans = _tokenize(self.text, self.root, self._line_index())
         return self._spans.get(el)
+
+    def _line_index(self) -> "LineIndex":
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
 
     def position(self, el: Optional[etree._Element]) -> Tuple[Optional[int], Optional[int]]:
         """1-based line and column of an element's start tag (None for binary plists).
@@ -114,9 +133,7 @@ class Document(Record):
         return s.line, s.column
 
     def _column_on_line(self, tag: str, line: int) -> Optional[int]:
-        if self._lines is None:
-            self._lines = LineIndex(self.text)
-        starts = self._lines.starts
+        starts = self._line_index().starts
         if line > len(starts):
             return None
         start = starts[line - 1]
@@ -125,6 +142,9 @@ class Document(Record):
         at = text.find("<" + tag)
         if at < 0:
             return None
+        gt = text.find(">", 0, at)
+        if gt >= 0 and text.find("<", 0, gt) < 0:
+            return None  # the line starts inside a tag: lxml's line is where that tag ends
         nxt = text[at + 1 + len(tag):at + 2 + len(tag)]
         if nxt not in ("", ">", "/", " ", "\t", "\r", "\n") or text.find("<" + tag, at + 1) >= 0 \
                 or "<!--" in text:
@@ -503,13 +523,14 @@ _TOKEN = lazy(
 )
 
 
-def _tokenize(text: str, root: etree._Element) -> Dict[etree._Element, Span]:
+def _tokenize(text: str, root: etree._Element,
+              line_starts: Optional["LineIndex"] = None) -> Dict[etree._Element, Span]:
     """Map each element to its exact span, pairing start tags with lxml's document order."""
     order = [el for el in root.iter() if isinstance(el.tag, str)]
     spans: Dict[etree._Element, Span] = {}
     stack: List[Span] = []
     index = 0
-    line_starts = LineIndex(text)
+    line_starts = line_starts or LineIndex(text)
     for m in _TOKEN.finditer(text):
         name = m.group(2)
         if name is None:
@@ -528,6 +549,135 @@ def _tokenize(text: str, root: etree._Element) -> Dict[etree._Element, Span]:
         if not selfclosing:
             stack.append(s)
     return spans
+
+
+class _TooFar(Exception):
+    """The short way to a span would cost more than tokenizing the whole text, or cannot be
+    sure of its answer: tokenize the whole text instead."""
+
+
+class _Locator:
+    """Spans of the few elements an edit needs, each found from the nearest known place.
+
+    An element's start tag is the first tag after its previous sibling's end (or its parent's
+    start tag): only the tokens between them are read. An element's end tag is found by looking
+    only at tags of its own name, counting nesting; this is exact when no comment, CDATA
+    section or processing instruction lies inside it (every ``<`` there then opens a tag),
+    which is checked, and otherwise the whole text is tokenized (``_TooFar``). Every scan
+    starts where a token of the whole-text tokenizer ends, with the same expression, so the
+    spans are the ones ``_tokenize`` gives.
+    """
+
+    #: tag tokens the short way may read in one document before it tokenizes everything
+    BUDGET = 4096
+
+    def __init__(self, text: str, root: etree._Element, lines: "LineIndex") -> None:
+        self.text, self.root, self.lines = text, root, lines
+        self.spans: Dict[etree._Element, Span] = {}
+        self.closed: Dict[etree._Element, bool] = {}  # whose end is known
+        self.spent = 0
+
+    def _charge(self, n: int = 1) -> None:
+        self.spent += n
+        if self.spent > self.BUDGET:
+            raise _TooFar()
+
+    def span(self, el: etree._Element) -> Span:
+        s = self._start(el)
+        if not self.closed.get(el):
+            self._end(el, s)
+        return s
+
+    def _start(self, el: etree._Element) -> Span:
+        got = self.spans.get(el)
+        if got is not None:
+            return got
+        # walk back to the nearest sibling whose end is known (or to the first sibling), then
+        # forward again: each sibling's start follows the previous one's end
+        chain = [el]
+        prev = el
+        while True:
+            before = next(prev.itersiblings(etree.Element, preceding=True), None)
+            if before is None or self.closed.get(before):
+                break
+            self._charge()
+            chain.append(before)
+            prev = before
+        if before is not None:
+            pos = self.spans[before].end
+        else:
+            parent = el.getparent()
+            if parent is None:
+                pos = 0
+            else:
+                ps = self._start(parent)
+                if ps.empty:
+                    raise _TooFar()  # an element inside <x/>: the tree and text disagree
+                pos = ps.start_end
+        s = None
+        for node in reversed(chain):
+            s = self.spans.get(node) or self._open_at(node, pos)
+            if node is not el:
+                if not self.closed.get(node):
+                    self._end(node, s)
+                pos = s.end
+        assert s is not None
+        return s
+
+    def _open_at(self, el: etree._Element, pos: int) -> Span:
+        """The span of ``el``'s start tag, the first tag token at or after ``pos``."""
+        for m in _TOKEN.finditer(self.text, pos):
+            self._charge()
+            if m.group(2) is None:
+                continue  # a comment, processing instruction, CDATA section or DOCTYPE
+            if m.group(1) == "/" or m.group(2) != el.tag:
+                raise _TooFar()
+            line, col = self.lines.locate(m.start())
+            s = Span(line, col, m.start(), m.end(), m.start(), m.end(), m.group(4) == "/")
+            self.spans[el] = s
+            self.closed[el] = s.empty
+            return s
+        raise _TooFar()
+
+    def _end(self, el: etree._Element, s: Span) -> None:
+        if s.empty:
+            self.closed[el] = True
+            return
+        text, tag = self.text, str(el.tag)
+        depth = 0
+        close = -1
+        for m in _same_name(tag).finditer(text, s.start_end):
+            self._charge()
+            if m.group(1):
+                if depth == 0:
+                    close = m.start()
+                    break
+                depth -= 1
+            else:
+                t = _TOKEN.match(text, m.start())
+                if t is None or t.group(2) != tag:
+                    raise _TooFar()
+                if t.group(4) != "/":
+                    depth += 1
+        if close < 0 or text.find("<!", s.start_end, close) >= 0 \
+                or text.find("<?", s.start_end, close) >= 0:
+            raise _TooFar()
+        t = _TOKEN.match(text, close)
+        if t is None or t.group(1) != "/" or t.group(2) != tag:
+            raise _TooFar()
+        s.end_start, s.end = close, t.end()
+        self.closed[el] = True
+
+
+_SAME_NAME: Dict[str, "re.Pattern[str]"] = {}
+
+
+def _same_name(tag: str) -> "re.Pattern[str]":
+    """Start and end tags named ``tag`` (``<tag``, ``</tag``, then a delimiter)."""
+    got = _SAME_NAME.get(tag)
+    if got is None:
+        got = _SAME_NAME[tag] = re.compile(r"<(/?)" + re.escape(tag) + r"(?=[\s/>])")
+    return got
 
 
 class LineIndex:

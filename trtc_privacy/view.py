@@ -57,6 +57,7 @@ class View:
         self._pairs: Dict[etree._Element, List[Pair]] = {}
         self._maps: Dict[etree._Element, Dict[str, etree._Element]] = {}
         self._strings: Dict[etree._Element, List[Tuple[str, etree._Element]]] = {}
+        self._exact: Dict[etree._Element, List[str]] = {}
         self._top_map: Optional[Dict[str, List[etree._Element]]] = None
         self._domains: Optional[List[Tuple[str, etree._Element]]] = None
         self._facts: Dict[str, List[Entry]] = {}
@@ -162,8 +163,19 @@ class View:
         got = self._strings.get(array)
         if got is None:
             got = self._strings[array] = [
-                ((c.text or "").strip() if not len(c) else text_of(c).strip(), c)
-                for c in array.iterchildren("string")]
+                (t.strip(), c) for t, c in zip(self.exact_strings(array),
+                                               array.iterchildren("string"))]
+        return got
+
+    def exact_strings(self, array: Optional[etree._Element]) -> List[str]:
+        """The exact text of each <string> child of an <array>, in order (do not modify): what
+        the model reads and the writer compares, read once for both."""
+        if array is None or array.tag != "array":
+            return []
+        got = self._exact.get(array)
+        if got is None:
+            got = self._exact[array] = [text_of(c) if len(c) else (c.text or "")
+                                        for c in array.iterchildren("string")]
         return got
 
     def tracking(self) -> Optional[bool]:

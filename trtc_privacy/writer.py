@@ -8,6 +8,7 @@ fix the user asks for removes anything).
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -60,7 +61,8 @@ class Editor:
         top = self.doc.top
         if top is None:
             return "\t"
-        for parent in [top] + [e for e in top.iter() if isinstance(e.tag, str)]:
+        for parent in itertools.chain((top,), top.iter(etree.Element)):  # lazily: the first
+            # few elements nearly always tell
             kids = elements(parent)
             ps = self.doc.span(parent)
             if not kids or ps is None:
@@ -263,7 +265,7 @@ def _strings_to(ed: Editor, view: View, arrays: Sequence[etree._Element], values
                 same: Callable[[str], str] = str) -> None:
     """Append to the first <array> the values that none of ``arrays`` holds yet. Strings are
     compared exactly (a padded identifier is not the identifier), or as ``same`` says."""
-    have = {same(text_of(c)) for a in arrays for _, c in view.strings(a)}
+    have = {same(t) for a in arrays for t in view.exact_strings(a)}
     first = next((a for a in arrays if a.tag == "array"), None)
     if first is None:
         return
