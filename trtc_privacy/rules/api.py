@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.rules.base import Context, Finding, Rule, repeated, rule
+from trtc_privacy.rules.base import Context, Finding, Rule, repeated, repeated_entry, rule
 from trtc_privacy.view import Entry
 
 if TYPE_CHECKING:
@@ -165,16 +165,7 @@ def _no_elements(el: etree._Element) -> bool:
       "merge the entries into one with all the reasons (`trtc-privacy lint --fix` does)",
       fixable=True, on="api_entry")
 def duplicate_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
-    category = e.ident
-    if not category:
-        return ()
-    seen: Dict[str, etree._Element] = ctx.state("duplicate-api-category")
-    if category in seen:
-        first = ctx.doc.position(seen[category])[0]
-        return [Finding(e.ident_el, f"{category} is already declared"
-                        + (f" at line {first}" if first else ""))]
-    seen[category] = e.el
-    return ()
+    return repeated_entry(ctx, e, "duplicate-api-category")
 
 
 @duplicate_api_category.fixer(phase=3)

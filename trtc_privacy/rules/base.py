@@ -17,7 +17,7 @@ from lxml import etree
 from trtc_privacy.diagnostics import Severity
 from trtc_privacy.plist import Document
 from trtc_privacy.records import FrozenRecord, Record
-from trtc_privacy.view import Pair, View, view_of
+from trtc_privacy.view import Entry, Pair, View, view_of
 
 if TYPE_CHECKING:
     from trtc_privacy.fix import Fixer
@@ -193,3 +193,19 @@ def repeated(strings: Sequence[Tuple[str, etree._Element]], what: str,
             out.append(Finding(el, f"{what} {text} is listed twice for {owner}"))
         seen.add(text)
     return out
+
+
+def repeated_entry(ctx: Context, e: Entry, rule: str) -> Sequence[Finding]:
+    """A finding at an entry whose identifier (API category, data type) an earlier entry of
+    the same list already declared, naming that entry's line."""
+    ident = e.ident
+    if not ident:
+        return ()
+    seen: Dict[str, etree._Element] = ctx.state(rule)
+    first = seen.get(ident)
+    if first is None:
+        seen[ident] = e.el
+        return ()
+    line = ctx.doc.position(first)[0]
+    return [Finding(e.ident_el, f"{ident} is already declared"
+                    + (f" at line {line}" if line else ""))]

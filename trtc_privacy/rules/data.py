@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 from lxml import etree
 
 from trtc_privacy import catalog as C
-from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, repeated, rule
+from trtc_privacy.rules.base import ITMS_INVALID, Context, Finding, Rule, repeated, repeated_entry, rule
 from trtc_privacy.view import Entry
 
 if TYPE_CHECKING:
@@ -94,16 +94,7 @@ def empty_purposes(ctx: Context, e: Entry) -> Sequence[Finding]:
       "merge the entries into one (`trtc-privacy lint --fix` does when Linked and Tracking agree)",
       fixable=True, on="data_entry")
 def duplicate_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
-    dtype = e.ident
-    if not dtype:
-        return ()
-    seen: Dict[str, etree._Element] = ctx.state("duplicate-data-type")
-    if dtype in seen:
-        first = ctx.doc.position(seen[dtype])[0]
-        return [Finding(e.ident_el, f"{dtype} is already declared"
-                        + (f" at line {first}" if first else ""))]
-    seen[dtype] = e.el
-    return ()
+    return repeated_entry(ctx, e, "duplicate-data-type")
 
 
 @duplicate_data_type.fixer(phase=3)

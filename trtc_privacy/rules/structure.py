@@ -101,8 +101,9 @@ def wrong_type(ctx: Context, pair: Pair) -> Sequence[Finding]:
     typ = C.catalogue().top_keys.get(key)
     if typ is None:
         return ()
-    if v.tag == "array" and typ in _ARRAYS:  # the view holds the children of the right kind
-        good = ctx.strings(v) if typ == "array of string" else ctx.view.dict_children(v)
+    child = _TYPES[typ][1]
+    if v.tag == "array" and child:  # the view holds the children of the right kind
+        good = ctx.strings(v) if child == "string" else ctx.view.dict_children(v)
         if len(good) == len(v):
             return ()
     return _check_type(v, key, typ)
@@ -122,18 +123,14 @@ def _entry_types(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
     out: List[Finding] = []
     for key, _, v in e.pairs:
         typ = known.get(key)
-        if typ is not None and (v.tag not in _TAGS[typ] or (
-                typ in _ARRAYS and not (v is e.list_el and len(e.items) == len(v)))):
+        if typ is None:
+            continue
+        want, child = _TYPES[typ]
+        if not _tag_ok(v, want) or (child and not (v is e.list_el and len(e.items) == len(v))):
             got = _check_type(v, key, typ)
             if got:
                 out += got
     return out
-
-
-#: catalogue type -> the tags a value of that type may have (arrays also check their items)
-_TAGS = {"boolean": ("true", "false"), "string": ("string",), "array of string": ("array",),
-         "array of dict": ("array",)}
-_ARRAYS = ("array of string", "array of dict")
 
 
 def _check_type(v: etree._Element, key: str, typ: str) -> Sequence[Finding]:
