@@ -61,7 +61,7 @@ class Pool:
     """Valid declarations and layouts harvested from the source files."""
 
     def __init__(self) -> None:
-        from trtc_privacy.catalog import catalogue
+        from trtc_privacy.knowledge.apple import catalogue
 
         cat = catalogue()
         self.shapes: List[Shape] = []

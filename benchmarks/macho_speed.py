@@ -5,7 +5,7 @@ Usage (from the project root, with the Python that has trtc-privacy installed):
     python benchmarks/macho_speed.py            # Tencent frameworks (../shared) + built fixtures
     python benchmarks/macho_speed.py FILE...    # your own binaries
 
-For each input set it prints MB/s of ``trtc_privacy.macho.read_file`` and of the floor (open,
+For each input set it prints MB/s of ``trtc_privacy.usage.macho.read_file`` and of the floor (open,
 read all bytes, close), best of several interleaved rounds of CPU time, and the ratio; and LIEF's
 (deep configuration) when it is installed. Fixtures are built into a temporary directory with
 tests/machofixtures/build.py when clang/lld are installed.
@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from trtc_privacy import macho  # noqa: E402
+from trtc_privacy.usage import macho  # noqa: E402
 
 ROUNDS = 7
 

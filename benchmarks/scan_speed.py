@@ -30,7 +30,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from trtc_privacy import config, scan, sourcescan  # noqa: E402
+from trtc_privacy import config
+
+from trtc_privacy.usage import scan
+
+from trtc_privacy.usage import sourcescan  # noqa: E402
 
 ROUNDS = 5
 
@@ -118,7 +122,7 @@ def bench_tree(label: str, root: str) -> None:
 
 def fixture_tree(tmp: str) -> str:
     from machofixtures import build
-    from test_scan import manifest
+    from helpers.manifests import manifest
 
     fx = build.build_all(os.path.join(tmp, "fx"))
     root = os.path.join(tmp, "Proj")

@@ -8,8 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from conftest import FIXTURES, invoke
+from helpers import FIXTURES, invoke
 
 LOCATION = re.compile(r"^(?P<path>[^\n]+?):(?P<line>\d+)(?::(?P<col>\d+))?: error: (?P<msg>.+)$",
                       re.M)
@@ -153,7 +152,7 @@ def test_without_configuration_merge_asks_for_the_manifest(tmp_path: Path) -> No
 ])
 def test_configuration_mistakes_are_named_at_their_line(tmp_path: Path, text: str, line: int,
                                                         words: list) -> None:
-    from conftest import invoke
+    from helpers import invoke
 
     project(tmp_path, text)
     for args in (["merge", "--check"], ["lint", "App"], ["versions"]):
@@ -168,7 +167,7 @@ def test_configuration_mistakes_are_named_at_their_line(tmp_path: Path, text: st
 
 
 def test_an_unknown_product_in_sdks_is_reported_at_the_configuration_line(tmp_path: Path) -> None:
-    from conftest import invoke
+    from helpers import invoke
 
     project(tmp_path, 'app-manifest = "ios/App/PrivacyInfo.xcprivacy"\n\nsdks = ["trtc", "nope"]\n')
     r = invoke(["merge", "--check"], cwd=tmp_path / "ios")
@@ -180,7 +179,7 @@ def test_an_unknown_product_in_sdks_is_reported_at_the_configuration_line(tmp_pa
 
 
 def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
-    from conftest import invoke
+    from helpers import invoke
 
     app = project(tmp_path, "")
     (tmp_path / ".trtc-privacy.toml").write_bytes(

@@ -202,7 +202,7 @@ def _check_rule_names(cfg: Config, path: str, where: Any) -> None:
         [("severity", n) for n in cfg.severity]
     if not names:
         return
-    from trtc_privacy.rules import get, suggest
+    from trtc_privacy.lint.rules import get, suggest
 
     for key, name in names:
         if get(name) is None:

@@ -55,7 +55,7 @@ class Selection(Record):
 
 def _always(rule: str) -> bool:
     """``select`` narrows the lint rules; findings of other commands are not lint rules to pick."""
-    from trtc_privacy.rules import get
+    from trtc_privacy.lint.rules import get
 
     r = get(rule)
     return r is not None and r.scope != "lint"

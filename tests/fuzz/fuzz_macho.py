@@ -6,7 +6,7 @@ that libFuzzer's -timeout catches) is a crash that atheris reports with the inpu
 
     python tests/fuzz/fuzz_macho.py -runs=100000 CORPUS_DIR   # seeds: built fixtures
 
-tests/test_fuzz_macho_atheris.py runs it for a bounded number of inputs.
+tests/hostile/test_fuzz_macho.py runs it for a bounded number of inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["trtc_privacy"]):
-    from trtc_privacy.macho import MachOError, read
+    from trtc_privacy.usage.macho import MachOError, read
 
 
 def one_input(data: bytes) -> None:

@@ -1,14 +1,14 @@
 """Coverage-guided fuzzing (atheris) of the reader, the rules, the merge and the writer.
 
 Every input is read as an app's manifest. Allowed outcomes: an ``InputError`` (the CLI's exit 2)
-from the reader or the model, or a Document that encodes back to exactly the input, then a full pass where lint returns diagnostics and the merge of a
-vendor manifest into it yields text that re-reads as exactly the merged declarations
+from the reader or the model, or a Document that encodes back to exactly the input, then a full
+pass where lint returns diagnostics and the merge of a vendor manifest into it yields text that re-reads as exactly the merged declarations
 (``pipeline.plan`` checks that itself, and an edit that does not is a bug, raised here as such).
 Anything else is a crash that atheris reports with the input that caused it.
 
     python tests/fuzz/fuzz_manifest.py -runs=100000 CORPUS_DIR   # seeds: manifests/, ../shared/corpus
 
-tests/test_fuzz_atheris.py runs it for a bounded number of inputs.
+tests/hostile/test_fuzz_manifest.py runs it for a bounded number of inputs.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import tempfile
 import atheris
 
 with atheris.instrument_imports(include=["trtc_privacy"]):
-    from trtc_privacy.diagnostics import InputError
-    from trtc_privacy.linter import lint_document
-    from trtc_privacy.plist import parse
     from trtc_privacy.config import Config
-    from trtc_privacy.pipeline import Options, gather, plan
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.lint.engine import lint_document
+    from trtc_privacy.manifest.reader import parse
+    from trtc_privacy.merge.pipeline import Options, gather, plan
 
 _DIR = tempfile.mkdtemp(prefix="trtc-privacy-fuzz-")
 _APP = os.path.join(_DIR, "PrivacyInfo.xcprivacy")

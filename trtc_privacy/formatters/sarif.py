@@ -22,7 +22,7 @@ _BASE = "%SRCROOT%"
 
 
 def _rule_entry(name: str) -> Dict[str, object]:
-    from trtc_privacy.rules import get
+    from trtc_privacy.lint.rules import get
 
     r = get(name)
     if r is None:  # a diagnostic from another command (versions, merge) or the reader
@@ -49,7 +49,7 @@ def _uri(path: str) -> Dict[str, str]:
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
            color: Optional[bool] = None) -> str:
-    from trtc_privacy.rules import all_rules
+    from trtc_privacy.lint.rules import all_rules
 
     names = [r.name for r in all_rules()]
     for d in diagnostics:

@@ -1,0 +1,169 @@
+"""``trtc-privacy scan``: a project tree's uses, by bundle, against the manifests covering them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+from helpers.manifests import BT, DS, FT, UD, manifest
+
+from trtc_privacy.cli import main
+
+
+def scan_json(capsys, *args: str) -> dict:
+    capsys.readouterr()
+    code = main(["scan", "--format", "json", *args])
+    out = capsys.readouterr().out
+    doc = json.loads(out)
+    doc["exit"] = code
+    return doc
+
+
+def by_rule(doc: dict, rule: str) -> list:
+    return [d for d in doc["diagnostics"] if d["rule"] == rule]
+
+
+# -- sources only -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def source_project(tmp_path: Path) -> Path:
+    app = tmp_path / "App"
+    app.mkdir()
+    (app / "PrivacyInfo.xcprivacy").write_bytes(manifest(DS))
+    (app / "Settings.swift").write_text(
+        "import Foundation\n"
+        "// UserDefaults in a comment is not a use\n"
+        "let log = \"NSUserDefaults\"\n"
+        "let d = UserDefaults.standard\n", encoding="utf-8")
+    (app / "Clock.m").write_text(
+        "#import <Foundation/Foundation.h>\n"
+        "double up(void) { return [[NSProcessInfo processInfo] systemUptime]; }\n",
+        encoding="utf-8")
+    pod = tmp_path / "Pods" / "Kit" / "Sources"
+    pod.mkdir(parents=True)
+    (pod / "kit.c").write_text("#include <sys/stat.h>\n"
+                               "int my_lstat(const char *p);\n"
+                               "int f(const char *p) { struct stat st; return stat(p, &st); }\n",
+                               encoding="utf-8")
+    for skipped in (tmp_path / "build" / "Gen", tmp_path / "Carthage" / "Checkouts" / "Dep"):
+        skipped.mkdir(parents=True)
+        (skipped / "gen.m").write_text("id x = [UITextInputMode activeInputModes];\n")
+    headers = tmp_path / "Pods" / "Headers" / "Public" / "Kit"
+    headers.mkdir(parents=True)
+    (headers / "kit.c").symlink_to(pod / "kit.c")  # CocoaPods' header links: read once, in place
+    return tmp_path
+
+
+def test_sources_uses_attributed_to_the_app(source_project: Path, capsys,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    assert doc["exit"] == 1
+    errors = {tuple(d["evidence"]): d for d in by_rule(doc, "api-not-declared")}
+    assert set(errors) == {("App/Settings.swift:4:9: UserDefaults",),
+                           ("App/Clock.m:2:55: systemUptime",),
+                           ("Pods/Kit/Sources/kit.c:3:47: stat",)}
+    for d in errors.values():
+        assert d["path"] == os.path.join("App", "PrivacyInfo.xcprivacy")
+        assert d["itms"] == "ITMS-91053" and d["severity"] == "error"
+    [note] = by_rule(doc, "api-declared-not-used")
+    assert DS in note["message"] and note["line"]
+    [app] = doc["bundles"]
+    assert app["kind"] == "app" and app["declared"] == [DS]
+    # nothing from build/ (skipped like discovery) or Carthage/Checkouts (Carthage/Build ships)
+    assert set(app["used"]) == {UD, BT, FT}
+    assert doc["summary"]["files"] == 3
+
+
+def test_declared_everything_is_clean(source_project: Path, capsys,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_bytes(manifest(UD, BT, FT))
+    monkeypatch.chdir(source_project)
+    assert main(["scan"]) == 0
+    out = capsys.readouterr().out
+    assert "no problems" in out
+
+
+def test_templates_from_the_configuration_cover_the_app(source_project: Path, capsys,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's declarations are the merge result: its file plus the TRTC template (which
+    declares UserDefaults, FileTimestamp and SystemBootTime); nothing is written."""
+    before = (source_project / "App" / "PrivacyInfo.xcprivacy").read_bytes()
+    (source_project / ".trtc-privacy.toml").write_text(
+        'app-manifest = "App/PrivacyInfo.xcprivacy"\nsdks = ["trtc@11.7"]\n')
+    sub = source_project / "App"
+    monkeypatch.chdir(sub)  # the configured project is found upwards and scanned whole
+    doc = scan_json(capsys)
+    assert by_rule(doc, "api-not-declared") == []
+    assert doc["exit"] == 0
+    assert set(doc["bundles"][0]["declared"]) == {DS, UD, FT, BT}
+    assert (source_project / "App" / "PrivacyInfo.xcprivacy").read_bytes() == before
+
+
+def test_configured_exclude_patterns_are_not_read(source_project: Path, capsys,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (source_project / ".trtc-privacy.toml").write_text('exclude = ["Pods/Kit"]\n')
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    assert set(doc["bundles"][0]["used"]) == {UD, BT}  # kit.c's stat is not read
+
+
+def test_every_format_renders(source_project: Path, capsys,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_project)
+    for fmt in ("text", "sarif", "github", "xcode"):
+        assert main(["scan", "--format", fmt]) == 1
+        out = capsys.readouterr().out
+        assert "UserDefaults" in out, fmt
+    assert main(["scan", "--format", "text"]) == 1
+    text = capsys.readouterr().out
+    assert "at App/Settings.swift:4:9: UserDefaults" in text
+    assert "CA92.1" in text and "C56D.1" not in text
+    sarif = json.loads((main(["scan", "--format", "sarif"]), capsys.readouterr().out)[1])
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"api-not-declared",
+                                                                  "api-declared-not-used"}
+
+
+def test_ignore_and_severity_options(source_project: Path, capsys,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys, "--ignore", "api-not-declared")
+    assert doc["exit"] == 0 and by_rule(doc, "api-not-declared") == []
+    assert main(["scan", "--select", "no-such-rule"]) == 2
+
+
+def test_missing_path_is_bad_input(tmp_path: Path, capsys) -> None:
+    assert main(["scan", str(tmp_path / "nope")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_fifo_and_huge_files_are_skipped_with_a_note(source_project: Path, capsys,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(source_project / "App" / "Trap.swift")
+    monkeypatch.chdir(source_project)
+    assert main(["scan"]) == 1
+    err = capsys.readouterr().err
+    assert "Trap.swift: not a regular file" in err
+    # what was skipped may use DiskSpace: the app's declaration is no longer said to be unused
+    doc = scan_json(capsys)
+    assert by_rule(doc, "api-not-declared") and not by_rule(doc, "api-declared-not-used")
+    assert doc["bundles"][0]["complete"] is False
+
+
+def test_real_process(source_project: Path) -> None:
+    p = run_cli(["scan", "--format", "github"], cwd=source_project)
+    assert p.returncode == 1, p.stderr
+    assert "::error file=App/PrivacyInfo.xcprivacy" in p.stdout
+    assert "ITMS-91053" in p.stdout or "api-not-declared" in p.stdout
+
+
+def test_evidence_reaches_every_format(source_project: Path, capsys,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_project)
+    for fmt in ("text", "json", "sarif", "github", "xcode"):
+        main(["scan", "--format", fmt])
+        assert "App/Settings.swift:4:9: UserDefaults" in capsys.readouterr().out, fmt

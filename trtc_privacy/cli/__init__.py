@@ -1,0 +1,166 @@
+"""The command line: the app factory and ``main(argv) -> int``, which owns the exit codes.
+
+Exit codes: 0 fine, 1 findings or out of date, 2 bad input or usage, 3 a bug, 130 interrupted.
+Every command lives in ``trtc_privacy/commands/``; an ``InputError`` raised anywhere below is
+caught here, once, and printed in the format the command chose. This module imports nothing at
+module level, so Ctrl-C during start-up (typer's import included) is caught too.
+"""
+
+# No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
+# and each one written as a string costs a compile (typing.get_type_hints).
+
+import sys
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    import typer
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+#: Every command, in the order ``--help`` lists them: name -> (module, function).
+COMMANDS: Dict[str, Tuple[str, str]] = {
+    "sdks": ("trtc_privacy.cli.sdks", "sdks"),
+    "show": ("trtc_privacy.cli.show", "show"),
+    "merge": ("trtc_privacy.cli.merge", "merge"),
+    "lint": ("trtc_privacy.cli.lint", "lint"),
+    "rules": ("trtc_privacy.cli.rules", "rules"),
+    "explain": ("trtc_privacy.cli.explain", "explain"),
+    "versions": ("trtc_privacy.cli.versions", "versions"),
+    "report": ("trtc_privacy.cli.report", "report"),
+    "init": ("trtc_privacy.cli.init", "init"),
+    "xcode": ("trtc_privacy.cli.xcode", "xcode"),
+    "scan": ("trtc_privacy.cli.scan", "scan"),
+    "audit": ("trtc_privacy.cli.audit", "audit"),
+}
+
+
+def _version(value: bool) -> None:
+    import typer
+
+    from trtc_privacy import __version__
+
+    if value:
+        typer.echo(f"trtc-privacy {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def build_app(only: Optional[str] = None) -> "typer.Typer":
+    """The typer application, with every command or only ``only``.
+
+    typer builds every registered command's parameters on each run; registering just the one
+    being run keeps start-up close to ``import typer``.
+    """
+    from importlib import import_module
+
+    import typer
+
+    from trtc_privacy.cli.fastargs import install
+
+    install()  # typer 0.2x: plain str/bool options skip pydantic (see fastargs.py)
+
+    def root(
+        version: bool = typer.Option(False, "--version", "-V", callback=_version,
+                                     is_eager=True, help="Print the version and exit."),
+    ) -> None:
+        """Merge and lint Apple privacy manifests for apps that embed Tencent's TRTC SDKs."""
+
+    app = typer.Typer(
+        name="trtc-privacy",
+        help="Merge and lint Apple privacy manifests (PrivacyInfo.xcprivacy) for apps that embed "
+        "Tencent's TRTC SDKs.",
+        add_completion=True,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    for name, (module, attr) in COMMANDS.items():
+        if only is None or name == only:
+            app.command(name)(getattr(import_module(module), attr))
+    return app
+
+
+def report_error(exc: Exception) -> int:
+    """Print an InputError in the format the command chose (else ``PATH:LINE:COL: error:``);
+    return 2."""
+    from trtc_privacy.diagnostics import InputError
+
+    if not isinstance(exc, InputError):
+        raise exc
+    from trtc_privacy.cli import options as commands
+
+    d = exc.diagnostic
+    fmt = commands.chosen_format
+    if fmt in ("github", "xcode"):
+        from trtc_privacy.formatters import render
+
+        sys.stdout.write(render([d], fmt))
+    sys.stderr.write(f"{d.location()}: error: {d.message}\n")
+    if d.hint:
+        sys.stderr.write(f"  hint: {d.hint}\n")
+    return EXIT_USAGE
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the CLI and return its exit code (usable from tests and other Python code).
+
+    Usage errors exit 2, as click does; an unexpected exception is a bug and exits 3 with a
+    one-line message instead of a traceback (TRTC_PRIVACY_DEBUG=1 shows it); Ctrl-C exits 130
+    without a word, as shells expect.
+    """
+    import os
+
+    try:
+        from trtc_privacy.cli import options as commands
+        from trtc_privacy.diagnostics import InputError
+
+        commands.chosen_format = None
+        args = sys.argv[1:] if argv is None else list(argv)
+        first = next((a for a in args if not a.startswith("-")), None)
+        app = build_app(first if first in COMMANDS else None)
+        from importlib import import_module
+
+        import typer
+
+        try:  # typer 0.2x vendors click; older typers run on click itself
+            click_exceptions = import_module("typer._click.exceptions")
+        except ImportError:  # pragma: no cover
+            click_exceptions = import_module("click.exceptions")
+        click_error = click_exceptions.ClickException
+        try:
+            rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
+        except typer.Abort:  # older typers turn Ctrl-C into Abort
+            return EXIT_INTERRUPTED
+        except click_error as exc:  # usage errors
+            exc.show()
+            return int(exc.exit_code)
+        except SystemExit as exc:
+            code = exc.code
+            if code is None:
+                return EXIT_OK
+            if isinstance(code, int):
+                return code
+            sys.stderr.write(f"{code}\n")
+            return EXIT_USAGE
+        except InputError as exc:
+            return report_error(exc)
+        return rv if isinstance(rv, int) else EXIT_OK
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so plainly
+        if os.environ.get("TRTC_PRIVACY_DEBUG"):
+            raise
+        sys.stderr.write(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please "
+                         "report it with the command and input files (TRTC_PRIVACY_DEBUG=1 "
+                         "shows details)\n")
+        return EXIT_BUG
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main's return and exit
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

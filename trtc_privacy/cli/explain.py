@@ -1,0 +1,94 @@
+"""``trtc-privacy explain NAME|ITMS-CODE``: why a rule exists, and what to write instead."""
+
+from __future__ import annotations
+
+import typer
+
+
+def explain(
+    name: str = typer.Argument(..., metavar="NAME|ITMS-CODE",
+                               help="A rule name (unknown-reason) or an App Store code "
+                               "(ITMS-91055)."),
+) -> None:
+    """Explain a rule, or list the rules that predict an App Store Connect error code."""
+    import re
+    import textwrap
+
+    from trtc_privacy.cli.options import EXIT_USAGE
+    from trtc_privacy.lint.rules import by_itms, get, itms_codes, suggest
+
+    r = get(name)
+    if r is None and re.fullmatch(r"(?i)(ITMS-)?\d{5}", name):
+        found = by_itms(name)
+        code = name.upper() if name.upper().startswith("ITMS-") else "ITMS-" + name
+        if not found:
+            typer.echo(f"no rule predicts {code}", err=True)
+            known = [c.replace("ITMS-", "") for c in itms_codes()]
+            typer.echo(f"  hint: rules predict ITMS-{', '.join(known)}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        typer.echo(f"{code} is predicted by:")
+        w = max(len(x.name) for x in found)
+        for x in found:
+            where = "" if x.scope == "lint" else f"  ({x.scope})"
+            typer.echo(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}{where}")
+        for scope in sorted({x.scope for x in found if x.scope in _REPORTED_BY}):
+            typer.echo(f"Run {_REPORTED_BY[scope]}.")
+        return
+    if r is None:
+        typer.echo(f"unknown rule \"{name}\"", err=True)
+        typer.echo(f"  hint: {suggest(name)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"{r.name}  ({r.severity.value}"
+               + (f", predicts {', '.join(r.itms)}" if r.itms else "")
+               + (", fixable with --fix" if r.fixable else "") + ")")
+    typer.echo("")
+    typer.echo(textwrap.fill(r.summary[0].upper() + r.summary[1:] + ".", 88))
+    typer.echo("")
+    typer.echo(textwrap.fill(r.explanation, 88))
+    typer.echo("")
+    typer.echo(textwrap.fill("Fix: " + r.hint, 88))
+    if r.scope in _REPORTED_BY:
+        typer.echo("")
+        typer.echo(f"Reported by {_REPORTED_BY[r.scope]}.")
+    vocab = _vocabulary(r.name)
+    if vocab:
+        typer.echo("")
+        typer.echo(vocab)
+
+
+#: Rules made by a command other than lint: where to run it and read about it.
+_REPORTED_BY = {
+    "scan": "`trtc-privacy scan` on the project folder before a build (what it reads, what "
+            "counts as covering what and how sure it is: docs/scan.md)",
+}
+
+
+def _vocabulary(rule: str) -> str:
+    """The identifiers a rule accepts, from Apple's vocabulary data (with its date)."""
+    from trtc_privacy.knowledge import apple as C
+
+    cat = C.catalogue()
+    if rule in ("unknown-api-category", "unknown-reason", "reason-wrong-category",
+                "sdk-only-reason"):
+        lines = [f"Apple's categories and reasons (read {cat.read_on}):"]
+        for ident, label in cat.categories.items():
+            lines.append(f"  {ident}  ({label})")
+            for code in cat.reasons_for(ident):
+                sdk = "  [third-party SDKs only]" if cat.reasons[code].sdk_only else ""
+                lines.append(f"    {code}{sdk}  {cat.reasons[code].summary}")
+        return "\n".join(lines)
+    if rule == "unknown-data-type":
+        return f"Apple's data types (read {cat.read_on}):\n" + "\n".join(
+            f"  {ident}  ({label}; {group})" for ident, (label, group) in cat.data_types.items())
+    if rule == "unknown-purpose":
+        return f"Apple's purposes (read {cat.read_on}):\n" + "\n".join(
+            f"  {ident}  ({label})" for ident, label in cat.purposes.items())
+    if rule in ("unknown-key", "wrong-type", "missing-key"):
+        lines = [f"Apple's keys and value types (read {cat.read_on}):"]
+        lines += [f"  {k}: {t}" for k, t in cat.top_keys.items()]
+        lines += ["  in each NSPrivacyCollectedDataTypes entry:"]
+        lines += [f"    {k}: {t}" for k, t in cat.data_keys.items()]
+        lines += ["  in each NSPrivacyAccessedAPITypes entry:"]
+        lines += [f"    {k}: {t}" for k, t in cat.api_keys.items()]
+        return "\n".join(lines)
+    return ""

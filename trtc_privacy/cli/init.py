@@ -1,0 +1,75 @@
+"""``trtc-privacy init``: start an app's PrivacyInfo.xcprivacy (and configuration) from its SDKs."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from trtc_privacy.cli.options import config_option, format_option
+
+
+def init(
+    path: Optional[str] = typer.Argument(
+        None, metavar="PATH",
+        help="Where to write the manifest; default: app-manifest from the configuration, else "
+        "the app folder (the one holding Info.plist or Assets.xcassets), else ./"
+        "PrivacyInfo.xcprivacy."),
+    sdk: List[str] = typer.Option([], "--sdk", "-s", metavar="PRODUCT[@VERSION]",
+                                  help="A TRTC-family product to declare; repeatable."),
+    lockfile: List[str] = typer.Option(
+        [], "--lockfile", "-l", metavar="PATH",
+        help="Podfile.lock or Package.resolved to take products and versions from; repeatable. "
+        "Default: the ones found in the current directory."),
+    write_config: bool = typer.Option(
+        False, "--write-config",
+        help="Also write a starter .trtc-privacy.toml in the current directory."),
+    force: bool = typer.Option(False, "--force", help="Replace files that already exist."),
+    config: Optional[str] = config_option(),
+    format: Optional[str] = format_option(),
+) -> None:
+    """Write a new app PrivacyInfo.xcprivacy declaring what the project's TRTC SDKs need."""
+    import os
+    import sys
+
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli.options import emit, resolve
+    from trtc_privacy.merge import pipeline, scaffold
+
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    sdks, lockfiles = list(sdk), list(lockfile)
+    if not (sdks or lockfiles or cfg.sdks or cfg.lockfiles):
+        lockfiles = scaffold.find_lockfiles(os.getcwd())
+    if path is None:
+        path = (cfg.resolve(cfg.app_manifest) if cfg.app_manifest
+                else scaffold.default_manifest_path(os.getcwd()))
+    config_path = scaffold.CONFIG_NAME
+    scaffold.refuse_existing(path, force)
+    if write_config:
+        scaffold.refuse_existing(config_path, force)
+    inputs = pipeline.gather(cfg, pipeline.Options(path, sdks, lockfiles, (), None, "init",
+                                                   need_sources=False, fresh=True))
+    plan = pipeline.plan(inputs)
+    used = inputs.lockfiles if (lockfiles or not sdks) else []
+    config_text = (scaffold.render_config(os.path.relpath(path), list(sdk), used)
+                   if write_config else None)
+    scaffold.write_new(path, plan.after)
+    if config_text is not None:
+        scaffold.write_new(config_path, config_text)
+    emit(plan.diagnostics(on_disk=True), fmt, cfg,
+         stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
+    for n in inputs.notes:
+        typer.echo(f"note: {n}", err=True)
+    if not inputs.sources:
+        typer.echo("note: no TRTC-family SDK given or found in a lockfile; the manifest declares "
+                   "nothing yet", err=True)
+    out = sys.stderr if fmt in ("json", "sarif") else sys.stdout
+    if inputs.lockfiles:
+        out.write("lockfiles: " + ", ".join(inputs.lockfiles) + "\n")
+    labels = [s.label for s in inputs.sources]
+    out.write(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else "") + "\n")
+    if config_text is not None:
+        out.write(f"{config_path}: written\n")
+    out.write("next: add the file to your app target (Copy Bundle Resources), and run "
+              "`trtc-privacy lint " + path + "`\n")

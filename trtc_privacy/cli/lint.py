@@ -1,0 +1,95 @@
+"""``trtc-privacy lint``: check manifests against Apple's rules, in the format CI or Xcode reads."""
+
+# No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
+# and each one written as a string costs a compile (typing.get_type_hints).
+
+from typing import Any, List, Optional
+
+import typer
+
+from trtc_privacy.cli.options import config_option, format_option, ignore_option, select_option
+
+
+def lint(
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Manifest files, or directories to search for "
+                                      "PrivacyInfo.xcprivacy files."),
+    format: Optional[str] = format_option(),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    select: List[str] = select_option(),
+    ignore: List[str] = ignore_option(),
+    kind: Optional[str] = typer.Option(
+        None, "--kind", metavar="app|sdk|auto",
+        help="Lint as an app's or an SDK's manifest; auto (default) treats files inside "
+        ".framework, .xcframework, .bundle, Pods/ or a Swift package's Sources/ as SDK's."),
+    fix: bool = typer.Option(False, "--fix", help="Apply fixes that cannot change meaning "
+                             "(duplicates, near-miss spellings, empty <dict/> entries)."),
+    config: Optional[str] = config_option(),
+) -> int:
+    """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
+    import sys
+
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
+    from trtc_privacy.diagnostics import Severity, input_error
+    from trtc_privacy.formatters import stream
+    from trtc_privacy.lint.engine import KINDS, LintRun
+
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    apply_rule_options(cfg, select, ignore)
+    k = kind or cfg.kind
+    if k not in KINDS:
+        raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
+                          hint="expected app, sdk or auto")
+    if fix:
+        _fix(paths, k, cfg)
+    run = LintRun(paths, k, cfg)
+    # findings stream to the formatter as each file finishes: memory stays flat
+    total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
+    if not run.files and not run.unreadable:
+        note("no PrivacyInfo.xcprivacy found under " + ", ".join(paths))
+    if run.unreadable:  # reported among the findings; the others were linted
+        return EXIT_USAGE
+    if total[Severity.ERROR.value] or (strict and total[Severity.WARNING.value]):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _readable(paths: List[str], cfg: Any) -> List[str]:
+    """The files under ``paths`` that exist (the missing ones are reported by the lint)."""
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.lint.engine import discover
+
+    out: List[str] = []
+    for p in paths:
+        try:
+            out += discover([p], cfg)
+        except InputError:
+            continue
+    return out
+
+
+def _fix(paths: List[str], kind: str, cfg: Any) -> None:
+    """Fix every file, then report what was fixed and what was not (stderr)."""
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.lint.fix import fix_file
+
+    n_fixed, n_files = 0, 0
+    for path in _readable(paths, cfg):
+        try:
+            out = fix_file(path, kind, cfg)
+        except InputError:
+            continue  # reported with the findings, by the lint that follows
+
+        for f in out.fixed:
+            typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
+        for d, why in out.not_fixed:
+            typer.echo(f"{d.location()}: not fixed: {d.message} [{d.rule}] ({why})", err=True)
+        n_fixed += len(out.fixed)
+        n_files += 1 if out.written else 0
+    if n_fixed:
+        typer.echo(f"fixed {n_fixed} problem{'' if n_fixed == 1 else 's'} in {n_files} "
+                   f"file{'' if n_files == 1 else 's'}", err=True)
+    else:
+        typer.echo("nothing to fix", err=True)

@@ -1,0 +1,64 @@
+"""``trtc-privacy report``: the App Store privacy label the manifests imply, with sources."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from trtc_privacy.cli.options import config_option
+
+
+def report(
+    app_manifest: Optional[str] = typer.Argument(
+        None, metavar="APP_MANIFEST",
+        help="The app's PrivacyInfo.xcprivacy (it is never written), or a built .ipa, "
+        ".xcarchive, .app or .xcframework to report every bundle of; default: app-manifest "
+        "from the configuration."),
+    sdk: List[str] = typer.Option([], "--sdk", "-s", metavar="PRODUCT[@VERSION]",
+                                  help="A TRTC-family product the app embeds; repeatable."),
+    lockfile: List[str] = typer.Option([], "--lockfile", "-l", metavar="PATH",
+                                       help="Podfile.lock or Package.resolved to take products "
+                                       "and versions from; repeatable."),
+    manifest: List[str] = typer.Option([], "--manifest", "-m", metavar="PATH",
+                                       help="Another PrivacyInfo.xcprivacy to include; "
+                                       "repeatable."),
+    config: Optional[str] = config_option(),
+    html: Optional[str] = typer.Option(None, "--html", metavar="PATH",
+                                       help="Write a self-contained HTML page ('-': stdout)."),
+    markdown: Optional[str] = typer.Option(None, "--markdown", metavar="PATH",
+                                           help="Write GitHub Markdown ('-': stdout), e.g. for "
+                                           "$GITHUB_STEP_SUMMARY."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
+                                         help="json: print the report as JSON on stdout."),
+) -> None:
+    """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
+    from trtc_privacy.cli.options import EXIT_USAGE
+
+    if format is not None and format != "json":
+        typer.echo(f"--format: unknown format \"{format}\" (expected json)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if html is None and markdown is None and format is None:
+        typer.echo("report: say where the report goes: --html PATH, --markdown PATH or "
+                   "--format json", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if [html, markdown, "-" if format else None].count("-") > 1:
+        typer.echo("report: only one of --html, --markdown and --format json can use stdout",
+                   err=True)
+        raise typer.Exit(EXIT_USAGE)
+    from trtc_privacy.files import write_atomic
+    from trtc_privacy.merge import report as core
+
+    data = core.build_any(app_manifest, sdk, lockfile, manifest, config)
+    outputs = [(html, core.render_html), (markdown, core.render_markdown)]
+    for path, render in outputs:
+        if path is None:
+            continue
+        text = render(data)
+        if path == "-":
+            typer.echo(text, nl=False)
+        else:
+            write_atomic(path, text.encode("utf-8"))
+            typer.echo(f"{path}: written", err=True)
+    if format == "json":
+        typer.echo(core.to_json(data), nl=False)

@@ -1,0 +1,53 @@
+"""``trtc-privacy scan [PATH...]``: predict ITMS-91053 before a build, from sources and binaries."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from trtc_privacy.cli.options import config_option, format_option, ignore_option, select_option
+
+
+def scan(
+    paths: List[str] = typer.Argument(None, metavar="PATH",
+                                      help="Project folders (or files) to scan; default: the "
+                                      "configured project, else the current directory."),
+    format: Optional[str] = format_option(),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    select: List[str] = select_option(),
+    ignore: List[str] = ignore_option(),
+    config: Optional[str] = config_option(),
+) -> int:
+    """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
+    import sys
+
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
+    from trtc_privacy.diagnostics import Severity
+    from trtc_privacy.formatters import render
+    from trtc_privacy.selection import Selection
+    from trtc_privacy.usage.scan import default_paths
+    from trtc_privacy.usage.scan import scan as run_scan
+
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    apply_rule_options(cfg, select, ignore)
+    result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
+                      Selection.from_config(cfg))
+    for text in result.notes:
+        note(text)
+    out = render(result.diagnostics, fmt, files=result.files)
+    if fmt == "json":  # the same document as lint's, plus the per-bundle picture
+        import json
+
+        doc = json.loads(out)
+        doc["bundles"] = result.picture()
+        out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    sys.stdout.write(out)
+    if result.bad_input:
+        return EXIT_USAGE
+    worst = {d.severity for d in result.diagnostics}
+    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+        return EXIT_FINDINGS
+    return EXIT_OK

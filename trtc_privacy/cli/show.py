@@ -1,0 +1,45 @@
+"""``trtc-privacy show PRODUCT[@VERSION]``: print the vendor manifest a merge would fold in."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from trtc_privacy.cli.options import format_option
+
+
+def show(
+    product: str = typer.Argument(..., metavar="PRODUCT[@VERSION]",
+                                  help="A product id or alias, optionally with a version."),
+    format: Optional[str] = format_option(),
+) -> None:
+    """Print the vendor manifest selected for PRODUCT[@VERSION] (findings about it on stderr).
+
+    json prints the selection, the manifest's text and the findings as one object; sarif only
+    the findings.
+    """
+    import json
+    import sys
+
+    from trtc_privacy.cli.options import emit, resolve
+    from trtc_privacy.formatters import render
+    from trtc_privacy.knowledge.vendors import select
+
+    fmt = resolve(format)
+    sel = select(product, "PRODUCT")
+    # show adds nothing: the hint names the command that would
+    w = sel.warning("PRODUCT", adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
+    found = [w] if w is not None else []
+    text = sel.path.read_text(encoding="utf-8")
+    if fmt == "json":
+        sys.stdout.write(json.dumps({
+            "product": sel.product.id, "requested": sel.requested,
+            "template": sel.template.version, "below_minimum": sel.below_minimum,
+            "manifest": text,
+            "diagnostics": json.loads(render(found, "json"))["diagnostics"],
+        }, indent=2) + "\n")
+        return
+    emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
+    if fmt != "sarif":
+        sys.stdout.write(text)

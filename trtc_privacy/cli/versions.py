@@ -1,0 +1,60 @@
+"""``trtc-privacy versions``: which TRTC-family SDKs the lockfiles resolve, and where they stand."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from trtc_privacy.cli.options import config_option, format_option
+
+
+def versions(
+    paths: Optional[List[str]] = typer.Argument(
+        None, metavar="[PATH]...",
+        help="A Podfile.lock or Package.resolved, or a directory searched for them; default: "
+        "lockfiles from the configuration, else the current directory."),
+    format: Optional[str] = format_option(),
+    config: Optional[str] = config_option(),
+) -> int:
+    """Per product: the pod or package, resolved version, minimum, whether that version ships its
+    own privacy manifest, and known packaging pitfalls. Exit 1 when any SDK is below its minimum.
+
+    text prints the table and the findings; json the rows and the findings; sarif, github and
+    xcode the findings only, in the form those tools read.
+    """
+    import json
+    import sys
+
+    from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli.options import emit, resolve
+    from trtc_privacy.formatters import render
+    from trtc_privacy.merge.versions import check, render_table
+    from trtc_privacy.selection import Selection
+
+    fmt = resolve(format)
+    cfg = cfgmod.load(config)
+    targets = list(paths or [])
+    if not targets:
+        targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
+    report = check(targets)
+    diags = Selection.from_config(cfg).apply(report.diagnostics)
+    if fmt == "json":
+        doc = report.as_dict()
+        doc["diagnostics"] = json.loads(render(diags, "json"))["diagnostics"]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        if fmt == "text":
+            sys.stdout.write(render_table(report))
+            if diags:
+                sys.stdout.write("\n")
+        emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
+    return 1 if report.below_minimum else 0
+
+
+def _shown(path: str) -> str:
+    """A configured path as the user would type it: relative when under the current directory."""
+    import os
+
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel

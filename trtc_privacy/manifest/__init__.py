@@ -1,0 +1,1 @@
+"""One manifest: read it (the Document), see it (the View), mean it (the model), write it."""

@@ -1,0 +1,582 @@
+"""The merge pipeline: gather the inputs once, plan the merge purely, write the plan under the lock.
+
+``gather`` reads everything a merge depends on (configuration, lockfiles, product selections,
+vendor templates, extra manifests, the app's file) exactly once, and lints each folded-in
+manifest once. ``plan`` is pure: from those Inputs it computes the target manifest, who declared
+what, the edited text, and the findings of the result, each made once. ``write`` takes the lock,
+re-reads the target's bytes, and writes the plan's text only if the target is still what the
+plan was made from (else it plans again under the lock). ``merge``, ``report``, ``init`` and the
+Xcode phase all consume these; none of them reads or lints on its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import os
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.knowledge import apple as C
+from trtc_privacy.manifest.model import Manifest, from_document
+from trtc_privacy.manifest.reader import Document, parse, read_bytes
+from trtc_privacy.merge.fold import MergeResult, merge
+from trtc_privacy.records import FrozenRecord, Record
+from trtc_privacy.selection import Selection
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from trtc_privacy.config import Config
+    from trtc_privacy.knowledge.vendors import Selection as Choice
+    from trtc_privacy.merge.versions import Row
+
+APP_LABEL = "app"
+
+#: What a missing app manifest starts as, for ``merge`` and ``init`` alike: Xcode's template.
+def empty_app_manifest() -> Manifest:
+    return Manifest(tracking=False, domains=[], data_types=[], api_types=[], label=APP_LABEL)
+
+
+class Options(FrozenRecord):
+    """What the command line asked for; empty values fall back to the configuration."""
+
+    __fields__ = ("app_manifest", "sdks", "lockfiles", "manifests", "output", "command",
+                  "need_sources", "merging", "fresh")
+    app_manifest: Optional[str]
+    sdks: Sequence[str]
+    lockfiles: Sequence[str]
+    manifests: Sequence[str]
+    output: Optional[str]
+    command: str
+    #: a merge needs something to fold in; a report of the app's file alone is useful
+    need_sources: bool
+    #: whether the result is meant to be written (lockfile findings then say the merge is the
+    #: remedy); ``report`` only looks
+    merging: bool
+    #: start from an empty manifest even if the file exists (``init --force``)
+    fresh: bool
+
+    def __init__(self, app_manifest: Optional[str] = None, sdks: Sequence[str] = (),
+                 lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
+                 output: Optional[str] = None, command: str = "merge", need_sources: bool = True,
+                 merging: bool = True, fresh: bool = False) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "app_manifest", app_manifest)
+        setattr_(self, "sdks", sdks)
+        setattr_(self, "lockfiles", lockfiles)
+        setattr_(self, "manifests", manifests)
+        setattr_(self, "output", output)
+        setattr_(self, "command", command)
+        setattr_(self, "need_sources", need_sources)
+        setattr_(self, "merging", merging)
+        setattr_(self, "fresh", fresh)
+
+
+class Source(Record):
+    """One manifest folded into the app's: its label, its document, its meaning."""
+
+    __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile")
+
+    def __init__(self, label: str, document: Document, manifest: Manifest,
+                 selection: Optional["Choice"] = None, spec: str = "",
+                 from_lockfile: bool = False) -> None:
+        self.label = label
+        self.document = document
+        self.manifest = manifest
+        self.selection = selection
+        self.spec = spec  # PRODUCT[@VERSION] it was selected by (vendor templates)
+        self.from_lockfile = from_lockfile
+
+
+@dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
+class Inputs(Record):
+    """Everything a merge depends on, read once."""
+
+    __fields__ = ("config", "rules", "app_path", "output", "app_bytes", "app_document",
+                  "output_bytes", "sources", "lockfiles", "lock_rows", "diagnostics",
+                  "source_findings", "notes")
+    config: "Config"
+    rules: Selection
+    app_path: str
+    output: str
+    app_bytes: Optional[bytes]  # None: the file does not exist
+    app_document: Optional[Document]
+    output_bytes: Optional[bytes]  # the target's bytes, when it is not the app's file
+    sources: List[Source]
+    lockfiles: List[str]
+    lock_rows: List["Row"]
+    #: findings made while gathering: lockfile findings, versions asked for below the minimum
+    diagnostics: List[Diagnostic]
+    #: each folded-in manifest linted once, as an SDK's
+    source_findings: List[Diagnostic]
+    notes: List[str]
+
+    def __init__(self, config: "Config", rules: Selection, app_path: str, output: str,
+                 app_bytes: Optional[bytes], app_document: Optional[Document],
+                 output_bytes: Optional[bytes], sources: List[Source],
+                 lockfiles: Optional[List[str]] = None, lock_rows: Optional[List["Row"]] = None,
+                 diagnostics: Optional[List[Diagnostic]] = None,
+                 source_findings: Optional[List[Diagnostic]] = None,
+                 notes: Optional[List[str]] = None) -> None:
+        self.config = config
+        self.rules = rules
+        self.app_path = app_path
+        self.output = output
+        self.app_bytes = app_bytes
+        self.app_document = app_document
+        self.output_bytes = output_bytes
+        self.sources = sources
+        self.lockfiles = [] if lockfiles is None else lockfiles
+        self.lock_rows = [] if lock_rows is None else lock_rows
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.source_findings = [] if source_findings is None else source_findings
+        self.notes = [] if notes is None else notes
+
+    @property
+    def from_lockfiles(self) -> List[str]:
+        return [s.spec for s in self.sources if s.from_lockfile]
+
+    @property
+    def target_bytes(self) -> Optional[bytes]:
+        """The bytes at the output path as they were read."""
+        return self.app_bytes if self.output == self.app_path else self.output_bytes
+
+
+class MergePlan(Record):
+    """A merge computed but not written: the result, its text, and its findings."""
+
+    __fields__ = ("inputs", "base", "result", "before", "after", "data", "result_document",
+                  "app_findings", "result_findings", "notes")
+
+    def __init__(self, inputs: Inputs, base: Manifest, result: MergeResult, before: Optional[str],
+                 after: str, data: bytes, result_document: Document,
+                 app_findings: Optional[List[Diagnostic]] = None,
+                 result_findings: Optional[List[Diagnostic]] = None,
+                 notes: Optional[List[str]] = None) -> None:
+        self.inputs = inputs
+        self.base = base
+        self.result = result
+        self.before = before  # the output's text now (None: it does not exist)
+        self.after = after
+        self.data = data
+        self.result_document = result_document
+        #: ``lint`` of the app's file as it is (app positions); what the merge did not cause
+        self.app_findings: List[Diagnostic] = [] if app_findings is None else app_findings
+        #: findings the merge causes in the result (result positions, at the output path)
+        self.result_findings: List[Diagnostic] = [] if result_findings is None \
+            else result_findings
+        self.notes: List[str] = [] if notes is None else notes
+
+    @property
+    def target(self) -> Manifest:
+        return self.result.target
+
+    @property
+    def path(self) -> str:
+        return self.inputs.output
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    @property
+    def errors(self) -> bool:
+        """Whether an input or the result has an error (a merge then writes nothing)."""
+        return any(d.severity is Severity.ERROR
+                   for d in self.inputs.source_findings + self.result_findings)
+
+    def diagnostics(self, on_disk: bool) -> List[Diagnostic]:
+        """What ``merge`` reports: gathering's findings, the inputs', and the result's.
+
+        ``on_disk``: the result is (or now is) the output's content, so its lines are real;
+        otherwise the result's findings point at the app's file (see :meth:`at_source`).
+        """
+        result = self.result_findings if on_disk else self.at_source(self.result_findings)
+        return self.inputs.diagnostics + self.inputs.source_findings + result
+
+    def at_source(self, diags: Sequence[Diagnostic]) -> List[Diagnostic]:
+        """Findings in the result moved to the app's own file: a line the merge kept points at
+        that line; a line the merge added points at the line it is added after."""
+        app = self.inputs.app_document
+        if app is None or app.binary:
+            return [replace(d, path=self.inputs.app_path, line=None, column=None)
+                    if d.path == self.path else d for d in diags]
+        mapping = _line_map(self.after, app.text)
+        out = []
+        for d in diags:
+            if d.path != self.path or d.line is None:
+                out.append(replace(d, path=self.inputs.app_path) if d.path == self.path else d)
+                continue
+            line, exact = mapping(d.line)
+            out.append(replace(d, path=self.inputs.app_path, line=line,
+                               column=d.column if exact else None))
+        return out
+
+    def diff(self) -> str:
+        before = (self.before or "").splitlines(keepends=True)
+        after = self.after.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(before, after, f"a/{self.path}", f"b/{self.path}"))
+
+
+# -- gather ------------------------------------------------------------------------------------
+
+
+def gather(config: "Config", options: Options) -> Inputs:
+    """Read the configuration's and the options' inputs once; raises InputError for bad ones."""
+    from trtc_privacy.lint.engine import dispatch, lint_sdk
+
+    cfg = config
+    opts = options
+    app, sdks, lockfiles, manifests = _choose(cfg, opts)
+    if opts.need_sources and not (sdks or lockfiles or manifests):
+        raise input_error(opts.command, "nothing to merge", rule="usage",
+                          hint="give --sdk PRODUCT[@VERSION], --lockfile PATH or --manifest PATH")
+    rules = Selection.from_config(cfg)
+    diagnostics: List[Diagnostic] = []
+    notes: List[str] = []
+    sources: List[Source] = []
+    templates: Dict[str, Tuple[Document, Manifest]] = {}
+    explicit = [(s, where, line) for s, where, line in sdks]
+    for spec, where, line in explicit:
+        src = _vendor(spec, where, line, templates)
+        adds = "the new file declares them" if opts.command == "init" else "this merge adds them"
+        w = src.selection.warning(where, line, adds) if src.selection else None
+        if w is not None:
+            diagnostics.append(w)
+        sources.append(src)
+    rows: List["Row"] = []
+    found_files: List[str] = []
+    if lockfiles:
+        from trtc_privacy.merge.versions import check, specs_for
+
+        report = check(list(lockfiles), merging=opts.merging)
+        rows, found_files = report.rows, report.files
+        diagnostics += report.diagnostics
+        asked = {s for s, _, _ in explicit}
+        for sp in specs_for(report):
+            e = sp.row.entry
+            src = _vendor(sp.spec, e.path, e.line, templates, from_lockfile=True)
+            shown = sp.row.version or "(version unknown)"
+            assert src.selection is not None
+            notes.append(f"{e.path}:{e.line}: {e.label} {shown} -> {src.selection.product.id} "
+                         f"template {src.selection.template.version}")
+            if sp.spec not in asked:
+                sources.append(src)
+    for path in manifests:
+        doc = parse(read_bytes(path), path)
+        m = from_document(doc)
+        m.label = path
+        sources.append(Source(path, doc, m))
+    source_findings: List[Diagnostic] = []
+    seen: Set[int] = set()
+    table = dispatch(rules)  # one selection for every input
+    for s in sources:
+        if id(s.document) not in seen:  # a template two specs select is linted once
+            seen.add(id(s.document))
+            source_findings += lint_sdk(s.document, rules, table)
+    output = opts.output or app
+    app_bytes, app_doc = None, None
+    if os.path.lexists(app):
+        app_bytes = read_bytes(app)
+        if not opts.fresh:
+            app_doc = parse(app_bytes, app)
+    output_bytes = None
+    if output != app and os.path.lexists(output):
+        output_bytes = _existing(output)
+    return Inputs(cfg, rules, app, output, app_bytes, app_doc, output_bytes, sources,
+                  found_files or list(lockfiles), rows, rules.apply(diagnostics),
+                  source_findings, notes)
+
+
+def _choose(cfg: "Config", opts: Options
+            ) -> Tuple[str, List[Tuple[str, str, Optional[int]]], List[str], List[str]]:
+    """Options first; the configuration fills in what the command line left out.
+
+    Each SDK spec keeps where it was written, so an unknown product is reported there.
+    """
+    app = opts.app_manifest
+    if app is None:
+        if cfg.app_manifest is None:
+            raise input_error(opts.command, "no APP_MANIFEST given and no app-manifest in a "
+                              "configuration file", rule="usage",
+                              hint="give the path, or set app-manifest in .trtc-privacy.toml")
+        app = cfg.resolve(cfg.app_manifest)
+    sdks: List[Tuple[str, str, Optional[int]]] = [(s, "--sdk", None) for s in opts.sdks]
+    lockfiles, manifests = list(opts.lockfiles), list(opts.manifests)
+    if not (sdks or lockfiles or manifests):
+        line = cfg.line_of("sdks")
+        where = cfg.shown_path or "configuration"
+        sdks = [(s, where, line) for s in cfg.sdks]
+        lockfiles = [cfg.resolve(p) for p in cfg.lockfiles]
+        manifests = [cfg.resolve(p) for p in cfg.manifests]
+    return app, sdks, lockfiles, manifests
+
+
+def _vendor(spec: str, where: str, line: Optional[int],
+            templates: Dict[str, Tuple[Document, Manifest]],
+            from_lockfile: bool = False) -> Source:
+    from trtc_privacy.knowledge.vendors import select
+
+    sel = select(spec, where, line)
+    path = str(sel.path)
+    got = templates.get(path)
+    if got is None:
+        doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
+        got = templates[path] = (doc, from_document(doc))
+    doc, meaning = got
+    m = replace(meaning, label=sel.label)
+    return Source(sel.label, doc, m, sel, spec, from_lockfile)
+
+
+def _existing(path: str) -> Optional[bytes]:
+    try:
+        return read_bytes(path)
+    except InputError:
+        return None
+
+
+def _text(data: Optional[bytes]) -> Optional[str]:
+    if data is None:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+
+def plan(inputs: Inputs) -> MergePlan:
+    """The merge of ``inputs`` (pure: reads nothing, writes nothing)."""
+    from trtc_privacy.lint.engine import lint_document
+    from trtc_privacy.manifest.writer import apply, render_new
+
+    doc = inputs.app_document
+    notes: List[str] = []
+    if doc is None:
+        base = empty_app_manifest()
+        if inputs.app_bytes is None:
+            notes.append(f"{inputs.app_path} does not exist; creating it")
+    else:
+        base = from_document(doc)
+        base.label = APP_LABEL
+        if doc.binary:
+            notes.append(f"{inputs.app_path} is a binary property list; it is written back as XML")
+    result = merge([base] + [s.manifest for s in inputs.sources])
+    after = render_new(result.target) if doc is None else apply(doc, result.target)
+    data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
+    if inputs.output == inputs.app_path:
+        before = doc.text if doc is not None and not doc.binary else _text(inputs.app_bytes)
+    else:
+        before = _text(inputs.output_bytes)
+    cfg = inputs.config
+    app_findings = lint_document(doc, "app", cfg) if doc is not None else []
+    if doc is not None and not doc.binary and after == doc.text:
+        result_doc = doc  # nothing changes: the result is the app's file, linted already
+        result_findings: List[Diagnostic] = []
+    else:
+        result_doc = _verify(inputs.output, data, result.target)
+        result_findings = _caused(lint_document(result_doc, "app", cfg), result_doc,
+                                  app_findings, doc, inputs)
+    return MergePlan(inputs, base, result, before, after, data, result_doc, app_findings,
+                     result_findings, notes)
+
+
+def _caused(found: List[Diagnostic], result: Document, app_findings: List[Diagnostic],
+            app: Optional[Document], inputs: Inputs) -> List[Diagnostic]:
+    """The result's findings the merge causes: not already in the app's file, not reported at
+    the input that brought them. Both are decided by rule and place, the place named the same
+    way in every document (see :func:`anchor`), never by the message."""
+    had: Set[Tuple[str, Tuple[str, ...]]] = set()
+    if app is not None:
+        had |= _identities(app, app_findings)
+    for s in inputs.sources:
+        mine = [d for d in inputs.source_findings if d.path == s.document.path]
+        had |= _identities(s.document, mine)
+    anchors = _anchors(result)
+    return [d for d in found if (d.rule, anchors(d)) not in had]
+
+
+def _identities(doc: Document, diags: Sequence[Diagnostic]) -> Set[Tuple[str, Tuple[str, ...]]]:
+    anchors = _anchors(doc)
+    return {(d.rule, anchors(d)) for d in diags}
+
+
+def _anchors(doc: Document) -> Callable[[Diagnostic], Tuple[str, ...]]:
+    """A function from a finding in ``doc`` to its place, named by the keys and identifiers
+    that lead to it (the same in the app's file, a vendor's and the merge result)."""
+    import lxml.etree as etree
+
+    on_line: Optional[Dict[int, List["etree._Element"]]] = None
+    lines: Optional[List[str]] = None
+    index: Dict[Any, Any] = {}
+
+    def anchor(d: Diagnostic) -> Tuple[str, ...]:
+        nonlocal on_line, lines
+        if d.line is None:
+            return ("document",)
+        if on_line is None:  # elements by the line lxml read them on: columns only when asked
+            on_line = {}
+            for el in doc.root.iter(etree.Element):
+                line = getattr(el, "sourceline", None) or doc.position(el)[0]
+                if line is not None:
+                    on_line.setdefault(line, []).append(el)
+        for el in on_line.get(d.line, ()):
+            if doc.position(el) == (d.line, d.column or 0):
+                return element_path(el, index)
+        if lines is None:
+            lines = doc.text.splitlines()
+        text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
+        return ("text", text)
+
+    return anchor
+
+
+def element_path(el: "etree._Element", index: Optional[Dict[Any, Any]] = None) -> Tuple[str, ...]:
+    """Where an element is, as keys and entry identifiers from the root: the same place in two
+    documents has the same path however their lines differ. ``index`` caches each parent's
+    children and their positions, so naming many places in one document stays linear."""
+    from trtc_privacy.manifest.reader import elements, text_of
+
+    cache: Dict[Any, Any] = {} if index is None else index
+
+    def kids(parent: "etree._Element") -> Tuple[List["etree._Element"], Dict["etree._Element", int]]:
+        got = cache.get(parent)
+        if got is None:
+            children = elements(parent)
+            got = cache[parent] = (children, {c: i for i, c in enumerate(children)})
+        return got
+
+    parts: List[str] = []
+    node: Optional["etree._Element"] = el
+    while node is not None and node.tag != "plist":
+        parent = node.getparent()
+        if parent is None:
+            break
+        if parent.tag == "dict":
+            children, at = kids(parent)
+            i = at[node]
+            if node.tag == "key":
+                parts.append("key:" + text_of(node))
+            else:
+                key = children[i - 1] if i > 0 and children[i - 1].tag == "key" else None
+                parts.append("value:" + (text_of(key) if key is not None else ""))
+        elif parent.tag == "array":
+            parts.append("item:" + _identity(node, kids(parent)[1][node]))
+        node = parent
+    return tuple(reversed(parts))
+
+
+def _identity(el: "etree._Element", index: int) -> str:
+    from trtc_privacy.manifest.reader import dict_pairs, text_of
+
+    if el.tag == "string":
+        return "string:" + text_of(el)
+    if el.tag == "dict":
+        for k, v in dict_pairs(el):
+            if text_of(k).strip() in (C.API_TYPE, C.DATA_TYPE) and v.tag == "string":
+                return "entry:" + text_of(v)
+    return f"{el.tag}#{index}"
+
+
+def _line_map(after: str, before: str) -> Callable[[int], Tuple[Optional[int], bool]]:
+    """Line in ``after`` -> (line in ``before``, whether the line itself is there)."""
+    a, b = after.splitlines(), before.splitlines()
+    exact: Dict[int, int] = {}
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            exact[block.a + k + 1] = block.b + k + 1
+
+    kept = sorted(exact)
+
+    def lookup(line: int) -> Tuple[Optional[int], bool]:
+        if line in exact:
+            return exact[line], True
+        i = bisect.bisect_left(kept, line)  # an added line: after the kept line before it
+        return (exact[kept[i - 1]] if i > 0 else None), False
+
+    return lookup
+
+
+def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
+    """Refuse to write anything that does not re-read as exactly the merged declarations.
+
+    The bytes to be written, in the file's own encoding, go through the one reader every command
+    uses (well-formed XML, the property-list grammar, one value per key) and the model; what
+    they declare must be the merge result. Anything else is a writer bug, reported as one.
+    Returns the re-read result, which the plan then lints.
+    """
+    from trtc_privacy.manifest.writer import same_declarations
+
+    try:
+        result = parse(raw, dest)
+        declared = from_document(result)
+    except InputError as exc:  # a writer bug, never the user's input
+        raise input_error(dest, "internal error: the merged manifest does not read back "
+                          f"({exc.diagnostic.message}); nothing was written", rule="internal",
+                          hint="please report this with the input files") from None
+    if not same_declarations(declared, target):
+        raise input_error(dest, "internal error: the edited manifest differs from the merge "
+                          "result; nothing was written", rule="internal",
+                          hint="please report this with the input files")
+    return result
+
+
+# -- write -------------------------------------------------------------------------------------
+
+
+class Outcome(Record):
+    """A plan and what became of it."""
+
+    __fields__ = ("plan", "written", "blocked")
+
+    def __init__(self, plan: MergePlan, written: bool = False, blocked: bool = False) -> None:
+        self.plan = plan
+        self.written = written
+        self.blocked = blocked  # an input or the result has an error; nothing was written
+
+    @property
+    def on_disk(self) -> bool:
+        return self.written or not self.plan.changed
+
+    def diagnostics(self) -> List[Diagnostic]:
+        return self.plan.diagnostics(self.on_disk)
+
+
+def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
+    """Write the plan's text if it changes the target and nothing blocks it.
+
+    Under the lock, the target is read again: if another run wrote it since the plan was made,
+    the merge is planned again from what is there now (the other run's declarations are kept).
+    An up-to-date target takes no lock.
+    """
+    from trtc_privacy.files import locked, write_atomic
+
+    if not p.changed:
+        return Outcome(p)
+    if p.errors and not allow_invalid:
+        return Outcome(p, blocked=True)
+    inputs = p.inputs
+    with locked(inputs.output):
+        now: Optional[bytes] = None
+        if os.path.lexists(inputs.output):
+            # the app's own file must still read; anything else is replaced whole anyway
+            now = (read_bytes(inputs.output) if inputs.output == inputs.app_path
+                   else _existing(inputs.output))
+        if now != inputs.target_bytes:
+            p = plan(_reread(inputs, now))
+            if not p.changed:
+                return Outcome(p)
+            if p.errors and not allow_invalid:
+                return Outcome(p, blocked=True)
+        write_atomic(inputs.output, p.data)
+    return Outcome(p, written=True)
+
+
+def _reread(inputs: Inputs, now: Optional[bytes]) -> Inputs:
+    if inputs.output != inputs.app_path:
+        return replace(inputs, output_bytes=now)
+    doc = parse(now, inputs.app_path) if now is not None else None
+    return replace(inputs, app_bytes=now, app_document=doc)

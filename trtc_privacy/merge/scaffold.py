@@ -1,0 +1,77 @@
+"""``init``: a new app PrivacyInfo.xcprivacy (and a starter configuration) for a project.
+
+The manifest is the merge plan of an empty app manifest with the selected SDKs' manifests
+(``pipeline.plan``), so it is exactly what ``merge`` writes for a missing file. This module
+decides where the files go and writes them; the configuration comes from
+``templates/trtc-privacy.toml.j2``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import List, Sequence
+
+from trtc_privacy.diagnostics import input_error
+from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
+from trtc_privacy.knowledge.apple import MANIFEST_NAME
+
+CONFIG_NAME = ".trtc-privacy.toml"
+CONFIG_TEMPLATE = "trtc-privacy.toml.j2"
+
+
+def find_lockfiles(root: str) -> List[str]:
+    """The lockfiles under ``root`` as ``versions`` finds them; none is not an error here."""
+    from trtc_privacy.diagnostics import InputError
+    from trtc_privacy.merge.lockfiles import find_lockfiles as search
+
+    try:
+        found = search([root])
+    except InputError as exc:
+        if exc.diagnostic.rule == "no-lockfile":
+            return []
+        raise
+    return [os.path.relpath(p, root) for p in found]
+
+
+def default_manifest_path(root: str) -> str:
+    """Next to the app's sources: the one folder holding Info.plist or Assets.xcassets, else root."""
+    found = []
+    for entry in sorted(os.listdir(root)):
+        d = os.path.join(root, entry)
+        if (not os.path.isdir(d) or entry.startswith(".") or entry in SKIP_DIRS
+                or entry in DEPENDENCY_DIRS or entry == "fastlane"
+                or entry.endswith((".xcodeproj", ".xcworkspace", "Tests", "UITests"))):
+            continue
+        if os.path.isfile(os.path.join(d, "Info.plist")) or os.path.isdir(
+                os.path.join(d, "Assets.xcassets")):
+            found.append(entry)
+    if len(found) == 1:
+        return os.path.join(found[0], MANIFEST_NAME)
+    return MANIFEST_NAME
+
+
+def render_config(app_manifest: str, sdks: Sequence[str], lockfiles: Sequence[str]) -> str:
+    """A starter ``.trtc-privacy.toml`` with every key explained."""
+    from trtc_privacy.knowledge.resources import jinja_env
+
+    env = jinja_env()
+    env.filters["toml"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return str(env.get_template(CONFIG_TEMPLATE).render(
+        app_manifest=app_manifest.replace(os.sep, "/"), sdks=list(sdks),
+        lockfiles=[p.replace(os.sep, "/") for p in lockfiles]))
+
+
+def refuse_existing(path: str, force: bool) -> None:
+    if os.path.lexists(path) and not force:
+        raise input_error(path, "already exists; nothing was written", rule="exists",
+                          hint="pass --force to replace it, or fold SDKs into it with "
+                          "`trtc-privacy merge`")
+
+
+def write_new(path: str, text: str) -> None:
+    """Write a new file, creating its folders; a failure is an InputError naming the cause."""
+    from trtc_privacy.files import make_parents, write_atomic
+
+    make_parents(path)
+    write_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,399 @@
+"""``scan``: the required-reason APIs a project tree really uses, grouped by the bundle that carries
+them.
+
+Run before a build. It reads the app's sources, ``Pods/`` (source pods, vendored ``.framework``,
+``.xcframework`` device slices and ``.a`` files), Swift package checkouts and artifacts and
+Carthage builds; sources go through ``sourcescan``, binaries through ``macho`` and the catalogue
+(``apis``). Uses are grouped by the bundle App Store Connect will read:
+
+- each dynamic framework (its binary is a Mach-O dylib) is a bundle of its own, covered by its
+  own PrivacyInfo.xcprivacy and by the app's;
+- everything else (the app's sources, source pods, package checkouts, static libraries and
+  static frameworks) is linked into the app's executable and counts for the app.
+
+The app's declarations are those of the manifest the merge would produce (``app_manifest``):
+its file plus the TRTC-family templates from the configuration or the lockfiles. The
+comparison itself is ``usage.compare``, shared with ``audit``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.files import SKIP_DIRS
+from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
+from trtc_privacy.manifest.model import Manifest, from_document
+from trtc_privacy.manifest.reader import parse, read_bytes
+from trtc_privacy.selection import Selection
+from trtc_privacy.usage.uses import Bundle, Use, compare
+
+if TYPE_CHECKING:
+    from trtc_privacy.config import Config
+    from trtc_privacy.usage.macho import Image
+
+_Add = Callable[[List[str], str], None]  # add a path to one of _Found's lists, once
+
+APP = "the app"
+#: Folders below a root that the generic walk skips (SKIP_DIRS) but that hold what the app links:
+#: Carthage's products and SwiftPM's checkouts and binary artifacts.
+DEPENDENCY_DIRS = (("Carthage", "Build"), (".build", "checkouts"), (".build", "artifacts"),
+                   ("SourcePackages", "checkouts"), ("SourcePackages", "artifacts"))
+#: Never entered: built or resource bundles and folders that hold no code.
+_NO_CODE_SUFFIXES = (".app", ".appex", ".dSYM", ".xcassets", ".xcodeproj", ".xcworkspace",
+                     ".bundle", ".lproj", ".storyboardc", ".momd", ".playground")
+#: (parent, folder) pairs never entered: CocoaPods' header symlinks (the sources are read where
+#: they live) and Carthage's checkouts (what ships is the framework built in Carthage/Build).
+_NOT_CODE_OF_APP = frozenset({("Pods", "Headers"), ("Carthage", "Checkouts")})
+_BINARY_LIMIT = 2 << 30
+
+
+@dataclass
+class ScanResult:
+    diagnostics: List[Diagnostic]
+    bundles: List[Bundle]
+    files: int  # source files and binaries read
+    notes: List[str] = field(default_factory=list)
+    bad_input: bool = False  # a binary could not be read (exit 2 after reporting the rest)
+
+    def picture(self) -> List[Dict[str, object]]:
+        return [b.picture() for b in self.bundles]
+
+
+# -- the app's manifest: the one place that knows how the merge result is made -------------------
+
+
+def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
+                 notes: Optional[List[str]] = None) -> Manifest:
+    """What the app's manifest will declare: its file merged with the TRTC-family templates
+    (``sdks``/``lockfiles`` from the configuration, else the lockfiles found at ``root``).
+
+    Computed with the merge itself (nothing is written), so scan and merge cannot disagree.
+    """
+    from trtc_privacy.merge import pipeline
+
+    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else _lockfiles_at(root)
+    target = app_path or os.path.join(root, MANIFEST_NAME)
+    inputs = pipeline.gather(cfg, pipeline.Options(
+        app_manifest=target, lockfiles=found, command="scan", need_sources=False,
+        merging=False))
+    if notes is not None:
+        notes.extend(inputs.notes)  # lockfile findings are merge's and lint's to report
+    if not inputs.sources and inputs.app_document is None:
+        return Manifest(label=APP)
+    return pipeline.plan(inputs).target
+
+
+def _lockfiles_at(root: str) -> List[str]:
+    out = []
+    for rel in ("Podfile.lock", "Package.resolved"):
+        p = os.path.join(root, rel)
+        if os.path.isfile(p):
+            out.append(p)
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        names = []
+    for n in names:  # Xcode keeps Package.resolved inside the workspace or project
+        if n.endswith((".xcworkspace", ".xcodeproj")):
+            inner = [os.path.join(root, n, "xcshareddata", "swiftpm", "Package.resolved"),
+                     os.path.join(root, n, "project.xcworkspace", "xcshareddata", "swiftpm",
+                                  "Package.resolved")]
+            out += [p for p in inner if os.path.isfile(p)]
+    return out
+
+
+def _declared(m: Manifest) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
+    return {a.category: (None, None) for a in m.api_types or [] if a.category}
+
+
+def _declared_in_file(path: str) -> Tuple[Optional[Dict[str, Tuple[Optional[int], Optional[int]]]],
+                                          Optional[str]]:
+    """A framework manifest's categories with their positions, or (None, error) when unreadable."""
+    try:
+        doc = parse(read_bytes(path), path)
+        m = from_document(doc)
+    except InputError as exc:
+        return None, exc.diagnostic.message
+    out: Dict[str, Tuple[Optional[int], Optional[int]]] = {}
+    for a in m.api_types or []:
+        if a.category and a.category not in out:
+            out[a.category] = doc.position(a.element) if a.element is not None else (None, None)
+    return out, None
+
+
+# -- finding what to read ----------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    sources: List[str] = field(default_factory=list)
+    archives: List[str] = field(default_factory=list)  # .a files: linked into the app
+    frameworks: List[str] = field(default_factory=list)  # .framework directories
+    app_manifests: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+
+def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
+    """Everything ``scan`` reads under ``paths`` (files as given, directories walked, without
+    SKIP_DIRS and the configuration's ``exclude`` patterns)."""
+    from trtc_privacy.usage.sourcescan import is_source
+
+    found = _Found()
+    visited: Set[Tuple[int, int]] = set()
+    seen_files: Set[str] = set()
+
+    def add(kind: List[str], p: str) -> None:
+        key = os.path.realpath(p)
+        if key not in seen_files and not excluded(p, cfg):
+            seen_files.add(key)
+            kind.append(os.path.normpath(p))
+
+    for p in paths:
+        if os.path.isdir(p):
+            if p.endswith(".xcframework"):
+                _xcframework(p, found, add)
+            elif p.endswith(".framework"):
+                add(found.frameworks, p)
+            else:
+                _walk(p, found, add, visited, cfg)
+                for parts in DEPENDENCY_DIRS:
+                    dep = os.path.join(p, *parts)
+                    if os.path.isdir(dep) and not excluded(dep, cfg):
+                        _walk(dep, found, add, visited, cfg)
+        elif os.path.lexists(p):
+            if p.endswith(".a"):
+                add(found.archives, p)
+            elif is_source(p):
+                add(found.sources, p)
+            elif os.path.basename(p) == MANIFEST_NAME:
+                add(found.app_manifests, p)
+            else:
+                found.notes.append(f"{p}: not a source file, .a, .framework or .xcframework; "
+                                   "skipped")
+        else:
+            raise input_error(p, "file or directory not found", rule="unreadable",
+                              hint="give the project's folder, or run scan inside it")
+    return found
+
+
+def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
+          cfg: Optional["Config"]) -> None:
+    from trtc_privacy.usage.sourcescan import is_source
+
+    for root, dirs, files in os.walk(top, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in visited:
+            dirs[:] = []
+            continue
+        visited.add(ident)
+        keep = []
+        parent = os.path.basename(os.path.normpath(root))
+        for d in sorted(dirs):
+            full = os.path.join(root, d)
+            if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
+                continue
+            if cfg is not None and cfg.exclude and excluded(full, cfg):
+                continue
+            if d.endswith(".xcframework"):
+                _xcframework(full, found, add)
+            elif d.endswith(".framework"):
+                add(found.frameworks, full)
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            if is_source(f):
+                add(found.sources, full)
+            elif f.endswith(".a"):
+                add(found.archives, full)
+            elif f == MANIFEST_NAME and kind_for_path(full) == "app":
+                add(found.app_manifests, full)
+
+
+def device_slices(xcf: str) -> List[str]:
+    """The slices of an .xcframework that ship to the App Store: ``ios-*`` without
+    ``-simulator`` or ``-maccatalyst`` (Xcode names slices by their library identifier)."""
+    try:
+        names = sorted(n for n in os.listdir(xcf) if os.path.isdir(os.path.join(xcf, n)))
+    except OSError:
+        return []
+    return [os.path.join(xcf, n) for n in names
+            if n.startswith("ios-") and not n.endswith(("-simulator", "-maccatalyst"))]
+
+
+def _xcframework(xcf: str, found: _Found, add: _Add) -> None:
+    slices = device_slices(xcf)
+    if not slices:
+        found.notes.append(f"{xcf}: no iOS device slice (ios-...); not read")
+    for s in slices:
+        try:
+            entries = sorted(os.listdir(s))
+        except OSError:
+            continue
+        for e in entries:
+            full = os.path.join(s, e)
+            if e.endswith(".framework") and os.path.isdir(full):
+                add(found.frameworks, full)
+            elif e.endswith(".a") and os.path.isfile(full):
+                add(found.archives, full)
+
+
+def framework_binary(fw: str) -> Optional[str]:
+    """The executable of a .framework: ``X.framework/X`` (iOS) or ``Versions/A/X`` (macOS)."""
+    name = os.path.basename(fw.rstrip(os.sep))[: -len(".framework")]
+    for cand in (os.path.join(fw, name), os.path.join(fw, "Versions", "Current", name),
+                 os.path.join(fw, "Versions", "A", name)):
+        if os.path.isfile(cand):
+            return cand
+    return None
+
+
+def framework_manifest(fw: str) -> str:
+    """Where the framework's manifest is (or would be): beside the binary, or in Resources/."""
+    for cand in (os.path.join(fw, MANIFEST_NAME),
+                 os.path.join(fw, "Versions", "A", "Resources", MANIFEST_NAME),
+                 os.path.join(fw, "Resources", MANIFEST_NAME)):
+        if os.path.isfile(cand):
+            return cand
+    return os.path.join(fw, MANIFEST_NAME)
+
+
+# -- the scan ----------------------------------------------------------------------------------
+
+
+def default_paths(cfg: "Config") -> List[str]:
+    """The configured project (the configuration file's folder), else the current directory."""
+    if cfg.path:
+        return [cfg.resolve(".")]
+    return ["."]
+
+
+def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = None
+         ) -> ScanResult:
+    """Read everything under ``paths``, group uses by bundle and compare with the manifests."""
+    from trtc_privacy.knowledge.apis import uses_in_images
+    from trtc_privacy.usage.sourcescan import SourceReadError, scan_file
+
+    found = find_inputs(paths, cfg)
+    notes = list(found.notes)
+    diags: List[Diagnostic] = []
+    bad = False
+    files = 0
+    app_uses: List[Use] = []
+    app_complete = True  # everything linked into the app was read (see usage.Bundle.complete)
+
+    for src in found.sources:
+        try:
+            hits = scan_file(src)
+        except SourceReadError as exc:
+            notes.append(f"{src}: {exc}")
+            app_complete = False
+            continue
+        files += 1
+        for h in hits:
+            app_uses += h.uses()
+
+    def read_binary(path: str) -> Optional[List["Image"]]:
+        """Its images, or None when unreadable (bad-binary; whatever links it is incomplete)."""
+        nonlocal bad, files, app_complete
+        from trtc_privacy.usage import macho  # only when there is a binary to read
+
+        files += 1  # checked, readable or not (as lint counts an unreadable path)
+        try:
+            images = macho.read_file(path, max_bytes=_BINARY_LIMIT)
+        except (macho.MachOError, OSError) as exc:
+            bad = True
+            msg = str(exc) if isinstance(exc, macho.MachOError) else \
+                f"cannot read: {(exc.strerror or str(exc)).lower()}"
+            diags.append(_bad_binary(path, msg))
+            app_complete = False  # an archive, or a framework that may be static
+            return None
+        if any(img.encrypted for img in images):
+            notes.append(f"{path}: encrypted (FairPlay): its selectors cannot be read, so uses "
+                         "may be missing")
+        return images
+
+    for a in found.archives:
+        images = read_binary(a)
+        if images is not None:
+            app_uses += uses_in_images(images, a)
+            app_complete = app_complete and not any(img.encrypted for img in images)
+
+    frameworks: Dict[str, Bundle] = {}
+    for fw in found.frameworks:
+        binary = framework_binary(fw)
+        if binary is None:
+            notes.append(f"{fw}: no executable inside; not read")
+            continue
+        images = read_binary(binary)
+        if images is None:
+            continue
+        uses = uses_in_images(images, binary)
+        complete = not any(img.encrypted for img in images)
+        if not any(img.filetype == "dylib" for img in images):
+            app_uses += uses  # a static framework is linked into the app
+            app_complete = app_complete and complete
+            continue
+        name = os.path.basename(fw.rstrip(os.sep))
+        asc = f"Frameworks/{name}/{name[: -len('.framework')]}"
+        if asc in frameworks:  # the same framework from two places (e.g. Pods and Carthage)
+            frameworks[asc].uses += uses
+            frameworks[asc].complete = frameworks[asc].complete and complete
+            continue
+        manifest = framework_manifest(fw)
+        declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
+        if os.path.isfile(manifest):
+            declared, error = _declared_in_file(manifest)
+            if error is not None:
+                notes.append(f"{manifest}: {error}; `trtc-privacy lint` says more (read as "
+                             "declaring nothing)")
+                declared = {}
+        frameworks[asc] = Bundle(name, asc, False, uses, declared, manifest,
+                                 manifest if declared is not None else binary,
+                                 complete=complete)
+
+    app_path = _app_manifest_path(cfg, found, notes)
+    root = paths[0] if paths and os.path.isdir(paths[0]) else "."
+    merged = app_manifest(cfg, app_path, root, notes)
+    declared_app = _declared(merged)
+    if app_path and os.path.isfile(app_path):
+        own, _err = _declared_in_file(app_path)
+        for c, pos in (own or {}).items():
+            if c in declared_app:
+                declared_app[c] = pos
+    has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None
+    app = Bundle(APP, "the app's executable", True, app_uses,
+                 declared_app if has_manifest else None, app_path or "",
+                 app_path or (paths[0] if paths else "."), complete=app_complete)
+    bundles = [app] + [frameworks[k] for k in sorted(frameworks)]
+    diags += compare(bundles, selection)
+    return ScanResult(sorted(diags, key=lambda d: d.sort_key()), bundles, files, notes, bad)
+
+
+def _app_manifest_path(cfg: "Config", found: _Found, notes: List[str]) -> Optional[str]:
+    if cfg.app_manifest:
+        return cfg.resolve(cfg.app_manifest)
+    if len(found.app_manifests) == 1:
+        return found.app_manifests[0]
+    if found.app_manifests:
+        notes.append("several app manifests found (" + ", ".join(found.app_manifests)
+                     + "); set app-manifest in the configuration to say which is the app's")
+    return None
+
+
+def _bad_binary(path: str, message: str) -> Diagnostic:
+    """Bad input is never turned off by the selection: the run exits 2 whatever it says."""
+    from trtc_privacy.lint.rules import get
+
+    r = get("bad-binary")
+    assert r is not None
+    return Diagnostic(path, None, None, r.name, Severity.ERROR, message, r.hint, r.primary_itms)
