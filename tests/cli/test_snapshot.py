@@ -67,7 +67,6 @@ def cases() -> Iterator[Case]:
             yield f"merge-lock-{name}-{f}", ["merge", APP, "--lockfile", lock, "--diff", "-f", f]
             yield f"versions-{name}-{f}", ["versions", lock, "-f", f]
         yield f"versions-example-{f}", ["versions", EXAMPLE, "-f", f]
-        yield f"init-sdk-{f}", ["init", "--sdk", "trtc@12.0", "--sdk", "tuicallkit", "-", "-f", f]
         yield f"scan-example-{f}", ["scan", EXAMPLE, "-f", f]
         yield f"scan-fixtures-{f}", ["scan", "tests/fixtures", "-f", f]
     for f in ("text", "json", "markdown"):
@@ -101,8 +100,18 @@ def corpus_cases(corpus: Path) -> Iterator[Case]:
 
 
 def run_case(argv: List[str], cwd: Path) -> Dict[str, object]:
+    """Run in this process; the absolute paths of the folder it runs in, the checkout and the
+    reference data (Xcode's format and SARIF's base print them) are written as ``<CWD>``,
+    ``<REPO>`` and ``<SHARED>``, so a clone in any folder compares equal."""
     ran = invoke(argv, cwd=cwd, env={"COLUMNS": "100"})
-    return {"code": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr}
+
+    def placed(text: str) -> str:
+        for path, name in ((cwd, "<CWD>"), (SHARED, "<SHARED>"), (SHARED.resolve(), "<SHARED>"),
+                           (REPO, "<REPO>")):
+            text = text.replace(str(path), name)
+        return text
+
+    return {"code": ran.returncode, "stdout": placed(ran.stdout), "stderr": placed(ran.stderr)}
 
 
 def digest(result: Dict[str, object]) -> str:
@@ -159,6 +168,9 @@ def test_writing_commands_write_what_they_wrote_before(tmp_path: Path) -> None:
         ("write-lint-fix", ["lint", "--fix", "lint", "merge"]),
         ("write-lint-after-fix", ["lint", "lint", "merge", "-f", "json"]),
     ]
+    for f in FORMATS:
+        runs.append((f"write-init-sdk-{f}", ["init", f"init-{f}/PrivacyInfo.xcprivacy", "--sdk",
+                                              "trtc@12.0", "--sdk", "tuicallkit", "-f", f]))
     for fixture in sorted((work / "merge").iterdir()):
         app = fixture / "PrivacyInfo.xcprivacy"
         if app.exists():
