@@ -61,9 +61,9 @@ class Pool:
     """Valid declarations and layouts harvested from the source files."""
 
     def __init__(self) -> None:
-        from trtc_privacy.knowledge.apple import catalogue
+        from trtc_privacy.knowledge.apple import vocabulary
 
-        cat = catalogue()
+        cat = vocabulary()
         self.shapes: List[Shape] = []
         self.api: Dict[str, List[str]] = {}
         self.data: Dict[str, Tuple[bool, bool, List[str]]] = {}

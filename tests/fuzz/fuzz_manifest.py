@@ -2,8 +2,9 @@
 
 Every input is read as an app's manifest. Allowed outcomes: an ``InputError`` (the CLI's exit 2)
 from the reader or the model, or a Document that encodes back to exactly the input, then a full
-pass where lint returns diagnostics and the merge of a vendor manifest into it yields text that re-reads as exactly the merged declarations
-(``pipeline.plan`` checks that itself, and an edit that does not is a bug, raised here as such).
+pass where lint returns diagnostics and the merge of a vendor manifest into it yields text that
+re-reads as exactly the merged declarations (``pipeline.plan`` checks that itself, and an edit
+that does not is a bug, raised here as such).
 Anything else is a crash that atheris reports with the input that caused it.
 
     python tests/fuzz/fuzz_manifest.py -runs=100000 CORPUS_DIR   # seeds: manifests/, ../shared/corpus

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from trtc_privacy.cli import main
 from trtc_privacy.knowledge import apple as C
 
-CAT = C.catalogue()
+CAT = C.vocabulary()
 Decl = Tuple[str, ...]
 
 # -- generating manifests -------------------------------------------------------------------------

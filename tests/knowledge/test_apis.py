@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import FrozenSet
 
 from trtc_privacy.knowledge import apis
-from trtc_privacy.knowledge.apple import catalogue as apple
+from trtc_privacy.knowledge.apple import vocabulary as apple
 from trtc_privacy.knowledge.resources import data_dir
 
 FT = "NSPrivacyAccessedAPICategoryFileTimestamp"

@@ -15,7 +15,7 @@ from trtc_privacy.manifest.reader import parse
 from trtc_privacy.manifest.writer import apply
 from trtc_privacy.merge.fold import merge
 
-CAT = C.catalogue()
+CAT = C.vocabulary()
 categories = st.sampled_from(sorted(CAT.categories))
 reasons = st.sampled_from(sorted(CAT.reasons))
 data_types = st.sampled_from(sorted(CAT.data_types)[:8])

@@ -18,7 +18,7 @@ import pytest
 from helpers import FIXTURES, REPO, invoke
 
 from trtc_privacy import __version__
-from trtc_privacy.knowledge.apple import catalogue
+from trtc_privacy.knowledge.apple import vocabulary
 
 EXAMPLE = REPO / "examples" / "VideoCallApp"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "report"
@@ -124,7 +124,7 @@ def test_example_required_reason_apis(app: Path) -> None:
     assert defaults["CA92.1"]["declared_by"] == ["app", CALLKIT]
     assert defaults["C56D.1"]["declared_by"] == [TRTC]
     assert defaults["C56D.1"]["sdk_only"] is True and defaults["CA92.1"]["sdk_only"] is False
-    assert defaults["CA92.1"]["meaning"] == catalogue().reasons["CA92.1"].summary
+    assert defaults["CA92.1"]["meaning"] == vocabulary().reasons["CA92.1"].summary
     assert a["Disk space APIs"]["reasons"][0]["declared_by"] == [TRTC, CALLKIT]
 
 
@@ -147,7 +147,7 @@ def test_every_line_is_attributed(app: Path) -> None:
 def test_example_tool_inputs_and_catalogue(app: Path) -> None:
     data = report_json(QUICK_START, app)
     assert data["tool"] == {"name": "trtc-privacy", "version": __version__}
-    assert data["catalogue"]["read_on"] == catalogue().read_on
+    assert data["catalogue"]["read_on"] == vocabulary().read_on
     assert [(s["label"], s["kind"]) for s in data["sources"]] == \
         [("app", "app"), (TRTC, "sdk"), (CALLKIT, "sdk")]
     trtc = data["sources"][1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trtc_privacy.diagnostics import Severity
 from trtc_privacy.lint.engine import Selection
-from trtc_privacy.usage.uses import Bundle, Evidence, Use, compare, reasons_text
+from trtc_privacy.usage.uses import BundleUsage, Evidence, Use, compare, reasons_text
 
 FT = "NSPrivacyAccessedAPICategoryFileTimestamp"
 BT = "NSPrivacyAccessedAPICategorySystemBootTime"
@@ -15,13 +15,13 @@ def use(cat: str, path: str, symbol: str, line=None, arch="") -> Use:
     return Use(cat, Evidence(path, line, 3 if line else None, arch=arch, symbol=symbol))
 
 
-def app(uses, declared) -> Bundle:
-    return Bundle("the app", "the app's executable", True, uses,
+def app(uses, declared) -> BundleUsage:
+    return BundleUsage("the app", "the app's executable", True, uses,
                   {c: (None, None) for c in declared}, "App/PrivacyInfo.xcprivacy")
 
 
-def fw(name: str, uses, declared) -> Bundle:
-    return Bundle(f"{name}.framework", f"Frameworks/{name}.framework/{name}", False, uses,
+def fw(name: str, uses, declared) -> BundleUsage:
+    return BundleUsage(f"{name}.framework", f"Frameworks/{name}.framework/{name}", False, uses,
                   None if declared is None else {c: (7, 4) for c in declared},
                   f"Pods/{name}.framework/PrivacyInfo.xcprivacy")
 
@@ -83,7 +83,7 @@ def test_reasons_text_comes_from_apples_catalogue() -> None:
     assert "0A2A.1" in reasons_text(FT, for_app=False)
 
 
-# -- what the caller knows that changes a finding: Bundle's resource_declared, platform, complete
+# -- what the caller knows that changes a finding: BundleUsage's resource_declared, platform, complete
 
 
 def test_a_resource_bundles_declaration_is_named_in_the_hint_never_coverage() -> None:

@@ -35,7 +35,7 @@ def audit(
         import json
 
         doc = json.loads(text)
-        doc["artifact"] = result.picture()
+        doc["artifact"] = result.to_json()
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     sys.stdout.write(text)
     worst = {d.severity for d in result.diagnostics}

@@ -67,7 +67,7 @@ def _vocabulary(rule: str) -> str:
     """The identifiers a rule accepts, from Apple's vocabulary data (with its date)."""
     from trtc_privacy.knowledge import apple as C
 
-    cat = C.catalogue()
+    cat = C.vocabulary()
     if rule in ("unknown-api-category", "unknown-reason", "reason-wrong-category",
                 "sdk-only-reason"):
         lines = [f"Apple's categories and reasons (read {cat.read_on}):"]

@@ -42,7 +42,7 @@ def scan(
         import json
 
         doc = json.loads(out)
-        doc["bundles"] = result.picture()
+        doc["bundles"] = result.to_json()
         out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     sys.stdout.write(out)
     if result.bad_input:

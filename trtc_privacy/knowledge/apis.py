@@ -1,7 +1,7 @@
 """The required-reason API catalogue (``data/apis.json``): which symbol or spelling is which API.
 
 Knowledge is data: every binary form (imported C function, Foundation constant, Objective-C
-class, selector, Swift-mangled token) and source spelling is one ``Entry`` read from the JSON
+class, selector, Swift-mangled token) and source spelling is one ``ApiForm`` read from the JSON
 file, marked "apple" (on Apple's list) or "derived", with its source. An entry may belong to
 several categories (``getattrlist`` is both FileTimestamp and DiskSpace), so ``categories`` is a
 tuple and each use is reported once per category.
@@ -28,7 +28,7 @@ STATUSES = ("apple", "derived")
 
 
 @dataclass(frozen=True)
-class Entry:
+class ApiForm:
     """One form of one required-reason API: a binary symbol or selector, or a source spelling."""
 
     form: str  # "_stat$INODE64", "systemUptime", "NSUserDefaults", "10AppStorageV"
@@ -43,11 +43,11 @@ class Entry:
 @dataclass(frozen=True)
 class ApiCatalogue:
     read_on: str
-    binary: Tuple[Entry, ...]
-    source: Tuple[Entry, ...]
-    symbols: Dict[str, Entry]  # imported symbol -> entry (functions, constants, classes)
-    selectors: Dict[str, Entry]
-    swift_tokens: Tuple[Entry, ...]  # matched inside Swift-mangled imports
+    binary: Tuple[ApiForm, ...]
+    source: Tuple[ApiForm, ...]
+    symbols: Dict[str, ApiForm]  # imported symbol -> entry (functions, constants, classes)
+    selectors: Dict[str, ApiForm]
+    swift_tokens: Tuple[ApiForm, ...]  # matched inside Swift-mangled imports
 
     def categories(self) -> List[str]:
         seen: Dict[str, None] = {}
@@ -66,16 +66,16 @@ def catalogue() -> ApiCatalogue:
     """The catalogue, read and indexed once per process."""
     raw = load_json(str(data_dir() / "apis.json"))
     sources: Dict[str, str] = raw["sources"]
-    binary: List[Entry] = []
-    spellings: List[Entry] = []
+    binary: List[ApiForm] = []
+    spellings: List[ApiForm] = []
     for a in raw["apis"]:
         cats = tuple(a["categories"])
         for b in a["binary"]:
-            binary.append(Entry(b["symbol"], b["kind"], a["api"], cats,
+            binary.append(ApiForm(b["symbol"], b["kind"], a["api"], cats,
                                 b.get("status", a["status"]),
                                 _resolve(sources, b.get("source", a["source"]))))
         for s in a["source_forms"]:
-            spellings.append(Entry(s["text"], s["match"], a["api"], cats,
+            spellings.append(ApiForm(s["text"], s["match"], a["api"], cats,
                                    s.get("status", a["status"]),
                                    _resolve(sources, s.get("source", a["source"])),
                                    tuple(s.get("context", ()))))
@@ -85,7 +85,7 @@ def catalogue() -> ApiCatalogue:
     return ApiCatalogue(raw["read_on"], tuple(binary), tuple(spellings), symbols, selectors, swift)
 
 
-def category_of_symbol(name: str) -> Optional[Entry]:
+def category_of_symbol(name: str) -> Optional[ApiForm]:
     """The entry for an imported symbol exactly as in the binary (``_stat$INODE64``), or None.
 
     Swift-mangled imports (``_$s...``, ``$s...``) are matched by the length-prefixed tokens the
@@ -101,7 +101,7 @@ def category_of_symbol(name: str) -> Optional[Entry]:
     return None
 
 
-def category_of_selector(sel: str) -> Optional[Entry]:
+def category_of_selector(sel: str) -> Optional[ApiForm]:
     """The entry for an Objective-C selector the binary sends (``systemUptime``), or None."""
     return catalogue().selectors.get(sel)
 
@@ -119,7 +119,7 @@ def uses_in_images(images: Iterable["Image"], path: str) -> List[Use]:
     """
     out: List[Use] = []
     for img in images:
-        found: List[Tuple[str, Entry]] = []
+        found: List[Tuple[str, ApiForm]] = []
         for sym in img.imports:
             e = category_of_symbol(sym)
             if e is not None:

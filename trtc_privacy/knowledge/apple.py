@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-from trtc_privacy.knowledge.resources import apple_catalogue
+from trtc_privacy.knowledge.resources import apple_vocabulary
 from trtc_privacy.records import FrozenRecord
 
 #: The one file name Apple reads a privacy manifest from, in an app or an SDK bundle.
@@ -43,7 +43,7 @@ class Reason(FrozenRecord):
         setattr_(self, "sdk_only", sdk_only)
 
 
-class Catalogue(FrozenRecord):
+class Vocabulary(FrozenRecord):
     """Apple's vocabulary, read once (immutable, compared by field, as a frozen dataclass)."""
 
     __fields__ = ("read_on", "sources", "categories", "reasons", "data_types", "purposes",
@@ -92,13 +92,13 @@ class Catalogue(FrozenRecord):
 
 
 @lru_cache(maxsize=None)
-def catalogue() -> Catalogue:
-    raw = apple_catalogue()
+def vocabulary() -> Vocabulary:
+    raw = apple_vocabulary()
     reasons: Dict[str, Reason] = {}
     for cat in raw["api_categories"]:
         for r in cat["reasons"]:
             reasons[r["code"]] = Reason(r["code"], cat["id"], r["summary"], bool(r["sdk_only"]))
-    return Catalogue(
+    return Vocabulary(
         read_on=raw["read_on"],
         sources=tuple(raw["sources"]),
         categories={c["id"]: c["label"] for c in raw["api_categories"]},

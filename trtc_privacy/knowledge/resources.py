@@ -47,7 +47,7 @@ def vendor_index() -> Any:
     return load_json(str(manifests_dir() / "index.json"))
 
 
-def apple_catalogue() -> Any:
+def apple_vocabulary() -> Any:
     return load_json(str(data_dir() / "apple.json"))
 
 

@@ -188,7 +188,7 @@ def find_product(name: str) -> Optional[Product]:
 
 
 @dataclass(frozen=True)
-class Selection:
+class TemplateChoice:
     """The template chosen for ``PRODUCT[@VERSION]``, and what the user should know about it."""
 
     product: Product
@@ -221,7 +221,7 @@ class Selection:
             f"{p.aliases[0]} {p.minimum_version} or later")
 
 
-def select(spec: str, where: str = "--sdk", line: Optional[int] = None) -> Selection:
+def select(spec: str, where: str = "--sdk", line: Optional[int] = None) -> TemplateChoice:
     """Resolve ``PRODUCT[@VERSION]``: the newest template at or below VERSION (or the newest).
 
     ``where`` and ``line`` say where the spec was written (an option, a configuration file's
@@ -235,7 +235,7 @@ def select(spec: str, where: str = "--sdk", line: Optional[int] = None) -> Selec
                           hint=f"known products: {known} (see `trtc-privacy sdks`)")
     ordered = product.sorted_templates()
     if not version:
-        return Selection(product, ordered[-1], None, False)
+        return TemplateChoice(product, ordered[-1], None, False)
     try:
         wanted = product.version(version)
     except ValueError as exc:
@@ -243,4 +243,4 @@ def select(spec: str, where: str = "--sdk", line: Optional[int] = None) -> Selec
                           hint=f"write it as {product.id}@{product.minimum_version}") from None
     chosen = [t for t in ordered if product.version(t.version) <= wanted]
     below = wanted < product.minimum
-    return Selection(product, chosen[-1] if chosen else ordered[0], version, below)
+    return TemplateChoice(product, chosen[-1] if chosen else ordered[0], version, below)

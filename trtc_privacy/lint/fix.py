@@ -116,7 +116,7 @@ class Fixer:
                      same_keys: Tuple[str, ...]) -> None:
         """Fold later entries with the same identifier into the first, when nothing is lost."""
         view = self.view
-        known = dict(C.catalogue().api_keys if key == C.API_TYPES else C.catalogue().data_keys)
+        known = dict(C.vocabulary().api_keys if key == C.API_TYPES else C.vocabulary().data_keys)
         homes: Dict[str, etree._Element] = {}
         added: Dict[str, List[str]] = {}
         for d in view.entries(key):

@@ -30,7 +30,7 @@ _PRUNE = SKIP_DIRS | DEPENDENCY_DIRS
 
 
 @dataclass
-class Entry:
+class Resolved:
     """One resolved pod (all its subspecs together) or SwiftPM package, and where it was written."""
 
     path: str
@@ -56,7 +56,7 @@ class Entry:
 class Lockfile:
     path: str
     manager: str
-    entries: List[Entry]
+    entries: List[Resolved]
     format_version: Optional[int] = None  # Package.resolved's "version"
 
 
@@ -140,7 +140,7 @@ def parse_podfile_lock(text: str, path: str) -> Lockfile:
     """The pods a Podfile.lock resolves: ``PODS`` entries merged per root pod, with subspecs,
     and the ``EXTERNAL SOURCES`` each came from (a local ``:path`` pod's version is a placeholder).
     """
-    entries: Dict[str, Entry] = {}
+    entries: Dict[str, Resolved] = {}
     external: Dict[str, str] = {}
     section: Optional[str] = None
     seen_sections = set()
@@ -194,7 +194,7 @@ def parse_podfile_lock(text: str, path: str) -> Lockfile:
             name, sub = pod.group(1), pod.group(2).lstrip("/")
             e = entries.get(name)
             if e is None:
-                e = entries[name] = Entry(path, lineno, name, version.strip(), COCOAPODS)
+                e = entries[name] = Resolved(path, lineno, name, version.strip(), COCOAPODS)
             elif e.version != version.strip():
                 raise bad(lineno, f"{name} is resolved at two versions, {e.version} (line "
                           f"{e.line}) and {version.strip()}")
@@ -272,7 +272,7 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
                           "file so its format can be read, or give a Podfile.lock")
     if not isinstance(pins, list):
         raise bad(f"Package.resolved version {fmt} has no \"pins\" list")
-    entries: List[Entry] = []
+    entries: List[Resolved] = []
     offset = 0
     for i, pin in enumerate(pins):
         url = pin.get(url_key) if isinstance(pin, dict) else None
@@ -285,7 +285,7 @@ def parse_package_resolved(text: str, path: str) -> Lockfile:
             raise bad(f"pin {i + 1} ({url}) has no \"state\" object", "\"pins\"")
         version = state.get("version")
         name = _repo_name(url)
-        entries.append(Entry(path, lineno, name, version if isinstance(version, str) and version
+        entries.append(Resolved(path, lineno, name, version if isinstance(version, str) and version
                              else None, SWIFTPM, url=url,
                              external="" if version else _pinned_by(state)))
     return Lockfile(path, SWIFTPM, entries, fmt)

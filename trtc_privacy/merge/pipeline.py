@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from trtc_privacy.config import Config
-    from trtc_privacy.knowledge.vendors import Selection as Choice
+    from trtc_privacy.knowledge.vendors import TemplateChoice
     from trtc_privacy.merge.versions import Row
 
 APP_LABEL = "app"
@@ -80,7 +80,7 @@ class Source(Record):
     __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile")
 
     def __init__(self, label: str, document: Document, manifest: Manifest,
-                 selection: Optional["Choice"] = None, spec: str = "",
+                 selection: Optional["TemplateChoice"] = None, spec: str = "",
                  from_lockfile: bool = False) -> None:
         self.label = label
         self.document = document

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic, Severity
-from trtc_privacy.knowledge.apple import catalogue
+from trtc_privacy.knowledge.apple import vocabulary
 from trtc_privacy.merge.fold import Decl, MergeResult
 
 #: Bumped when the JSON's shape changes incompatibly (consumers can check it).
@@ -117,7 +117,7 @@ def build(collected: Collected) -> Dict[str, Any]:
     return {
         "schema": REPORT_SCHEMA,
         "tool": {"name": "trtc-privacy", "version": __version__},
-        "catalogue": {"read_on": catalogue().read_on, "sources": list(catalogue().sources)},
+        "catalogue": {"read_on": vocabulary().read_on, "sources": list(vocabulary().sources)},
         "app_manifest": collected.app_manifest,
         "config": collected.config,
         "sources": _sources(collected, labels),
@@ -144,7 +144,7 @@ def _order(ids: Iterable[str], known: Sequence[str]) -> List[str]:
 
 def _label(result: MergeResult, labels: Sequence[str],
            stated: Dict[str, Optional[bool]]) -> Dict[str, Any]:
-    cat = catalogue()
+    cat = vocabulary()
     target = result.target
     descriptions = cat.descriptions
     entries = {dt.type: dt for dt in target.data_types or []}
@@ -198,7 +198,7 @@ def _label(result: MergeResult, labels: Sequence[str],
 
 
 def _by_category(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    order = list(catalogue().category_order) + [UNKNOWN_CATEGORY]
+    order = list(vocabulary().category_order) + [UNKNOWN_CATEGORY]
     groups: Dict[str, List[Dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(r["category"], []).append(r)
@@ -207,20 +207,20 @@ def _by_category(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 def _by_purpose(rows: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """As the product page shows it: purpose, then the categories collected for it."""
-    cat = catalogue()
+    cat = vocabulary()
     purposes: Dict[str, Tuple[str, List[str]]] = {}
     for r in rows:
         for p in r["purposes"]:
             _, cats = purposes.setdefault(p["id"], (p["label"], []))
             if r["category"] not in cats:
                 cats.append(r["category"])
-    order = list(catalogue().category_order) + [UNKNOWN_CATEGORY]
+    order = list(vocabulary().category_order) + [UNKNOWN_CATEGORY]
     return [{"id": p, "label": purposes[p][0], "categories": _order(purposes[p][1], order)}
             for p in _order(purposes, list(cat.purposes))]
 
 
 def _apis(result: MergeResult) -> List[Dict[str, Any]]:
-    cat = catalogue()
+    cat = vocabulary()
     entries = {a.category: a for a in result.target.api_types or []}
     out = []
     for ident in _order(entries, list(cat.categories)):
@@ -417,7 +417,7 @@ def build_artifact(result: Any) -> Dict[str, Any]:
     label = _label(merged, names, stated)
     apis = _apis(merged)
     findings = _findings(result.diagnostics)
-    picture = result.picture()
+    picture = result.to_json()
     sources = [{"label": labels[id(r)], "kind": "bundle", "path": r.manifest.shown,
                 "role": r.manifest.role, "exists": True,
                 "declarations": len(c.added) + len(c.already), "new": len(c.added)}
@@ -425,7 +425,7 @@ def build_artifact(result: Any) -> Dict[str, Any]:
     return {
         "schema": REPORT_SCHEMA,
         "tool": {"name": "trtc-privacy", "version": __version__},
-        "catalogue": {"read_on": catalogue().read_on, "sources": list(catalogue().sources)},
+        "catalogue": {"read_on": vocabulary().read_on, "sources": list(vocabulary().sources)},
         "app_manifest": result.source,
         "artifact": {"path": result.source, "kind": result.kind,
                      "signatures": picture["signatures"]},
@@ -451,7 +451,7 @@ def _bundle_label(bundle: str, manifest: Any) -> str:
 
 def _bundle_summary(row: Dict[str, Any]) -> Dict[str, Any]:
     """A picture row with each category's label and whether the bundle's own manifest covers it."""
-    cat = catalogue()
+    cat = vocabulary()
     used = row["categories_used"]
     declared = row["categories_declared"]
     row = dict(row)

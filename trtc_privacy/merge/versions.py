@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, Severity
 from trtc_privacy.knowledge.vendors import Package, Pitfall, Product, pitfalls, products
-from trtc_privacy.merge.lockfiles import COCOAPODS, Entry, find_lockfiles, normalise_url, read_lockfile
+from trtc_privacy.merge.lockfiles import COCOAPODS, Resolved, find_lockfiles, normalise_url, read_lockfile
 
 OK, BELOW, UNKNOWN = "ok", "below-minimum", "unknown-version"
 _RANK = {"sdk": 0, "kit": 0, "engine": 1}  # a product's own pod before the engine under it
@@ -31,7 +31,7 @@ class Row:
 
     product: Product
     package: Package
-    entry: Entry
+    entry: Resolved
     status: str
     version: Optional[str]  # None when the lockfile's version cannot be trusted
     pitfalls: List[Pitfall] = field(default_factory=list)
@@ -78,10 +78,10 @@ def _lookup() -> Tuple[Dict[str, List[Tuple[Product, Package]]],
     return pods, urls
 
 
-def rows_for(entries: List[Entry]) -> List[Row]:
+def rows_for(entries: List[Resolved]) -> List[Row]:
     """The TRTC-family rows of one lockfile's entries; every other pod is ignored."""
     pods, urls = _lookup()
-    matched: List[Tuple[Entry, List[Tuple[Product, Package]]]] = []
+    matched: List[Tuple[Resolved, List[Tuple[Product, Package]]]] = []
     for e in entries:
         cands = pods.get(e.name.lower()) if e.manager == COCOAPODS else \
             urls.get(normalise_url(e.url))
@@ -107,7 +107,7 @@ def rows_for(entries: List[Entry]) -> List[Row]:
     return rows
 
 
-def _row(prod: Product, pkg: Package, e: Entry) -> Row:
+def _row(prod: Product, pkg: Package, e: Resolved) -> Row:
     if e.external or not e.version:
         return Row(prod, pkg, e, UNKNOWN, None)
     try:

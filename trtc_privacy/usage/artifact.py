@@ -45,7 +45,7 @@ LIMITS = Limits()
 
 
 @dataclass
-class Entry:
+class Member:
     """One file, folder or symbolic link in the tree."""
 
     path: str  # POSIX, relative to the artifact root ("" is the root)
@@ -62,13 +62,13 @@ class Tree:
         self.source = source  # the path the user gave
         self.kind = kind  # "ipa", "xcarchive", "app", "framework", "xcframework"
         self.limits = limits
-        self.entries: Dict[str, Entry] = {"": Entry("", "dir")}
+        self.entries: Dict[str, Member] = {"": Member("", "dir")}
         self._children: Dict[str, List[str]] = {}
         self._zip: Optional[zipfile.ZipFile] = None
 
     # -- building ------------------------------------------------------------------------------
 
-    def _add(self, entry: Entry) -> None:
+    def _add(self, entry: Member) -> None:
         if len(self.entries) >= self.limits.members:
             raise self.error(entry.path, f"the artifact has more than {self.limits.members:,} "
                              "files and folders; refusing to read further",
@@ -76,7 +76,7 @@ class Tree:
                              "Xcode exported")
         parent = posixpath.dirname(entry.path)
         if parent not in self.entries:
-            self._add(Entry(parent, "dir"))
+            self._add(Member(parent, "dir"))
         elif self.entries[parent].kind != "dir":
             raise self.error(entry.path, f"\"{parent}\" is both a file and a folder")
         if entry.path in self.entries:
@@ -97,7 +97,7 @@ class Tree:
                            hint=hint or "check the file is the artifact Xcode exported; "
                            "re-export it")
 
-    def resolve(self, path: str) -> Optional[Entry]:
+    def resolve(self, path: str) -> Optional[Member]:
         """The entry at ``path`` with links followed (links only ever point inside)."""
         parts = [p for p in path.split("/") if p]
         cur = ""
@@ -141,7 +141,7 @@ class Tree:
         real = self.real(path)
         return sorted(self._children.get(real, [])) if real is not None else []
 
-    def files(self) -> Iterator[Entry]:
+    def files(self) -> Iterator[Member]:
         """Every regular file, in path order (links not followed)."""
         for p in sorted(self.entries):
             e = self.entries[p]
@@ -172,7 +172,7 @@ class Tree:
         real = self.real(path)
         return os.path.join(self.source, *real.split("/")) if real is not None else None
 
-    def _read_member(self, e: Entry, cap: int) -> bytes:
+    def _read_member(self, e: Member, cap: int) -> bytes:
         assert self._zip is not None and e.info is not None
         chunks: List[bytes] = []
         got = 0
@@ -319,12 +319,12 @@ def _walk_folder(tree: Tree, top: str) -> None:
                 raise tree.error(child, f"cannot read: {exc.strerror or exc}") from None
             mode = st.st_mode
             if stat.S_ISLNK(mode):
-                tree._add(Entry(child, "link", target=_disk_link(tree, root_real, d.path, child)))
+                tree._add(Member(child, "link", target=_disk_link(tree, root_real, d.path, child)))
             elif stat.S_ISDIR(mode):
-                tree._add(Entry(child, "dir"))
+                tree._add(Member(child, "dir"))
                 stack.append((child, depth + 1))
             elif stat.S_ISREG(mode):
-                tree._add(Entry(child, "file", size=st.st_size))
+                tree._add(Member(child, "file", size=st.st_size))
             else:
                 raise tree.error(child, "is a FIFO, socket or device, not a file a bundle holds",
                                  hint="remove it; Xcode never puts one in a bundle")
@@ -389,15 +389,15 @@ def _index_zip(tree: Tree, path: str, file_size: int) -> None:
                           "surrogateescape")) + info.compress_size, name))
             mode = (info.external_attr >> 16) & 0xFFFF
             if info.create_system == 3 and stat.S_ISLNK(mode):
-                tree._add(Entry(name, "link", target=_zip_link(tree, zf, info, name)))
+                tree._add(Member(name, "link", target=_zip_link(tree, zf, info, name)))
             elif info.is_dir():
                 if name:
-                    tree._add(Entry(name, "dir"))
+                    tree._add(Member(name, "dir"))
             elif info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG,
                                                                         stat.S_IFDIR):
                 raise tree.error(name, "is a FIFO, socket or device entry, not a file")
             else:
-                tree._add(Entry(name, "file", size=info.file_size, info=info))
+                tree._add(Member(name, "file", size=info.file_size, info=info))
         spans.sort()
         for (a, length, name), (b, _, other) in zip(spans, spans[1:]):
             if a + length > b:

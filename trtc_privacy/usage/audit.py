@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 from trtc_privacy.diagnostics import Diagnostic, InputError
 from trtc_privacy.manifest.model import Manifest as Declared
 from trtc_privacy.usage.artifact import LIMITS, Limits, Tree, open_artifact
-from trtc_privacy.usage.bundles import Bundle, Layout, Manifest, walk
+from trtc_privacy.usage.bundles import Bundle, BundleManifest, Layout, walk
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
-    from trtc_privacy.usage.uses import Bundle as Compared
-    from trtc_privacy.usage.uses import Use
+    from trtc_privacy.usage.uses import BundleUsage, Use
 
 #: Executables are read whole into memory (from a zip) or mapped (from disk), up to this size.
 MAX_EXECUTABLE = 1 << 30
@@ -39,7 +38,7 @@ MAX_RECEIPT = 1 << 20
 class Read:
     """One manifest as read: its declarations (None when it does not parse)."""
 
-    manifest: Manifest
+    manifest: BundleManifest
     declared: Optional[Declared]
 
     @property
@@ -96,7 +95,7 @@ class AuditResult:
     manifests: int  # how many manifests were linted
     signatures: Optional[str]
 
-    def picture(self) -> Dict[str, Any]:
+    def to_json(self) -> Dict[str, Any]:
         """The per-bundle privacy picture, JSON-ready (``audit --format json`` adds it)."""
         return {"path": self.source, "kind": self.kind, "signatures": self.signatures,
                 "bundles": [_bundle_row(v) for v in self.views]}
@@ -140,7 +139,7 @@ def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS,
 # -- manifests --------------------------------------------------------------------------------
 
 
-def _lint(tree: Tree, m: Manifest, cfg: Optional["Config"]) -> Tuple[Read, List[Diagnostic]]:
+def _lint(tree: Tree, m: BundleManifest, cfg: Optional["Config"]) -> Tuple[Read, List[Diagnostic]]:
     from trtc_privacy.lint.engine import lint_bytes
     from trtc_privacy.manifest.model import from_document
     from trtc_privacy.manifest.reader import MAX_BYTES
@@ -212,9 +211,9 @@ def _compare_all(layout: Layout, views: List[BundleView]) -> List[Diagnostic]:
     return out
 
 
-def _shared(v: BundleView) -> "Compared":
+def _shared(v: BundleView) -> "BundleUsage":
     """The bundle as the shared comparison sees it; findings are placed at its executable."""
-    from trtc_privacy.usage.uses import Bundle as Compared
+    from trtc_privacy.usage.uses import BundleUsage
 
     b = v.bundle
     declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
@@ -222,7 +221,7 @@ def _shared(v: BundleView) -> "Compared":
         declared = {c: (None, None) for r in v.own for c in sorted(r.categories)}
     name = "the app" if b.kind == "app" and b.parent is None else (
         posixpath.basename(b.path) or posixpath.basename(b.shown))
-    return Compared(name, b.executable_shown, b.is_app, list(v.uses), declared,
+    return BundleUsage(name, b.executable_shown, b.is_app, list(v.uses), declared,
                     manifest=v.own[0].manifest.shown if v.own else b.manifest_shown,
                     location=b.executable_shown, resource_declared=v.resource_declared,
                     platform=v.platform, complete=not v.encrypted)

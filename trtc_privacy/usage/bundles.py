@@ -40,7 +40,7 @@ _ARCHIVES = (".ipa", ".zip", ".xcarchive.zip", ".tar", ".tgz", ".gz", ".7z", ".r
 
 
 @dataclass
-class Manifest:
+class BundleManifest:
     """A PrivacyInfo.xcprivacy in the artifact and what it is to the bundle that holds it."""
 
     path: str  # tree path
@@ -63,17 +63,17 @@ class Bundle:
     version: Optional[str] = None  # CFBundleShortVersionString
     identifier: Optional[str] = None  # CFBundleIdentifier
     parent: Optional[str] = None  # tree path of the containing executable bundle
-    manifests: List[Manifest] = field(default_factory=list)
+    manifests: List[BundleManifest] = field(default_factory=list)
     manifest_dir: str = ""  # tree path of the folder its own manifest belongs in
     manifest_shown: str = ""  # where its own manifest is (or would be), as shown
     problems: List[str] = field(default_factory=list)  # what could not be read, in words
 
     @property
-    def own_manifests(self) -> List[Manifest]:
+    def own_manifests(self) -> List[BundleManifest]:
         return [m for m in self.manifests if m.role == "own"]
 
     @property
-    def resource_manifests(self) -> List[Manifest]:
+    def resource_manifests(self) -> List[BundleManifest]:
         return [m for m in self.manifests if m.role == "resource"]
 
     @property
@@ -91,7 +91,7 @@ class Layout:
     app_root: str  # tree path the shown names are relative to ("" for a bare framework)
     signatures: Optional[str]  # tree path of Signatures/, if the artifact has one
     platform: str  # "ios" or "macos"
-    stray: List[Manifest] = field(default_factory=list)  # manifests in no bundle
+    stray: List[BundleManifest] = field(default_factory=list)  # manifests in no bundle
 
 
 def walk(tree: Tree) -> Layout:
@@ -282,7 +282,7 @@ def _assign_manifests(layout: Layout) -> None:
         owner = _innermost(folder, by_path)
         shown = _shown(tree, e.path, layout.app_root)
         if owner is None:
-            layout.stray.append(Manifest(e.path, shown, "stray", "sdk"))
+            layout.stray.append(BundleManifest(e.path, shown, "stray", "sdk"))
             continue
         if own_dirs.get(folder) is owner:
             role = "own"
@@ -291,7 +291,7 @@ def _assign_manifests(layout: Layout) -> None:
         else:
             role = "stray"
         kind = "app" if owner.is_app and role == "own" else "sdk"
-        owner.manifests.append(Manifest(e.path, shown, role, kind))
+        owner.manifests.append(BundleManifest(e.path, shown, role, kind))
 
 
 def _skipped(path: str) -> bool:
@@ -312,15 +312,3 @@ def _between(outer: str, folder: str) -> List[str]:
     rel = folder[len(outer):].strip("/") if outer else folder
     return [p for p in rel.split("/") if p]
 
-
-def picture(layout: Layout) -> List[Dict[str, Any]]:
-    """The bundles as JSON-ready rows (without what they use: audit adds that)."""
-    return [{
-        "bundle": b.shown,
-        "kind": b.kind,
-        "name": b.name,
-        "executable": b.executable_shown or None,
-        "version": b.version,
-        "identifier": b.identifier,
-        "manifests": [{"path": m.shown, "role": m.role} for m in b.manifests],
-    } for b in layout.bundles]

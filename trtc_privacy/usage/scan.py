@@ -28,7 +28,7 @@ from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import parse, read_bytes
 from trtc_privacy.selection import Selection
-from trtc_privacy.usage.uses import Bundle, Use, compare
+from trtc_privacy.usage.uses import BundleUsage, Use, compare
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
@@ -53,13 +53,13 @@ _BINARY_LIMIT = 2 << 30
 @dataclass
 class ScanResult:
     diagnostics: List[Diagnostic]
-    bundles: List[Bundle]
+    bundles: List[BundleUsage]
     files: int  # source files and binaries read
     notes: List[str] = field(default_factory=list)
     bad_input: bool = False  # a binary could not be read (exit 2 after reporting the rest)
 
-    def picture(self) -> List[Dict[str, object]]:
-        return [b.picture() for b in self.bundles]
+    def to_json(self) -> List[Dict[str, object]]:
+        return [b.to_json() for b in self.bundles]
 
 
 # -- the app's manifest: the one place that knows how the merge result is made -------------------
@@ -328,7 +328,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             app_uses += uses_in_images(images, a)
             app_complete = app_complete and not any(img.encrypted for img in images)
 
-    frameworks: Dict[str, Bundle] = {}
+    frameworks: Dict[str, BundleUsage] = {}
     for fw in found.frameworks:
         binary = framework_binary(fw)
         if binary is None:
@@ -357,7 +357,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
                 notes.append(f"{manifest}: {error}; `trtc-privacy lint` says more (read as "
                              "declaring nothing)")
                 declared = {}
-        frameworks[asc] = Bundle(name, asc, False, uses, declared, manifest,
+        frameworks[asc] = BundleUsage(name, asc, False, uses, declared, manifest,
                                  manifest if declared is not None else binary,
                                  complete=complete)
 
@@ -371,7 +371,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             if c in declared_app:
                 declared_app[c] = pos
     has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None
-    app = Bundle(APP, "the app's executable", True, app_uses,
+    app = BundleUsage(APP, "the app's executable", True, app_uses,
                  declared_app if has_manifest else None, app_path or "",
                  app_path or (paths[0] if paths else "."), complete=app_complete)
     bundles = [app] + [frameworks[k] for k in sorted(frameworks)]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Pattern, Set, Tuple
 
-from trtc_privacy.knowledge.apis import Entry, catalogue
+from trtc_privacy.knowledge.apis import ApiForm, catalogue
 from trtc_privacy.usage.uses import Evidence, Use
 
 SWIFT = (".swift",)
@@ -53,7 +53,7 @@ class Hit:
     line: int
     column: int
     text: str  # the spelling that matched
-    entry: Entry
+    entry: ApiForm
 
     def uses(self) -> List[Use]:
         return [Use(c, Evidence(self.path, self.line, self.column, symbol=self.text))
@@ -214,8 +214,8 @@ def _alt(words: List[str]) -> str:
 @dataclass(frozen=True)
 class _Matcher:
     words: Tuple[str, ...]  # every spelling, longest first
-    entries: Dict[str, Tuple[Entry, ...]]  # spelling -> its entries (one kind each)
-    contexts: Dict[Entry, Pattern[str]]  # implicit / property: "receiver before" patterns
+    entries: Dict[str, Tuple[ApiForm, ...]]  # spelling -> its entries (one kind each)
+    contexts: Dict[ApiForm, Pattern[str]]  # implicit / property: "receiver before" patterns
     #: a cheap test for "some spelling may be in this text", on the lower-cased text: the few
     #: shortest substrings that every spelling contains ("creationdate" covers
     #: NSFileCreationDate, creationDateKey, ...), and for each C call ``name\s*(`` (``stat``
@@ -232,8 +232,8 @@ def _words_pattern(words: Tuple[str, ...]) -> Pattern[str]:
 
 @lru_cache(maxsize=None)
 def _matcher() -> _Matcher:
-    entries: Dict[str, List[Entry]] = {}
-    contexts: Dict[Entry, Pattern[str]] = {}
+    entries: Dict[str, List[ApiForm]] = {}
+    contexts: Dict[ApiForm, Pattern[str]] = {}
     for e in catalogue().source:
         entries.setdefault(e.form, []).append(e)
         if e.kind in ("implicit", "property") and e.context:
@@ -257,7 +257,7 @@ def _cover(words: List[str]) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def _accepts(e: Entry, code: str, at: int, end: int, m: _Matcher) -> bool:
+def _accepts(e: ApiForm, code: str, at: int, end: int, m: _Matcher) -> bool:
     """Whether the spelling at ``code[at:end]`` is in the context its kind requires."""
     lo = max(0, at - _WINDOW)
     if e.kind == "name":
@@ -292,7 +292,7 @@ def scan_text(text: str, path: str, swift: Optional[bool] = None) -> List[Hit]:
     if not present:
         return []
     code, marks = blank(text, swift)
-    found: List[Tuple[int, str, Entry]] = []
+    found: List[Tuple[int, str, ApiForm]] = []
     for hit in _words_pattern(present).finditer(code):
         at = hit.start()
         if at and (code[at - 1].isalnum() or code[at - 1] in "_$"):

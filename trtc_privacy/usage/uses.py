@@ -1,14 +1,14 @@
 """What code was found to do: required-reason API uses, with the evidence for each.
 
 The source scanner and the Mach-O reader (through the API catalogue) both yield ``Use``; ``scan``
-and ``audit`` group them by the bundle that carries them (``Bundle``) and call ``compare``, which
+and ``audit`` group them by the bundle that carries them (``BundleUsage``) and call ``compare``, which
 makes the diagnostics. Its interface (``audit`` calls it for built artifacts as ``scan`` does for
 a project tree)::
 
-    compare(bundles: Sequence[Bundle], selection: Optional[selection.Selection] = None)
+    compare(bundles: Sequence[BundleUsage], selection: Optional[selection.Selection] = None)
             -> List[Diagnostic]
 
-    Each Bundle is one thing App Store Connect reads on its own: the app's executable, or one
+    Each BundleUsage is one thing App Store Connect reads on its own: the app's executable, or one
     dynamic framework (static libraries and source pods are part of the app). The app's
     declarations cover every bundle (the stopgap most reports describe); a framework's own cover
     only itself. Findings, each made once here with the registered rules of rules/usage.py:
@@ -18,7 +18,7 @@ a project tree)::
       api-declared-by-app-only  a framework uses a category only the app's manifest declares
       api-declared-not-used     a manifest declares a category nothing it covers was seen to use
     Exactly one bundle should have ``is_app``; without one, frameworks are judged on their own.
-    A Bundle's ``declared`` is None when it has no manifest at all; ``location`` is where its
+    A BundleUsage's ``declared`` is None when it has no manifest at all; ``location`` is where its
     findings are reported (default: ``manifest``); ``asc_path`` is how App Store Connect names
     it ("Frameworks/X.framework/X"). ``reasons_text(category, for_app)`` gives the reasons hint.
 
@@ -90,7 +90,7 @@ class Use:
 
 
 @dataclass
-class Bundle:
+class BundleUsage:
     """One bundle as App Store Connect sees it, with what it was seen to use and declare."""
 
     name: str  # "the app", "TXFFmpeg.framework"
@@ -123,7 +123,7 @@ class Bundle:
             out.setdefault(u.category, []).append(u.evidence)
         return out
 
-    def picture(self) -> Dict[str, object]:
+    def to_json(self) -> Dict[str, object]:
         """The per-bundle view for JSON: what it uses (with evidence) and declares."""
         used = self.used()
         return {
@@ -144,9 +144,9 @@ def reasons_text(category: str, for_app: bool, codes_only: bool = False) -> str:
     SDK-only reasons (0A2A.1, C56D.1) are never offered for an app's manifest; for a framework
     they are marked.
     """
-    from trtc_privacy.knowledge.apple import catalogue
+    from trtc_privacy.knowledge.apple import vocabulary
 
-    cat = catalogue()
+    cat = vocabulary()
     parts = []
     for code in cat.reasons_for(category):
         r = cat.reasons[code]
@@ -157,18 +157,18 @@ def reasons_text(category: str, for_app: bool, codes_only: bool = False) -> str:
     return ", ".join(parts) if codes_only else "; ".join(parts)
 
 
-def compare(bundles: Sequence[Bundle], selection: Optional["Selection"] = None
+def compare(bundles: Sequence[BundleUsage], selection: Optional["Selection"] = None
             ) -> List[Diagnostic]:
     """The diagnostics for what each bundle uses against what covers it (see above)."""
-    from trtc_privacy.knowledge.apple import catalogue
+    from trtc_privacy.knowledge.apple import vocabulary
     from trtc_privacy.lint.rules import get
 
-    labels = catalogue()
+    labels = vocabulary()
     app = next((b for b in bundles if b.is_app), None)
     app_declared = set(app.declared or {}) if app is not None else set()
     out: List[Diagnostic] = []
 
-    def emit(rule: str, b: Bundle, message: str, hint: str, evidence: Tuple[str, ...] = (),
+    def emit(rule: str, b: BundleUsage, message: str, hint: str, evidence: Tuple[str, ...] = (),
              line: Optional[int] = None, column: Optional[int] = None) -> None:
         r = get(rule)
         assert r is not None, rule

@@ -28,7 +28,7 @@ Reason = Tuple[Optional[str], str, etree._Element, etree._Element]  # category, 
       "use one of the five NSPrivacyAccessedAPICategory... identifiers",
       ("ITMS-91054",), fixable=True, on="api_entry")
 def unknown_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
-    cat = C.catalogue()
+    cat = C.vocabulary()
     category = e.ident
     if category and category not in cat.categories:
         guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
@@ -41,7 +41,7 @@ def unknown_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
 @unknown_api_category.fixer(phase=0)
 def _spell_category(fx: Fixer, r: Rule) -> None:
     for d in fx.view.api_entries():
-        fx.spell(fx.view.value(d, C.API_TYPE), C.catalogue().categories,
+        fx.spell(fx.view.value(d, C.API_TYPE), C.vocabulary().categories,
                  "NSPrivacyAccessedAPICategory", r.name)
 
 
@@ -55,7 +55,7 @@ def _spell_category(fx: Fixer, r: Rule) -> None:
       ("ITMS-91055", "ITMS-91106"), fixable=True, on="reason")
 def unknown_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     category, code, el, _ = reason
-    if code and code not in C.catalogue().reasons:
+    if code and code not in C.vocabulary().reasons:
         return [Finding(el, f"unknown reason code \"{_short(code)}\"",
                         _reason_hint(code, category))]
     return ()
@@ -63,14 +63,14 @@ def unknown_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
 
 @unknown_reason.fixer(phase=0)
 def _spell_reasons(fx: Fixer, r: Rule) -> None:
-    codes = {code: code for code in C.catalogue().reasons}
+    codes = {code: code for code in C.vocabulary().reasons}
     for d in fx.view.api_entries():
         for _, el in fx.view.strings(fx.view.value(d, C.REASONS)):
             fx.spell(el, codes, "", r.name)
 
 
 def _reason_hint(code: str, category: Optional[str]) -> str:
-    cat = C.catalogue()
+    cat = C.vocabulary()
     guess = C.near_miss(code, {r: r for r in cat.reasons})
     if guess:
         return f"did you mean \"{guess}\"?"
@@ -93,7 +93,7 @@ def _short(s: str, n: int = 60) -> str:
       ("ITMS-91055", "ITMS-91106"), on="reason")
 def reason_wrong_category(ctx: Context, reason: Reason) -> Sequence[Finding]:
     category, code, el, _ = reason
-    cat = C.catalogue()
+    cat = C.vocabulary()
     r = cat.reasons.get(code)
     if r is not None and r.category != category and category in cat.categories:
         return [Finding(el, f"reason {code} belongs to {r.category}, not {category}",
@@ -114,7 +114,7 @@ def sdk_only_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     if ctx.kind != "app":
         return ()
     _, code, el, _ = reason
-    r = C.catalogue().reasons.get(code)
+    r = C.vocabulary().reasons.get(code)
     if r is not None and r.sdk_only:
         return [Finding(el, f"{code} may only be declared by third-party SDKs, and this is "
                         "an app's manifest")]
@@ -130,7 +130,7 @@ def sdk_only_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
       on="reason")
 def app_type_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     _, code, el, _ = reason
-    kind = C.catalogue().app_type_reasons.get(code)
+    kind = C.vocabulary().app_type_reasons.get(code)
     return [Finding(el, f"{code} is only for {kind}")] if kind else ()
 
 
@@ -145,7 +145,7 @@ def empty_reasons(ctx: Context, e: Entry) -> Sequence[Finding]:
     v = e.list_el
     if v is not None and not e.items and v.tag == "array" and _no_elements(v):
         category = e.ident
-        cat = C.catalogue()
+        cat = C.vocabulary()
         hint = ("for " + str(category) + " use one of: " + ", ".join(cat.reasons_for(category))
                 if category in cat.categories else "")
         return [Finding(v, f"no reasons given for {category or 'this category'}", hint)]

@@ -27,7 +27,7 @@ Purpose = Tuple[Optional[str], str, etree._Element, etree._Element]  # type, pur
       ITMS_INVALID, fixable=True, on="data_entry")
 def unknown_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
     dtype = e.ident
-    if dtype and dtype not in C.catalogue().data_types:
+    if dtype and dtype not in C.vocabulary().data_types:
         guess = C.near_miss(dtype, _labels(), "NSPrivacyCollectedDataType")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "see `trtc-privacy explain unknown-data-type` for the list")
@@ -36,7 +36,7 @@ def unknown_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
 
 
 def _labels() -> Dict[str, str]:
-    return {ident: label for ident, (label, _) in C.catalogue().data_types.items()}
+    return {ident: label for ident, (label, _) in C.vocabulary().data_types.items()}
 
 
 @unknown_data_type.fixer(phase=0)
@@ -54,7 +54,7 @@ def _spell_data_types(fx: Fixer, r: Rule) -> None:
       "use one of the NSPrivacyCollectedDataTypePurpose... identifiers",
       ITMS_INVALID, fixable=True, on="purpose")
 def unknown_purpose(ctx: Context, purpose: Purpose) -> Sequence[Finding]:
-    cat = C.catalogue()
+    cat = C.vocabulary()
     _, p, el, _ = purpose
     if p and p not in cat.purposes:
         guess = C.near_miss(p, cat.purposes, "NSPrivacyCollectedDataTypePurpose")
@@ -66,7 +66,7 @@ def unknown_purpose(ctx: Context, purpose: Purpose) -> Sequence[Finding]:
 
 @unknown_purpose.fixer(phase=0)
 def _spell_purposes(fx: Fixer, r: Rule) -> None:
-    purposes = C.catalogue().purposes
+    purposes = C.vocabulary().purposes
     for d in fx.view.data_entries():
         for _, el in fx.view.strings(fx.view.value(d, C.PURPOSES)):
             fx.spell(el, purposes, "NSPrivacyCollectedDataTypePurpose", r.name)

@@ -57,7 +57,7 @@ def root_not_dict(ctx: Context, _: None) -> Sequence[Finding]:
       ITMS_INVALID, on="top_pair")
 def unknown_key(ctx: Context, pair: Pair) -> Sequence[Finding]:
     key, k, _ = pair
-    cat = C.catalogue()
+    cat = C.vocabulary()
     if key in cat.top_keys:
         return ()
     if key in cat.api_keys or key in cat.data_keys:
@@ -69,12 +69,12 @@ def unknown_key(ctx: Context, pair: Pair) -> Sequence[Finding]:
 
 @unknown_key.on("api_entry")
 def _unknown_api_entry_key(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _unknown_entry_keys(e, C.catalogue().api_keys)
+    return _unknown_entry_keys(e, C.vocabulary().api_keys)
 
 
 @unknown_key.on("data_entry")
 def _unknown_data_entry_key(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _unknown_entry_keys(e, C.catalogue().data_keys)
+    return _unknown_entry_keys(e, C.vocabulary().data_keys)
 
 
 def _unknown_entry_keys(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
@@ -98,7 +98,7 @@ def _did_you_mean(value: str, known: Dict[str, str]) -> str:
       ITMS_INVALID, on="top_pair")
 def wrong_type(ctx: Context, pair: Pair) -> Sequence[Finding]:
     key, _, v = pair
-    typ = C.catalogue().top_keys.get(key)
+    typ = C.vocabulary().top_keys.get(key)
     if typ is None:
         return ()
     child = _TYPES[typ][1]
@@ -111,12 +111,12 @@ def wrong_type(ctx: Context, pair: Pair) -> Sequence[Finding]:
 
 @wrong_type.on("api_entry")
 def _wrong_api_entry_type(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _entry_types(e, C.catalogue().api_keys)
+    return _entry_types(e, C.vocabulary().api_keys)
 
 
 @wrong_type.on("data_entry")
 def _wrong_data_entry_type(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _entry_types(e, C.catalogue().data_keys)
+    return _entry_types(e, C.vocabulary().data_keys)
 
 
 def _entry_types(e: Entry, known: Dict[str, str]) -> Sequence[Finding]:
@@ -155,12 +155,12 @@ def _check_type(v: etree._Element, key: str, typ: str) -> Sequence[Finding]:
       "add the missing key to the entry",
       ITMS_INVALID, on="api_entry")
 def missing_key(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _missing(e, C.catalogue().api_keys, C.API_TYPES)
+    return _missing(e, C.vocabulary().api_keys, C.API_TYPES)
 
 
 @missing_key.on("data_entry")
 def _missing_data_key(ctx: Context, e: Entry) -> Sequence[Finding]:
-    return _missing(e, C.catalogue().data_keys, C.DATA_TYPES)
+    return _missing(e, C.vocabulary().data_keys, C.DATA_TYPES)
 
 
 def _missing(e: Entry, known: Dict[str, str], owner: str) -> Sequence[Finding]:
