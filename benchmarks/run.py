@@ -225,7 +225,7 @@ class Table:
         print(head)
         print("-" * len(head))
         for r in self.rows:
-            def f(key: str, fmt: str) -> str:
+            def f(key: str, fmt: str, r: Dict[str, object] = r) -> str:
                 return fmt.format(r[key]) if r.get(key) is not None else "-"
             met = {True: "yes", False: "NO", None: ""}[r["met"]]
             print(f"{r['benchmark']:<36} {f('ours_cpu_s', '{:.3f}s'):>8} "
@@ -365,7 +365,7 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
                                 max(args.repeat, 11), cwd=cwd)
             runsn = median_runs({"peer": peer + flags + [os.path.join(work, "lint")],
                                  "ours": tool + ["lint"] + files}, args.repeat, cwd=cwd)
-            table.add(f"peer, 1 file", runs1["ours"], runs1["peer"],
+            table.add("peer, 1 file", runs1["ours"], runs1["peer"],
                       f"{version} check FILE (manifest checks only)", "reported",
                       note=f"peer exit {runs1['peer'][0].rc}")
             table.add(f"lint of {len(files)} manifests, ours / peer", runsn["ours"],
@@ -438,7 +438,8 @@ class Scaling:
                     else "-"
                 print(f"  {int(r['size']):>8,} {float(r['cpu_s']):>7.3f}s "
                       f"{float(r['wall_s']):>7.3f}s {int(r['peak_rss_kb']) / 1024:>8.1f}MB "
-                      f"{per:>9}  {r['flag'] or ('exit ' + str(r['exit']) if r['exit'] not in (0, 1) else '')}")
+                      f"{per:>9}  "
+                      f"{r['flag'] or ('exit ' + str(r['exit']) if r['exit'] not in (0, 1) else '')}")
 
 
 def _big_app(path: str, domains: int) -> str:
@@ -504,9 +505,9 @@ def _scaling(tool: List[str], work: str, cwd: str, pool, files: List[str], table
 
 
 def _hostile(tool: List[str], work: str, cwd: str) -> Dict[str, Dict[str, object]]:
-    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "fixtures", "hardening"))
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
     try:
-        import hostile
+        from helpers import hostile_documents as hostile
     except ImportError:
         return {}
     d = os.path.join(work, "hostile")

@@ -30,11 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from trtc_privacy import config
-
-from trtc_privacy.usage import scan
-
-from trtc_privacy.usage import sourcescan  # noqa: E402
+from trtc_privacy import config  # noqa: E402
+from trtc_privacy.usage import scan, sourcescan  # noqa: E402
 
 ROUNDS = 5
 
@@ -121,8 +118,8 @@ def bench_tree(label: str, root: str) -> None:
 
 
 def fixture_tree(tmp: str) -> str:
-    from machofixtures import build
     from helpers.manifests import manifest
+    from machofixtures import build
 
     fx = build.build_all(os.path.join(tmp, "fx"))
     root = os.path.join(tmp, "Proj")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +14,7 @@ from typing import List, Tuple
 
 import pytest
 from helpers import run_cli
-
-TMP_PREFIX, TMP_SUFFIX = ".trtc-privacy-", ".tmp"
+from helpers.hostile import strace_can_delay, strays
 
 
 def _app() -> bytes:
@@ -45,9 +43,6 @@ def _setup(tmp_path: Path) -> Tuple[Path, bytes]:
     app_dir.mkdir()
     return app_dir / "PrivacyInfo.xcprivacy", new
 
-
-def _strays(directory: Path) -> List[str]:
-    return [n for n in os.listdir(directory) if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)]
 
 
 def _start(cmd: List[str], cwd: Path) -> subprocess.Popen:
@@ -86,21 +81,11 @@ def test_sigkill_at_random_moments_leaves_old_or_new(tmp_path: Path) -> None:
     app.write_bytes(OLD)
     assert subprocess.run(cmd, cwd=tmp_path, capture_output=True).returncode == 0
     assert app.read_bytes() == new
-    assert _strays(app.parent) == []
+    assert strays(app.parent) == []
 
 
-def _strace_works() -> bool:
-    """strace is installed and may trace here (containers may forbid ptrace)."""
-    if shutil.which("strace") is None:
-        return False
-    probe = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "-e",
-                            "inject=fsync:delay_enter=1", sys.executable, "-c",
-                            "import os, tempfile; f = tempfile.TemporaryFile(); os.fsync(f.fileno())"],
-                           capture_output=True)
-    return probe.returncode == 0
 
-
-STRACE = _strace_works()
+STRACE = strace_can_delay()
 
 
 def _under_strace(inject: str, cmd: List[str]) -> List[str]:
@@ -117,8 +102,8 @@ def test_killed_between_write_and_rename_keeps_old_file_and_next_run_cleans_up(
     proc = _start(_under_strace("fsync:delay_enter=30000000:when=1", cmd), tmp_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        strays = _strays(app.parent)
-        if strays and (app.parent / strays[0]).stat().st_size == len(new):
+        left = strays(app.parent)
+        if left and (app.parent / left[0]).stat().st_size == len(new):
             break
         time.sleep(0.02)
     else:
@@ -126,11 +111,11 @@ def test_killed_between_write_and_rename_keeps_old_file_and_next_run_cleans_up(
         pytest.fail("the merge never reached its write")
     _kill(proc)
     assert app.read_bytes() == OLD
-    assert len(_strays(app.parent)) == 1  # the half-finished write is still there ...
+    assert len(strays(app.parent)) == 1  # the half-finished write is still there ...
     out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert app.read_bytes() == new
-    assert _strays(app.parent) == []  # ... and the next run removed it
+    assert strays(app.parent) == []  # ... and the next run removed it
 
 
 @pytest.mark.skipif(not STRACE, reason="strace is not installed or may not trace here")
@@ -144,4 +129,4 @@ def test_killed_just_after_rename_leaves_the_new_file_whole(tmp_path: Path) -> N
         time.sleep(0.02)
     _kill(proc)
     assert app.read_bytes() == new
-    assert _strays(app.parent) == []
+    assert strays(app.parent) == []

@@ -11,14 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, run_cli
-
-sys.path.insert(0, str(FIXTURES / "hardening"))
-import hostile  # noqa: E402
+from helpers import hostile_documents as hostile
+from helpers import run_cli
+from helpers.hostile import no_crash
+from helpers.hostile import run as run_hostile
 
 HAS_LINT = importlib.util.find_spec("trtc_privacy.cli.lint") is not None
 APP = hostile.XML_DECL + hostile.APPLE_DOCTYPE + """<plist version="1.0">
@@ -44,19 +43,6 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _timed(args, cwd: Path):
-    t0 = time.perf_counter()
-    out = run_cli(args, cwd=cwd, timeout=120)
-    print(f"  {' '.join(args[:1])} {Path(args[-1]).name}: exit {out.returncode} in "
-          f"{time.perf_counter() - t0:.2f}s")
-    return out
-
-
-def _no_crash(out: subprocess.CompletedProcess) -> None:
-    text = out.stdout + out.stderr
-    assert "Traceback" not in text, text
-    assert "internal error" not in text, text
-    assert out.returncode in (0, 1, 2), (out.returncode, text)
 
 
 @pytest.mark.parametrize("case", sorted(hostile.CASES))
@@ -66,8 +52,8 @@ def test_merge_refuses_hostile_input_and_leaves_target_alone(case: str, hostile_
     path = Path(build(str(hostile_dir)))
     app = tmp_path / "PrivacyInfo.xcprivacy"
     app.write_text(APP, encoding="utf-8")
-    out = _timed(["merge", str(app), "--manifest", str(path)], tmp_path)
-    _no_crash(out)
+    out = run_hostile(["merge", str(app), "--manifest", str(path)], tmp_path)
+    no_crash(out)
     if accepted:
         assert out.returncode == 0, out.stderr
         assert "a.example.com" in app.read_text(encoding="utf-8")
@@ -87,8 +73,8 @@ def test_hostile_app_manifest_is_refused_and_kept_byte_for_byte(case: str, hosti
     target = tmp_path / "PrivacyInfo.xcprivacy"
     shutil.copyfile(build(str(hostile_dir)), target)
     before = target.read_bytes()
-    out = _timed(["merge", str(target), "--sdk", "trtc"], tmp_path)
-    _no_crash(out)
+    out = run_hostile(["merge", str(target), "--sdk", "trtc"], tmp_path)
+    no_crash(out)
     assert out.returncode == 2
     assert any(w in out.stderr.lower() for w in words), out.stderr
     assert target.read_bytes() == before
@@ -100,8 +86,8 @@ def test_hostile_app_manifest_is_refused_and_kept_byte_for_byte(case: str, hosti
 def test_lint_reports_hostile_input_without_crashing(case: str, hostile_dir: Path) -> None:
     build, accepted, words = hostile.CASES[case]
     path = build(str(hostile_dir))
-    out = _timed(["lint", "--format", "json", path], hostile_dir)
-    _no_crash(out)
+    out = run_hostile(["lint", "--format", "json", path], hostile_dir)
+    no_crash(out)
     text = out.stdout + out.stderr
     if accepted:
         assert not any(r in text for r in REFUSING_RULES), text
@@ -136,14 +122,14 @@ def test_no_file_outside_the_inputs_is_opened(case: str, hostile_dir: Path,
     for args in commands:
         if strace is None:
             out = run_cli(args, cwd=tmp_path, timeout=60)
-            _no_crash(out)
+            no_crash(out)
             continue
         log = tmp_path / "strace.log"
         cmd = [strace, "-f", "-qq", "-e", "trace=%file,%desc", "-o", str(log),
                sys.executable, "-m", "trtc_privacy", *args]
         out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120,
                              env=dict(os.environ, NO_COLOR="1"))
-        _no_crash(out)
+        no_crash(out)
         calls = log.read_text(encoding="utf-8", errors="replace")
         assert path in calls  # the trace did record file access
         assert sentinel not in calls, [c for c in calls.splitlines() if sentinel in c]

@@ -19,18 +19,12 @@ from typing import List, Optional
 
 import pytest
 from helpers import run_cli
+from helpers.hostile import refused, strace_can_delay
 
 OLD = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
        "\t<key>NSPrivacyTracking</key>\n\t<false/>\n</dict>\n</plist>\n").encode()
 NOT_REGULAR = "not a regular file"
 
-
-def _error_line(out: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in out.stderr and "internal error" not in out.stderr, out.stderr
-    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
-    lines = [ln for ln in out.stderr.splitlines() if ": error: " in ln]
-    assert lines, out.stderr
-    return lines[0]
 
 
 # -- FIFOs, devices, sockets, directories ------------------------------------------------------
@@ -46,7 +40,7 @@ def fifo_dir(tmp_path: Path) -> Path:
 def test_fifo_as_the_app_manifest_is_refused_at_once(fifo_dir: Path) -> None:
     app = fifo_dir / "PrivacyInfo.xcprivacy"
     os.mkfifo(app)
-    line = _error_line(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=fifo_dir, timeout=30))
+    line = refused(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=fifo_dir, timeout=30))
     assert line.startswith(str(app)) and NOT_REGULAR in line, line
     # lint reports an unreadable path among its findings (the other files are still linted)
     for args in (["lint", "--format", "github", str(app)], ["lint", "-f", "github", str(fifo_dir)]):
@@ -63,7 +57,7 @@ def test_fifo_as_an_extra_manifest_lockfile_or_configuration_is_refused(fifo_dir
                        ("trtc.toml", ["merge", str(app), "--sdk", "trtc", "--config"])):
         pipe = fifo_dir / name
         os.mkfifo(pipe)
-        line = _error_line(run_cli(args + [str(pipe)], cwd=fifo_dir, timeout=30))
+        line = refused(run_cli(args + [str(pipe)], cwd=fifo_dir, timeout=30))
         assert line.startswith(str(pipe)) and NOT_REGULAR in line, line
     assert app.read_bytes() == OLD
 
@@ -71,13 +65,13 @@ def test_fifo_as_an_extra_manifest_lockfile_or_configuration_is_refused(fifo_dir
 def test_fifo_found_by_a_search_is_refused(fifo_dir: Path) -> None:
     """Found, not named: the lockfile search and the configuration search meet a pipe."""
     os.mkfifo(fifo_dir / "Podfile.lock")
-    line = _error_line(run_cli(["versions", str(fifo_dir)], cwd=fifo_dir, timeout=30))
+    line = refused(run_cli(["versions", str(fifo_dir)], cwd=fifo_dir, timeout=30))
     assert NOT_REGULAR in line and "Podfile.lock" in line, line
     os.unlink(fifo_dir / "Podfile.lock")
     app = fifo_dir / "PrivacyInfo.xcprivacy"
     app.write_bytes(OLD)
     os.mkfifo(fifo_dir / ".trtc-privacy.toml")
-    line = _error_line(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=fifo_dir, timeout=30))
+    line = refused(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=fifo_dir, timeout=30))
     assert ".trtc-privacy.toml" in line and NOT_REGULAR in line, line
     assert app.read_bytes() == OLD
 
@@ -89,7 +83,7 @@ def test_devices_sockets_and_directories_are_refused(tmp_path: Path) -> None:
     try:
         for target, words in ((os.devnull, NOT_REGULAR), (str(sock_path), NOT_REGULAR),
                               (str(tmp_path), "is a directory")):
-            line = _error_line(run_cli(["merge", target, "--sdk", "trtc"], cwd=tmp_path,
+            line = refused(run_cli(["merge", target, "--sdk", "trtc"], cwd=tmp_path,
                                        timeout=30))
             assert line.startswith(target) and words in line, line
     finally:
@@ -100,7 +94,7 @@ def test_a_huge_lockfile_is_measured_against_the_lockfile_cap(tmp_path: Path) ->
     lock = tmp_path / "Podfile.lock"
     with open(lock, "wb") as fh:
         fh.truncate(40 * 1024 * 1024)  # sparse: 40 MB on paper, nothing on disk
-    line = _error_line(run_cli(["versions", str(lock)], cwd=tmp_path))
+    line = refused(run_cli(["versions", str(lock)], cwd=tmp_path))
     assert "lockfile" in line and "manifest" not in line, line
     assert "41,943,040 bytes" in line
 
@@ -114,7 +108,7 @@ def test_output_naming_a_directory_says_so(tmp_path: Path) -> None:
     out_dir = tmp_path / "Build"
     out_dir.mkdir()
     out = run_cli(["merge", str(app), "--sdk", "trtc", "-o", str(out_dir)], cwd=tmp_path)
-    line = _error_line(out)
+    line = refused(out)
     assert line.startswith(str(out_dir)) and "is a directory" in line, line
     assert "disk space" not in out.stderr
     assert os.listdir(out_dir) == [] and app.read_bytes() == OLD
@@ -123,7 +117,7 @@ def test_output_naming_a_directory_says_so(tmp_path: Path) -> None:
 def test_init_under_a_file_exits_2_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "App").write_text("not a folder\n")
     for target in ("App/PrivacyInfo.xcprivacy", "App/Sub/PrivacyInfo.xcprivacy"):
-        line = _error_line(run_cli(["init", target, "--sdk", "trtc"], cwd=tmp_path))
+        line = refused(run_cli(["init", target, "--sdk", "trtc"], cwd=tmp_path))
         assert line.startswith(target) and "is a file, not a folder" in line, line
         assert "App" in line.split("error:", 1)[1]
     assert (tmp_path / "App").read_text() == "not a folder\n"
@@ -135,7 +129,7 @@ def test_merge_output_under_a_file_exits_2_naming_the_file(tmp_path: Path) -> No
     (tmp_path / "Build").write_text("a file\n")
     for target in ("Build/PrivacyInfo.xcprivacy", "Build/App/PrivacyInfo.xcprivacy"):
         out = run_cli(["merge", str(app), "--sdk", "trtc", "-o", target], cwd=tmp_path)
-        line = _error_line(out)
+        line = refused(out)
         assert line.startswith(target) and "Build is a file, not a folder" in line, line
         assert "nothing was written" in line
     assert app.read_bytes() == OLD and (tmp_path / "Build").read_text() == "a file\n"
@@ -217,7 +211,7 @@ def test_a_lock_that_cannot_be_opened_is_exit_2_naming_it(tmp_path: Path) -> Non
     stale = Path(lock_path(str(app)))
     stale.write_bytes(b"")
     os.chmod(stale, 0o000)
-    line = _error_line(run_bound(["merge", str(app), "--sdk", "trtc"], tmp_path))
+    line = refused(run_bound(["merge", str(app), "--sdk", "trtc"], tmp_path))
     assert line.startswith(str(app)) and str(stale) in line and "permission denied" in line, line
     assert app.read_bytes() == OLD
 
@@ -233,7 +227,7 @@ def test_writable_file_in_a_read_only_folder_names_the_folder(tmp_path: Path) ->
         out = run_bound(["merge", str(app), "--sdk", "trtc"], tmp_path)
     finally:
         d.chmod(0o755)
-    line = _error_line(out)
+    line = refused(out)
     assert line.startswith(str(app)) and f"folder {d}" in line and "permission denied" in line
     assert "left as it was" in line
     assert app.read_bytes() == OLD and os.listdir(d) == ["PrivacyInfo.xcprivacy"]
@@ -247,7 +241,7 @@ def test_init_under_a_read_only_folder_exits_2_naming_it(tmp_path: Path) -> None
     try:
         for target in ("ro/PrivacyInfo.xcprivacy", "ro/App/PrivacyInfo.xcprivacy"):
             out = run_bound(["init", target, "--sdk", "trtc"], tmp_path)
-            line = _error_line(out)
+            line = refused(out)
             assert line.startswith(target) and "folder ro" in line, line
             assert "nothing was written" in line and "left as it was" not in line, line
     finally:
@@ -255,17 +249,8 @@ def test_init_under_a_read_only_folder_exits_2_naming_it(tmp_path: Path) -> None
     assert os.listdir(ro) == []
 
 
-def _strace_delays() -> bool:
-    if shutil.which("strace") is None:
-        return False
-    probe = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "-e",
-                            "inject=fsync:delay_enter=1", sys.executable, "-c",
-                            "import os, tempfile; f = tempfile.TemporaryFile(); os.fsync(f.fileno())"],
-                           capture_output=True)
-    return probe.returncode == 0
 
-
-@pytest.mark.skipif(not _strace_delays(), reason="strace is not installed or may not trace here")
+@pytest.mark.skipif(not strace_can_delay(), reason="strace is not installed or may not trace here")
 def test_a_cancelled_build_sigterm_while_writing_removes_the_lock_and_keeps_the_file(
         tmp_path: Path) -> None:
     """strace holds the temporary file's fsync for 3 s; SIGTERM lands meanwhile, as when Xcode

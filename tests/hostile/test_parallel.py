@@ -9,10 +9,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from helpers import FIXTURES
-
-sys.path.insert(0, str(FIXTURES / "hardening"))
-import hostile  # noqa: E402
+from helpers import hostile_documents as hostile
 
 #: Eight data types, one per parallel "target"; each third-party manifest declares one of them.
 DATA_TYPES = ["Name", "EmailAddress", "PhoneNumber", "PhysicalAddress", "DeviceID", "UserID",

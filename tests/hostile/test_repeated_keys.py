@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import FIXTURES, run_cli
+from helpers.hostile import refused
 
 DUPLICATE_TOP = """<?xml version="1.0" encoding="UTF-8"?>
 <plist version="1.0">
@@ -48,18 +49,13 @@ DUPLICATE_IN_ENTRY = SINGLE.replace(
     "\t\t\t<key>NSPrivacyAccessedAPITypeReasons</key>\n\t\t\t<array/>\n", 1)
 
 
-def _refusal(out) -> str:
-    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
-    assert "Traceback" not in out.stderr and "internal error" not in out.stderr
-    return out.stderr.splitlines()[0]
-
 
 @pytest.mark.parametrize("args", [["--sdk", "trtc"], ["--sdk", "trtc", "--check"]])
 def test_repeated_top_level_key_in_the_app_is_refused_at_both_keys(tmp_path: Path,
                                                                   args) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     app.write_text(DUPLICATE_TOP)
-    line = _refusal(run_cli(["merge", str(app), *args], cwd=tmp_path))
+    line = refused(run_cli(["merge", str(app), *args], cwd=tmp_path))
     assert line.startswith(f"{app}:15:2: error: "), line
     assert '"NSPrivacyAccessedAPITypes"' in line and "4:2" in line and "15:2" in line, line
     assert app.read_text() == DUPLICATE_TOP
@@ -73,7 +69,7 @@ def test_repeated_top_level_key_in_the_app_is_refused_at_both_keys(tmp_path: Pat
 def test_repeated_key_inside_an_entry_is_refused_too(tmp_path: Path) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     app.write_text(DUPLICATE_IN_ENTRY)
-    line = _refusal(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path))
+    line = refused(run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path))
     assert '"NSPrivacyAccessedAPITypeReasons"' in line and "9:4" in line and "13:4" in line, line
     assert app.read_text() == DUPLICATE_IN_ENTRY
 
@@ -84,7 +80,7 @@ def test_repeated_key_in_an_input_manifest_is_refused(tmp_path: Path) -> None:
     before = app.read_bytes()
     vendor = tmp_path / "Vendor.xcprivacy"
     vendor.write_text(DUPLICATE_TOP)
-    line = _refusal(run_cli(["merge", str(app), "--manifest", str(vendor)], cwd=tmp_path))
+    line = refused(run_cli(["merge", str(app), "--manifest", str(vendor)], cwd=tmp_path))
     assert line.startswith(f"{vendor}:15:2: error: ") and "4:2" in line, line
     assert app.read_bytes() == before
 

@@ -12,26 +12,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 from helpers import run_cli
+from helpers.hostile import refused, strays
 
 OLD = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
        "\t<key>NSPrivacyTracking</key>\n\t<false/>\n</dict>\n</plist>\n").encode()
-TMP_PREFIX = ".trtc-privacy-"
 
 
-def _strays(directory: Path) -> List[str]:
-    return [n for n in os.listdir(directory) if n.startswith(TMP_PREFIX)]
-
-
-def _refused(out: subprocess.CompletedProcess, path: Path, words: str) -> None:
-    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
-    assert "Traceback" not in out.stderr
-    line = [ln for ln in out.stderr.splitlines() if ": error: " in ln]
-    assert line and line[0].startswith(str(path)), out.stderr
-    assert words in line[0].lower(), line[0]
 
 
 @pytest.fixture
@@ -72,9 +62,9 @@ def test_full_disk_exits_2_and_keeps_the_original(tmpfs: Path) -> None:
     app.write_bytes(OLD)
     _fill(tmpfs)
     out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmpfs.parent)
-    _refused(out, app, "no space left on device")
+    refused(out, app, "no space left on device")
     assert app.read_bytes() == OLD
-    assert _strays(tmpfs) == []
+    assert strays(tmpfs) == []
 
 
 def test_read_only_file_system_exits_2_and_keeps_the_original(tmpfs: Path) -> None:
@@ -84,7 +74,7 @@ def test_read_only_file_system_exits_2_and_keeps_the_original(tmpfs: Path) -> No
     if r.returncode != 0:
         pytest.skip(f"cannot remount read-only: {r.stderr.strip()}")
     out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmpfs.parent)
-    _refused(out, app, "read-only file system")
+    refused(out, app, "read-only file system")
     assert app.read_bytes() == OLD
 
 
@@ -103,9 +93,9 @@ def test_write_cut_short_by_the_file_size_limit_exits_2(tmp_path: Path) -> None:
                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1"),
                          preexec_fn=_limit_file_size)
-    _refused(out, app, "file too large")
+    refused(out, app, "file too large")
     assert app.read_bytes() == OLD
-    assert _strays(tmp_path) == []
+    assert strays(tmp_path) == []
 
 
 def test_read_only_target_exits_2_and_keeps_the_original(tmp_path: Path) -> None:
@@ -113,9 +103,9 @@ def test_read_only_target_exits_2_and_keeps_the_original(tmp_path: Path) -> None
     app.write_bytes(OLD)
     app.chmod(0o444)
     out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path)
-    _refused(out, app, "read-only")
+    refused(out, app, "read-only")
     assert app.read_bytes() == OLD
-    assert _strays(tmp_path) == []
+    assert strays(tmp_path) == []
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
@@ -130,7 +120,7 @@ def test_read_only_directory_exits_2_and_keeps_the_original(tmp_path: Path) -> N
         out = run_cli(["merge", str(app), "--sdk", "trtc"], cwd=tmp_path)
     finally:
         d.chmod(0o755)
-    _refused(out, app, "permission denied")
+    refused(out, app, "permission denied")
     assert app.read_bytes() == OLD
 
 
@@ -139,7 +129,7 @@ def test_output_into_a_missing_directory_exits_2(tmp_path: Path) -> None:
     app.write_bytes(OLD)
     target = tmp_path / "gone" / "PrivacyInfo.xcprivacy"
     out = run_cli(["merge", str(app), "--sdk", "trtc", "-o", str(target)], cwd=tmp_path)
-    _refused(out, target, "does not exist")
+    refused(out, target, "does not exist")
     assert app.read_bytes() == OLD
     assert not target.parent.exists()
 
@@ -162,7 +152,7 @@ def test_directory_vanishing_while_the_merge_waits_exits_2(tmp_path: Path) -> No
         time.sleep(2)  # let it reach the lock (the outcome is the same if it has not yet)
         shutil.rmtree(out_dir)
     stdout, stderr = proc.communicate(timeout=60)
-    _refused(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), target,
+    refused(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), target,
              "does not exist")
     assert app.read_bytes() == OLD
     assert not out_dir.exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from helpers import FIXTURES, shared_path
+from helpers import FIXTURES, SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,8 +48,10 @@ def _agrees(data: bytes, seed: int = 0) -> None:
 
 
 def _manifests() -> List[Path]:
+    """The fixtures, and the corpus when the reference data is beside the project (collected
+    here, outside any test, so its absence must not skip: the fixtures still run)."""
     found = sorted(FIXTURES.rglob("*.xcprivacy"))
-    corpus = shared_path("corpus")
+    corpus = SHARED / "corpus"
     if corpus.is_dir():
         found += sorted(corpus.glob("*.xcprivacy"))
     return found

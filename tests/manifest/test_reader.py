@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import plistlib
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, run_cli
-
-sys.path.insert(0, str(FIXTURES / "hardening"))
-import hostile  # noqa: E402
+from helpers import hostile_documents as hostile
+from helpers import run_cli
 
 BODY = hostile.body()
 
