@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -170,3 +171,24 @@ def test_unknown_command_and_option_are_usage_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     r = run_cli(["merge", "--no-such-option"], cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_python_m_runs_from_a_checkout_that_is_not_installed(tmp_path: Path) -> None:
+    """``python -m trtc_privacy`` at the root of a checkout finds the vendor manifests and
+    templates beside the package, as it finds them inside an installed one."""
+    checkout = tmp_path / "checkout"
+    for folder in ("trtc_privacy", "manifests", "templates"):
+        shutil.copytree(REPO / folder, checkout / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    # no installed copy may answer: drop the editable install's finder and site-packages' copy
+    code = ("import os, sys, runpy\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+            "sys.argv = ['trtc_privacy'] + sys.argv[1:]\n"
+            "import trtc_privacy\n"
+            "assert trtc_privacy.__file__.startswith(os.getcwd()), trtc_privacy.__file__\n"
+            "runpy.run_module('trtc_privacy', run_name='__main__')\n")
+    for args, expect in ((["show", "tuicallkit"], "<key>NSPrivacyCollectedDataTypes</key>"),
+                         (["init", "--sdk", "trtc", "new.xcprivacy"], "written")):
+        r = subprocess.run([sys.executable, "-c", code, *args], cwd=checkout,
+                           capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+        assert r.returncode == 0 and expect in r.stdout, r.stdout + r.stderr
