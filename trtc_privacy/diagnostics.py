@@ -64,12 +64,7 @@ class Diagnostic(FrozenRecord):
 
     def location(self) -> str:
         """``PATH:LINE:COL`` with the parts that are known."""
-        where = self.path
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
-        return where
+        return place(self.path, self.line, self.column)
 
     def as_dict(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {
@@ -85,6 +80,14 @@ class Diagnostic(FrozenRecord):
         if self.evidence:  # only findings about what code does carry evidence
             out["evidence"] = list(self.evidence)
         return out
+
+
+def place(path: str, line: Optional[int] = None, column: Optional[int] = None) -> str:
+    """``PATH:LINE:COL`` with the parts that are known (a column only with its line): the one
+    way a place is written as text, so every command and format names a place alike."""
+    if not line:
+        return path
+    return f"{path}:{line}:{column}" if column else f"{path}:{line}"
 
 
 class InputError(Exception):

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 from lxml import etree
 
 from trtc_privacy.config import Config
-from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.diagnostics import Diagnostic, InputError, input_error, place
 from trtc_privacy.knowledge import apple as C
 from trtc_privacy.manifest.reader import Document, elements, parse, read_bytes, text_of
 from trtc_privacy.manifest.view import view_of
@@ -32,8 +32,7 @@ class Fixed:
     description: str
 
     def location(self) -> str:
-        return Diagnostic(self.path, self.line, self.column, self.rule, Severity.NOTE,
-                          "").location()
+        return place(self.path, self.line, self.column)
 
 
 @dataclass
