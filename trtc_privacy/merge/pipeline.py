@@ -135,10 +135,6 @@ class Inputs(Record):
         self.notes = [] if notes is None else notes
 
     @property
-    def from_lockfiles(self) -> List[str]:
-        return [s.spec for s in self.sources if s.from_lockfile]
-
-    @property
     def target_bytes(self) -> Optional[bytes]:
         """The bytes at the output path as they were read."""
         return self.app_bytes if self.output == self.app_path else self.output_bytes

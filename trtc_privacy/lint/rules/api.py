@@ -13,9 +13,6 @@ from trtc_privacy.manifest.view import Entry
 if TYPE_CHECKING:
     from trtc_privacy.lint.fix import Fixer
 
-#: Reasons Apple restricts to a kind of app rather than to a kind of declarer.
-
-
 Reason = Tuple[Optional[str], str, etree._Element, etree._Element]  # category, code, <string>, entry
 
 
