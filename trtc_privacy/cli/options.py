@@ -51,14 +51,15 @@ def ignore_option() -> Any:
 
 def apply_rule_options(cfg: "Config", select: Sequence[str], ignore: Sequence[str]) -> None:
     """``--select``/``--ignore`` over the configuration's: an unknown name is a usage error."""
-    from trtc_privacy.lint.engine import check_rule_names
-
     def names(values: Sequence[str]) -> List[str]:
         return [n.strip() for v in values for n in v.split(",") if n.strip()]
 
     chosen, dropped = names(select), names(ignore)
-    check_rule_names(chosen, "--select")
-    check_rule_names(dropped, "--ignore")
+    if chosen or dropped:
+        from trtc_privacy.lint.rules import check_names
+
+        check_names(chosen, "--select")
+        check_names(dropped, "--ignore")
     if chosen:
         cfg.select = chosen
     cfg.ignore = list(cfg.ignore) + dropped

@@ -7,7 +7,7 @@ from typing import Callable, Dict, Iterable, Optional, Sequence, Set, TextIO
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters import add_counts, summary, summary_of
+from trtc_privacy.formatters.summary import add_counts, summary, summary_of
 
 
 def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
