@@ -96,6 +96,9 @@ class InputError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        #: the output format of the command it stopped, when it chose one: the error is printed
+        #: there too (github and xcode read only stdout)
+        self.format: Optional[str] = None
 
 
 def input_error(path: str, message: str, line: Optional[int] = None, column: Optional[int] = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Callable, Dict, Iterable, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, TextIO
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.formatters.summary import add_counts, counts
@@ -50,15 +50,18 @@ def unknown_format(fmt: str) -> InputError:
 
 
 def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] = None,
-           color: Optional[bool] = None) -> str:
+           color: Optional[bool] = None, extra: Optional[Mapping[str, Any]] = None) -> str:
     """Diagnostics as text in ``fmt``; ``files`` is how many files were checked (for summaries).
 
     ``color`` None means: colour only when stdout is a terminal and NO_COLOR is not set (only
-    the text format has colour).
+    the text format has colour). ``extra``: top-level fields the JSON document adds (the other
+    formats have no place for them).
     """
     fmt = resolve_format(fmt)
     module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
     ordered = sorted(diagnostics, key=lambda d: d.sort_key())
+    if extra is not None and fmt == "json":
+        return str(module.format(ordered, files, color, extra))
     return str(module.format(ordered, files, color))
 
 
