@@ -48,8 +48,9 @@ def init(
         scaffold.refuse_existing(path, force)
         if write_config:
             scaffold.refuse_existing(config_path, force)
-        inputs = pipeline.gather(cfg, pipeline.Options(path, sdks, lockfiles, (), None, "init",
-                                                       need_sources=False, fresh=True))
+        inputs = pipeline.gather(cfg, pipeline.Options(
+            path, sdks, lockfiles, usage_path="init", need_sources=False, fresh=True,
+            adds="the new file declares them"))
         plan = pipeline.plan(inputs)
         used = inputs.lockfiles if (lockfiles or not sdks) else []
         config_text = (scaffold.render_config(os.path.relpath(path), list(sdk), used)

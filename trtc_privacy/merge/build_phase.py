@@ -361,7 +361,7 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
     try:
         inputs = pipeline.gather(phase.config, pipeline.Options(
             phase.app_manifest, phase.sdks, phase.lockfiles, phase.manifests, phase.output,
-            "xcode", need_sources=False))
+            usage_path="xcode", need_sources=False))
         merge_plan = pipeline.plan(inputs)
     except InputError as exc:
         return _finish(phase, diags + [exc.diagnostic], bad_input=True)
