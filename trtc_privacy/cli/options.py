@@ -24,6 +24,7 @@ FORMATS = ("text", "json", "sarif", "github", "xcode")
 FORMAT_HELP = ("text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in "
                "an Xcode build phase, else text).")
 
+
 def format_option() -> Any:
     """``-f/--format FORMAT``: the same option, with the same choices, on every command."""
     return typer.Option(None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP)

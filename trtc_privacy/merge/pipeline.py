@@ -28,7 +28,6 @@ from trtc_privacy.records import FrozenRecord, Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:
-
     from trtc_privacy.config import Config
     from trtc_privacy.knowledge.vendors import TemplateChoice
     from trtc_privacy.merge.versions import Row
