@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
@@ -196,21 +196,22 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
 _SEVERITIES = ("error", "warning", "note", "off")
 
 
-def _check_rule_names(cfg: Config, path: str, where: Any) -> None:
+def _check_rule_names(cfg: Config, path: str, where: Callable[[str], str]) -> None:
     """A misspelt rule name would silently do nothing: refuse it, at its line."""
-    names = [("select", n) for n in cfg.select] + [("ignore", n) for n in cfg.ignore] + \
-        [("severity", n) for n in cfg.severity]
-    if not names:
+    if not (cfg.select or cfg.ignore or cfg.severity):
         return
-    from trtc_privacy.lint.rules import get, suggest
+    from trtc_privacy.lint.rules import check_names
 
-    for key, name in names:
-        if get(name) is None:
-            line = (_line_in_table(path, "severity", name) if key == "severity"
-                    else _line_of(path, key))
-            shown = f"{where('severity')}.{name}" if key == "severity" else where(key)
-            raise input_error(path, f"configuration key \"{shown}\": unknown rule \"{name}\"",
-                              line=line, rule="bad-config", hint=suggest(name))
+    def in_list(key: str) -> Callable[[str], Tuple[str, Optional[int]]]:
+        return lambda name: (f"configuration key \"{where(key)}\": ", _line_of(path, key))
+
+    def in_severity(name: str) -> Tuple[str, Optional[int]]:
+        return (f"configuration key \"{where('severity')}.{name}\": ",
+                _line_in_table(path, "severity", name))
+
+    check_names(cfg.select, path, "bad-config", in_list("select"))
+    check_names(cfg.ignore, path, "bad-config", in_list("ignore"))
+    check_names(cfg.severity, path, "bad-config", in_severity)
 
 
 def _line_in_table(path: str, table: str, key: str) -> Optional[int]:

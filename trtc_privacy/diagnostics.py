@@ -64,12 +64,7 @@ class Diagnostic(FrozenRecord):
 
     def location(self) -> str:
         """``PATH:LINE:COL`` with the parts that are known."""
-        where = self.path
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
-        return where
+        return place(self.path, self.line, self.column)
 
     def as_dict(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {
@@ -87,12 +82,23 @@ class Diagnostic(FrozenRecord):
         return out
 
 
+def place(path: str, line: Optional[int] = None, column: Optional[int] = None) -> str:
+    """``PATH:LINE:COL`` with the parts that are known (a column only with its line): the one
+    way a place is written as text, so every command and format names a place alike."""
+    if not line:
+        return path
+    return f"{path}:{line}:{column}" if column else f"{path}:{line}"
+
+
 class InputError(Exception):
     """Bad input: the run stops with exit code 2 and writes nothing."""
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        #: the output format of the command it stopped, when it chose one: the error is printed
+        #: there too (github and xcode read only stdout)
+        self.format: Optional[str] = None
 
 
 def input_error(path: str, message: str, line: Optional[int] = None, column: Optional[int] = None,

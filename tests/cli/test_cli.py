@@ -57,6 +57,32 @@ def test_ctrl_c_inside_a_command_exits_130_silently(monkeypatch: pytest.MonkeyPa
     assert (r.returncode, r.stdout, r.stderr) == (130, "", "")
 
 
+# -- one exit policy; the chosen format travels on the error, not in a module global ----------
+
+
+def test_the_exit_policy() -> None:
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.diagnostics import Severity
+
+    error, warning, note = Severity.ERROR, Severity.WARNING, Severity.NOTE
+    assert exit_code() == exit_code([note, warning]) == 0
+    assert exit_code([warning], strict=True) == exit_code([note, error]) == 1
+    assert exit_code(out_of_date=True) == 1
+    assert exit_code([error], out_of_date=True, bad_input=True) == 2
+
+
+def test_an_error_is_printed_in_the_format_its_own_run_chose(tmp_path: Path) -> None:
+    """github reads only stdout: a run that chose it gets the error there as well; the next run
+    in the same process, which chose text, does not."""
+    github = invoke(["merge", "PrivacyInfo.xcprivacy", "-f", "github"], cwd=tmp_path)
+    text = invoke(["merge", "PrivacyInfo.xcprivacy"], cwd=tmp_path)
+    assert github.returncode == text.returncode == 2
+    assert github.stdout.startswith("::error file=merge,title=usage::nothing to merge")
+    assert text.stdout == "" and github.stderr == text.stderr != ""
+    unknown = invoke(["merge", "PrivacyInfo.xcprivacy", "-f", "nope"], cwd=tmp_path)
+    assert (unknown.returncode, unknown.stdout) == (2, "")
+
+
 # -- help: -h, readable metavars, the same short options everywhere ----------------------------
 
 

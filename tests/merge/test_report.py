@@ -180,6 +180,29 @@ def test_configuration_and_lockfile_like_merge(tmp_path: Path) -> None:
     assert {r["status"] for r in data["lockfile_sdks"]} == {"ok"}
 
 
+def test_configured_sdks_are_reported_where_the_configuration_names_them(tmp_path: Path) -> None:
+    """The configuration fills in what is not given by the one rule merge uses, so a finding
+    about a configured SDK points at the configuration's line, as merge's does (not --sdk)."""
+    shutil.copy(HERE / "empty.xcprivacy", tmp_path / "PrivacyInfo.xcprivacy")
+    (tmp_path / ".trtc-privacy.toml").write_text(
+        'app-manifest = "PrivacyInfo.xcprivacy"\nsdks = ["trtc@9.0"]\n')
+    data = report_json([], tmp_path)
+    below = [(f["path"], f["line"]) for f in data["findings"] if f["rule"] == "below-minimum"]
+    merged = invoke(["merge", "--diff"], cwd=tmp_path)
+    assert below == [(".trtc-privacy.toml", 2)]
+    assert merged.stderr.startswith(".trtc-privacy.toml\n  2  warning "), merged.stderr
+    (tmp_path / ".trtc-privacy.toml").write_text(
+        'app-manifest = "PrivacyInfo.xcprivacy"\nsdks = ["nosuch"]\n')
+    unknown = invoke(["report", "-f", "json"], cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith(".trtc-privacy.toml:2: error: unknown product"), \
+        unknown.stderr
+    (tmp_path / ".trtc-privacy.toml").write_text('sdks = ["trtc"]\n')
+    no_app = invoke(["report", "-f", "json"], cwd=tmp_path)
+    assert no_app.returncode == 2
+    assert no_app.stderr.startswith("report: error: no APP_MANIFEST given"), no_app.stderr
+
+
 def test_versions_findings_for_a_lockfile(tmp_path: Path) -> None:
     shutil.copy(HERE / "below-minimum.Podfile.lock", tmp_path / "Podfile.lock")
     shutil.copy(HERE / "empty.xcprivacy", tmp_path / "PrivacyInfo.xcprivacy")

@@ -370,7 +370,8 @@ def specs_from_lockfiles(paths: list) -> tuple:
     from trtc_privacy.merge.pipeline import Options, gather
 
     inputs = gather(Config(), Options("absent/PrivacyInfo.xcprivacy", lockfiles=paths))
-    return inputs.from_lockfiles, inputs.diagnostics, inputs.notes
+    specs = [s.spec for s in inputs.sources if s.from_lockfile]
+    return specs, inputs.diagnostics, inputs.notes
 
 
 def test_specs_from_lockfiles_notes_and_warnings() -> None:

@@ -104,6 +104,38 @@ def test_templates_from_the_configuration_cover_the_app(source_project: Path, ca
     assert (source_project / "App" / "PrivacyInfo.xcprivacy").read_bytes() == before
 
 
+def test_the_merge_target_is_read_once_and_nothing_is_linted_or_planned(
+        source_project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """scan needs what the merge would declare, not the merge's text or findings: the app's
+    file is parsed once, no manifest is linted and no merge is planned."""
+    import trtc_privacy.lint.engine as engine
+    import trtc_privacy.manifest.reader as reader
+    from trtc_privacy.merge import pipeline
+
+    def refused(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("scan linted or planned")
+
+    for module, name in ((pipeline, "plan"), (pipeline, "gather"), (engine, "lint_document"),
+                         (engine, "lint_sdk")):
+        monkeypatch.setattr(module, name, refused)
+    parsed = []
+    real_parse = reader.parse
+
+    def counting(data: bytes, path: str):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real_parse(data, path)
+
+    monkeypatch.setattr(reader, "parse", counting)
+    monkeypatch.setattr(pipeline, "parse", counting)
+    (source_project / ".trtc-privacy.toml").write_text(
+        'app-manifest = "App/PrivacyInfo.xcprivacy"\nsdks = ["trtc@11.7"]\n')
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    assert set(doc["bundles"][0]["declared"]) == {DS, UD, FT, BT}
+    assert [p for p in parsed if p.endswith("App/PrivacyInfo.xcprivacy")] == \
+        [os.path.join("App", "PrivacyInfo.xcprivacy")]
+
+
 def test_configured_exclude_patterns_are_not_read(source_project: Path, capsys,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     (source_project / ".trtc-privacy.toml").write_text('exclude = ["Pods/Kit"]\n')

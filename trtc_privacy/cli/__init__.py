@@ -1,9 +1,10 @@
-"""The command line: the app factory and ``main(argv) -> int``, which owns the exit codes.
+"""The command line: the app factory and ``main(argv) -> int``.
 
-Exit codes: 0 fine, 1 findings or out of date, 2 bad input or usage, 3 a bug, 130 interrupted.
-Every command lives in ``trtc_privacy/commands/``; an ``InputError`` raised anywhere below is
-caught here, once, and printed in the format the command chose. This module imports nothing at
-module level, so Ctrl-C during start-up (typer's import included) is caught too.
+Exit codes (``exits.py``): 0 fine, 1 findings or out of date, 2 bad input or usage, 3 a bug, 130
+interrupted. Every command lives in its own module here; an ``InputError`` raised anywhere below
+is caught here, once, and printed in the format the command chose (the error carries it). This
+module imports nothing at module level, so Ctrl-C during start-up (typer's import included) is
+caught too.
 """
 
 # No ``from __future__ import annotations``: typer reads the commands' annotations on every run,
@@ -14,8 +15,6 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:
     import typer
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 #: Every command, in the order ``--help`` lists them: name -> (module, function).
 COMMANDS: Dict[str, Tuple[str, str]] = {
@@ -38,6 +37,7 @@ def _version(value: bool) -> None:
     import typer
 
     from trtc_privacy import __version__
+    from trtc_privacy.cli.exits import EXIT_OK
 
     if value:
         typer.echo(f"trtc-privacy {__version__}")
@@ -84,14 +84,13 @@ def build_app(only: Optional[str] = None) -> "typer.Typer":
 def report_error(exc: Exception) -> int:
     """Print an InputError in the format the command chose (else ``PATH:LINE:COL: error:``);
     return 2."""
+    from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.diagnostics import InputError
 
     if not isinstance(exc, InputError):
         raise exc
-    from trtc_privacy.cli import options as commands
-
     d = exc.diagnostic
-    fmt = commands.chosen_format
+    fmt = exc.format
     if fmt in ("github", "xcode"):
         from trtc_privacy.formatters import render
 
@@ -111,11 +110,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     """
     import os
 
+    from trtc_privacy.cli.exits import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
     try:
-        from trtc_privacy.cli import options as commands
         from trtc_privacy.diagnostics import InputError
 
-        commands.chosen_format = None
         args = sys.argv[1:] if argv is None else list(argv)
         first = next((a for a in args if not a.startswith("-")), None)
         app = build_app(first if first in COMMANDS else None)
@@ -159,6 +158,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    from trtc_privacy.cli.exits import EXIT_INTERRUPTED
+
     try:
         code = main()
     except KeyboardInterrupt:  # between main's return and exit

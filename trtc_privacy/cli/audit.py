@@ -21,24 +21,16 @@ def audit(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, resolve
-    from trtc_privacy.diagnostics import Severity
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.cli.options import chosen_format
     from trtc_privacy.formatters import render
     from trtc_privacy.usage.audit import audit as run
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    result = run(artifact, cfg)
-    read = result.manifests + sum(v.read_executable for v in result.views)
-    text = render(result.diagnostics, fmt, files=read)
-    if fmt == "json":  # the same document as lint's, plus the per-bundle picture
-        import json
-
-        doc = json.loads(text)
-        doc["artifact"] = result.to_json()
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    sys.stdout.write(text)
-    worst = {d.severity for d in result.diagnostics}
-    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        result = run(artifact, cfg)
+        read = result.manifests + sum(v.read_executable for v in result.views)
+        # json: the same document as lint's, plus the per-bundle picture
+        sys.stdout.write(render(result.diagnostics, fmt, files=read,
+                                extra={"artifact": result.to_json()}))
+        return exit_code([d.severity for d in result.diagnostics], strict)

@@ -14,7 +14,7 @@ def explain(
     import re
     import textwrap
 
-    from trtc_privacy.cli.options import EXIT_USAGE
+    from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.lint.rules import by_itms, get, itms_codes, suggest
 
     r = get(name)

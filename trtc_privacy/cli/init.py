@@ -33,43 +33,44 @@ def init(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import emit, resolve
+    from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.merge import pipeline, scaffold
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    sdks, lockfiles = list(sdk), list(lockfile)
-    if not (sdks or lockfiles or cfg.sdks or cfg.lockfiles):
-        lockfiles = scaffold.find_lockfiles(os.getcwd())
-    if path is None:
-        path = (cfg.resolve(cfg.app_manifest) if cfg.app_manifest
-                else scaffold.default_manifest_path(os.getcwd()))
-    config_path = scaffold.CONFIG_NAME
-    scaffold.refuse_existing(path, force)
-    if write_config:
-        scaffold.refuse_existing(config_path, force)
-    inputs = pipeline.gather(cfg, pipeline.Options(path, sdks, lockfiles, (), None, "init",
-                                                   need_sources=False, fresh=True))
-    plan = pipeline.plan(inputs)
-    used = inputs.lockfiles if (lockfiles or not sdks) else []
-    config_text = (scaffold.render_config(os.path.relpath(path), list(sdk), used)
-                   if write_config else None)
-    scaffold.write_new(path, plan.after)
-    if config_text is not None:
-        scaffold.write_new(config_path, config_text)
-    emit(plan.diagnostics(on_disk=True), fmt, cfg,
-         stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
-    for n in inputs.notes:
-        typer.echo(f"note: {n}", err=True)
-    if not inputs.sources:
-        typer.echo("note: no TRTC-family SDK given or found in a lockfile; the manifest declares "
-                   "nothing yet", err=True)
-    out = sys.stderr if fmt in ("json", "sarif") else sys.stdout
-    if inputs.lockfiles:
-        out.write("lockfiles: " + ", ".join(inputs.lockfiles) + "\n")
-    labels = [s.label for s in inputs.sources]
-    out.write(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else "") + "\n")
-    if config_text is not None:
-        out.write(f"{config_path}: written\n")
-    out.write("next: add the file to your app target (Copy Bundle Resources), and run "
-              "`trtc-privacy lint " + path + "`\n")
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        sdks, lockfiles = list(sdk), list(lockfile)
+        if not (sdks or lockfiles or cfg.sdks or cfg.lockfiles):
+            lockfiles = scaffold.find_lockfiles(os.getcwd())
+        if path is None:
+            path = (cfg.resolve(cfg.app_manifest) if cfg.app_manifest
+                    else scaffold.default_manifest_path(os.getcwd()))
+        config_path = scaffold.CONFIG_NAME
+        scaffold.refuse_existing(path, force)
+        if write_config:
+            scaffold.refuse_existing(config_path, force)
+        inputs = pipeline.gather(cfg, pipeline.Options(
+            path, sdks, lockfiles, usage_path="init", need_sources=False, fresh=True,
+            adds="the new file declares them"))
+        plan = pipeline.plan(inputs)
+        used = inputs.lockfiles if (lockfiles or not sdks) else []
+        config_text = (scaffold.render_config(os.path.relpath(path), list(sdk), used)
+                       if write_config else None)
+        scaffold.write_new(path, plan.after)
+        if config_text is not None:
+            scaffold.write_new(config_path, config_text)
+        emit(plan.diagnostics(on_disk=True), fmt, cfg,
+             stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
+        for n in inputs.notes:
+            typer.echo(f"note: {n}", err=True)
+        if not inputs.sources:
+            typer.echo("note: no TRTC-family SDK given or found in a lockfile; the manifest declares "
+                       "nothing yet", err=True)
+        out = sys.stderr if fmt in ("json", "sarif") else sys.stdout
+        if inputs.lockfiles:
+            out.write("lockfiles: " + ", ".join(inputs.lockfiles) + "\n")
+        labels = [s.label for s in inputs.sources]
+        out.write(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else "") + "\n")
+        if config_text is not None:
+            out.write(f"{config_path}: written\n")
+        out.write("next: add the file to your app target (Copy Bundle Resources), and run "
+                  "`trtc-privacy lint " + path + "`\n")

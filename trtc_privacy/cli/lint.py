@@ -30,30 +30,29 @@ def lint(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.cli.options import apply_rule_options, chosen_format, note
     from trtc_privacy.diagnostics import Severity, input_error
     from trtc_privacy.formatters import stream
     from trtc_privacy.lint.engine import KINDS, LintRun
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    apply_rule_options(cfg, select, ignore)
-    k = kind or cfg.kind
-    if k not in KINDS:
-        raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
-                          hint="expected app, sdk or auto")
-    if fix:
-        _fix(paths, k, cfg)
-    run = LintRun(paths, k, cfg)
-    # findings stream to the formatter as each file finishes: memory stays flat
-    total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
-    if not run.files and not run.unreadable:
-        note("no PrivacyInfo.xcprivacy found under " + ", ".join(paths))
-    if run.unreadable:  # reported among the findings; the others were linted
-        return EXIT_USAGE
-    if total[Severity.ERROR.value] or (strict and total[Severity.WARNING.value]):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        apply_rule_options(cfg, select, ignore)
+        k = kind or cfg.kind
+        if k not in KINDS:
+            raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
+                              hint="expected app, sdk or auto")
+        if fix:
+            _fix(paths, k, cfg)
+        run = LintRun(paths, k, cfg)
+        # findings stream to the formatter as each file finishes: memory stays flat
+        total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
+        if not run.files and not run.unreadable:
+            note("no PrivacyInfo.xcprivacy found under " + ", ".join(paths))
+        # an unreadable path is reported among the findings; the others were linted
+        return exit_code([Severity(s) for s, n in total.items() if n], strict,
+                         bad_input=bool(run.unreadable))
 
 
 def _readable(paths: List[str], cfg: Any) -> List[str]:

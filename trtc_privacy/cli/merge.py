@@ -38,20 +38,21 @@ def merge(
 ) -> int:
     """Fold TRTC-family manifests (and other manifests) into the app's, without duplicates."""
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, resolve
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.cli.options import chosen_format
     from trtc_privacy.merge import pipeline
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    inputs = pipeline.gather(cfg, pipeline.Options(app_manifest, sdk, lockfile, manifest, output))
-    plan = pipeline.plan(inputs)
-    dry = check or diff
-    outcome = pipeline.Outcome(plan, blocked=plan.changed and plan.errors and not allow_invalid) \
-        if dry else pipeline.write(plan, allow_invalid)
-    _print(outcome, fmt, show_diff=dry, check=check)
-    if outcome.blocked or (check and outcome.plan.changed):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        inputs = pipeline.gather(cfg, pipeline.Options(app_manifest, sdk, lockfile, manifest,
+                                                       output))
+        plan = pipeline.plan(inputs)
+        dry = check or diff
+        outcome = pipeline.Outcome(plan, blocked=plan.changed and plan.errors and not allow_invalid) \
+            if dry else pipeline.write(plan, allow_invalid)
+        _print(outcome, fmt, show_diff=dry, check=check)
+        # findings alone do not fail a merge: an output left out of date does (blocked, --check)
+        return exit_code(out_of_date=outcome.blocked or (check and outcome.plan.changed))
 
 
 def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
@@ -59,7 +60,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
     import sys
 
     from trtc_privacy.cli.options import emit
-    from trtc_privacy.formatters import render
+    from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.merge.fold import describe
 
     plan = outcome.plan
@@ -77,7 +78,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
                 "added": [list(d) for d in c.added],
                 "already_declared": [list(d) for d in c.already],
             } for c, s in contributions],
-            "diagnostics": json.loads(render(diags, "json"))["diagnostics"],
+            "diagnostics": rows(diags),
             "notes": plan.inputs.notes + plan.notes,
             "diff": plan.diff() if show_diff else None,
             "status": status,

@@ -1,5 +1,6 @@
-"""What every command shares: the exit codes, the ``--format`` and ``--config`` options, and the
-one way diagnostics are printed (through the formatters, after the configuration's selection).
+"""What every command shares: the ``--format`` and ``--config`` options, the chosen format (errors
+included), and the one way diagnostics are printed (through the formatters, after the
+configuration's selection). The exit codes and their policy are ``exits.py``'s.
 
 Each command lives in its own module here, imports only typer at module level, and imports the
 core it needs inside its body, so start-up stays close to ``import typer``.
@@ -8,7 +9,8 @@ core it needs inside its body, so start-up stays close to ``import typer``.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence
 
 import typer
 
@@ -16,17 +18,11 @@ if TYPE_CHECKING:
     from trtc_privacy.config import Config
     from trtc_privacy.diagnostics import Diagnostic
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130
-
 #: The formats every command that prints diagnostics accepts (formatters.FORMATS, spelled out
 #: here so that building ``--help`` imports nothing).
 FORMATS = ("text", "json", "sarif", "github", "xcode")
 FORMAT_HELP = ("text, json, sarif, github or xcode (default: github in GitHub Actions, xcode in "
                "an Xcode build phase, else text).")
-
-#: The format the running command chose, for errors raised before it prints (see cli.main).
-chosen_format: Optional[str] = None
 
 
 def format_option() -> Any:
@@ -51,34 +47,42 @@ def ignore_option() -> Any:
 
 def apply_rule_options(cfg: "Config", select: Sequence[str], ignore: Sequence[str]) -> None:
     """``--select``/``--ignore`` over the configuration's: an unknown name is a usage error."""
-    from trtc_privacy.lint.engine import check_rule_names
-
     def names(values: Sequence[str]) -> List[str]:
         return [n.strip() for v in values for n in v.split(",") if n.strip()]
 
     chosen, dropped = names(select), names(ignore)
-    check_rule_names(chosen, "--select")
-    check_rule_names(dropped, "--ignore")
+    if chosen or dropped:
+        from trtc_privacy.lint.rules import check_names
+
+        check_names(chosen, "--select")
+        check_names(dropped, "--ignore")
     if chosen:
         cfg.select = chosen
     cfg.ignore = list(cfg.ignore) + dropped
 
 
-def resolve(fmt: Optional[str]) -> str:
-    """The format to use (an unknown one is a usage error, exit 2); remembered for errors."""
-    global chosen_format
+@contextmanager
+def chosen_format(fmt: Optional[str]) -> Iterator[str]:
+    """The format to print in (an unknown one is a usage error, exit 2). An InputError raised
+    inside carries it out, so ``main`` prints the error where that format's reader looks too."""
+    from trtc_privacy.diagnostics import InputError
     from trtc_privacy.formatters import resolve_format
 
-    chosen_format = resolve_format(fmt)
-    return chosen_format
+    chosen = resolve_format(fmt)
+    try:
+        yield chosen
+    except InputError as exc:
+        if exc.format is None:
+            exc.format = chosen
+        raise
 
 
 def emit(diagnostics: Sequence["Diagnostic"], fmt: str, cfg: Optional["Config"] = None,
-         files: Optional[int] = None, stream: Any = None, quiet_when_clean: bool = False) -> bool:
+         files: Optional[int] = None, stream: Any = None,
+         quiet_when_clean: bool = False) -> List["Diagnostic"]:
     """Print diagnostics in ``fmt`` after the configuration's ``ignore``/``[severity]``; return
-    whether an error remains. ``quiet_when_clean``: print nothing at all when there is nothing to
-    say in the text format (merge and friends print their own summary)."""
-    from trtc_privacy.diagnostics import Severity
+    those shown. ``quiet_when_clean``: print nothing at all when there is nothing to say in the
+    text format (merge and friends print their own summary)."""
     from trtc_privacy.formatters import render
     from trtc_privacy.selection import Selection
 
@@ -87,7 +91,7 @@ def emit(diagnostics: Sequence["Diagnostic"], fmt: str, cfg: Optional["Config"] 
         out = render(shown, fmt, files=files)
         if out:
             (stream or sys.stdout).write(out)
-    return any(d.severity is Severity.ERROR for d in shown)
+    return shown
 
 
 def note(text: str) -> None:

@@ -33,7 +33,7 @@ def report(
                                          help="json: print the report as JSON on stdout."),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
-    from trtc_privacy.cli.options import EXIT_USAGE
+    from trtc_privacy.cli.exits import EXIT_USAGE
 
     if format is not None and format != "json":
         typer.echo(f"--format: unknown format \"{format}\" (expected json)", err=True)

@@ -13,7 +13,7 @@ def rules(
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json
 
-    from trtc_privacy.cli.options import EXIT_USAGE
+    from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.lint.rules import all_rules, markdown_table
 
     rs = all_rules()

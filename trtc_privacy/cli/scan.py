@@ -23,31 +23,22 @@ def scan(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, apply_rule_options, note, resolve
-    from trtc_privacy.diagnostics import Severity
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.cli.options import apply_rule_options, chosen_format, note
     from trtc_privacy.formatters import render
     from trtc_privacy.selection import Selection
     from trtc_privacy.usage.scan import default_paths
     from trtc_privacy.usage.scan import scan as run_scan
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    apply_rule_options(cfg, select, ignore)
-    result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
-                      Selection.from_config(cfg))
-    for text in result.notes:
-        note(text)
-    out = render(result.diagnostics, fmt, files=result.files)
-    if fmt == "json":  # the same document as lint's, plus the per-bundle picture
-        import json
-
-        doc = json.loads(out)
-        doc["bundles"] = result.to_json()
-        out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    sys.stdout.write(out)
-    if result.bad_input:
-        return EXIT_USAGE
-    worst = {d.severity for d in result.diagnostics}
-    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        apply_rule_options(cfg, select, ignore)
+        result = run_scan(list(paths) if paths else default_paths(cfg), cfg,
+                          Selection.from_config(cfg))
+        for text in result.notes:
+            note(text)
+        # json: the same document as lint's, plus the per-bundle picture
+        sys.stdout.write(render(result.diagnostics, fmt, files=result.files,
+                                extra={"bundles": result.to_json()}))
+        return exit_code([d.severity for d in result.diagnostics], strict,
+                         bad_input=result.bad_input)

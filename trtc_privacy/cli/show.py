@@ -22,24 +22,25 @@ def show(
     import json
     import sys
 
-    from trtc_privacy.cli.options import emit, resolve
-    from trtc_privacy.formatters import render
+    from trtc_privacy.cli.options import chosen_format, emit
+    from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.knowledge.vendors import select
 
-    fmt = resolve(format)
-    sel = select(product, "PRODUCT")
-    # show adds nothing: the hint names the command that would
-    w = sel.warning("PRODUCT", adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
-    found = [w] if w is not None else []
-    text = sel.path.read_text(encoding="utf-8")
-    if fmt == "json":
-        sys.stdout.write(json.dumps({
-            "product": sel.product.id, "requested": sel.requested,
-            "template": sel.template.version, "below_minimum": sel.below_minimum,
-            "manifest": text,
-            "diagnostics": json.loads(render(found, "json"))["diagnostics"],
-        }, indent=2) + "\n")
-        return
-    emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
-    if fmt != "sarif":
-        sys.stdout.write(text)
+    with chosen_format(format) as fmt:
+        sel = select(product, "PRODUCT")
+        # show adds nothing: the hint names the command that would
+        w = sel.warning("PRODUCT",
+                        adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
+        found = [w] if w is not None else []
+        text = sel.path.read_text(encoding="utf-8")
+        if fmt == "json":
+            sys.stdout.write(json.dumps({
+                "product": sel.product.id, "requested": sel.requested,
+                "template": sel.template.version, "below_minimum": sel.below_minimum,
+                "manifest": text, "diagnostics": rows(found),
+            }, indent=2) + "\n")
+            return
+        emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout,
+             quiet_when_clean=True)
+        if fmt != "sarif":
+            sys.stdout.write(text)

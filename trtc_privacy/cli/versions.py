@@ -27,29 +27,31 @@ def versions(
     import sys
 
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.options import emit, resolve
-    from trtc_privacy.formatters import render
+    from trtc_privacy.cli.exits import exit_code
+    from trtc_privacy.cli.options import chosen_format, emit
+    from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.merge.versions import check, render_table
     from trtc_privacy.selection import Selection
 
-    fmt = resolve(format)
-    cfg = cfgmod.load(config)
-    targets = list(paths or [])
-    if not targets:
-        targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
-    report = check(targets)
-    diags = Selection.from_config(cfg).apply(report.diagnostics)
-    if fmt == "json":
-        doc = report.as_dict()
-        doc["diagnostics"] = json.loads(render(diags, "json"))["diagnostics"]
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    else:
-        if fmt == "text":
-            sys.stdout.write(render_table(report))
-            if diags:
-                sys.stdout.write("\n")
-        emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
-    return 1 if report.below_minimum else 0
+    with chosen_format(format) as fmt:
+        cfg = cfgmod.load(config)
+        targets = list(paths or [])
+        if not targets:
+            targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
+        report = check(targets)
+        diags = Selection.from_config(cfg).apply(report.diagnostics)
+        if fmt == "json":
+            doc = report.as_dict()
+            doc["diagnostics"] = rows(diags)
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        else:
+            if fmt == "text":
+                sys.stdout.write(render_table(report))
+                if diags:
+                    sys.stdout.write("\n")
+            emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
+        # an SDK below its minimum fails the run whatever its finding's configured severity
+        return exit_code(out_of_date=report.below_minimum)
 
 
 def _shown(path: str) -> str:

@@ -35,13 +35,14 @@ def xcode(
     """Merge the SDKs' manifests in an Xcode build phase; report in Xcode's issue format."""
     import os
 
+    from trtc_privacy.cli.exits import EXIT_USAGE, exit_code
     from trtc_privacy.merge import build_phase as X
 
     env = X.BuildEnv.from_environ(os.environ)
     if filelist is not None:
         if filelist not in ("inputs", "outputs"):
             typer.echo(f"--filelist: expected inputs or outputs, found {filelist!r}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
         phase = X.make_phase(env, config, write, fail_on, app_manifest, need_product=False)
         for line in X.filelist(phase, filelist):
             typer.echo(line)
@@ -51,7 +52,7 @@ def xcode(
                    "Run Script build phase", err=True)
         typer.echo("  hint: outside Xcode use `trtc-privacy merge` (or `--filelist inputs` here "
                    "to print the phase's input file list)", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     result = X.run(env, config, write, fail_on, app_manifest)
     for line in X.lines(result):
         typer.echo(line, err=True)
@@ -60,12 +61,13 @@ def xcode(
             typer.echo(f"trtc-privacy: {note}")
     if result.summary:
         typer.echo(f"trtc-privacy: {result.summary}")
-    code = result.exit_code
+    # the phase keeps errors only when this build fails on them (xcode-fail-on)
+    shown, bad = [d.severity for d in result.diagnostics], result.bad_input
     if audit:
         done = result.plan
-        lines, audited = X.audit_product(os.environ, done.fails() if done else True,
-                                         done.output if done else None)
+        lines, found, unreadable = X.audit_product(os.environ, done.fails() if done else True,
+                                                   done.output if done else None)
         for line in lines:
             typer.echo(line, err=True)
-        code = max(code, audited)
-    raise typer.Exit(code)
+        shown, bad = shown + [d.severity for d in found], bad or unreadable
+    raise typer.Exit(exit_code(shown, bad_input=bad))

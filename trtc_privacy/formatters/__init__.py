@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, TextIO
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
+from trtc_privacy.formatters.summary import add_counts, counts
 
 #: format name -> module under trtc_privacy.formatters providing ``format(diags, files, color)``
 FORMATS: Dict[str, str] = {
@@ -49,15 +50,18 @@ def unknown_format(fmt: str) -> InputError:
 
 
 def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] = None,
-           color: Optional[bool] = None) -> str:
+           color: Optional[bool] = None, extra: Optional[Mapping[str, Any]] = None) -> str:
     """Diagnostics as text in ``fmt``; ``files`` is how many files were checked (for summaries).
 
     ``color`` None means: colour only when stdout is a terminal and NO_COLOR is not set (only
-    the text format has colour).
+    the text format has colour). ``extra``: top-level fields the JSON document adds (the other
+    formats have no place for them).
     """
     fmt = resolve_format(fmt)
     module = import_module(f"trtc_privacy.formatters.{FORMATS[fmt]}")
     ordered = sorted(diagnostics, key=lambda d: d.sort_key())
+    if extra is not None and fmt == "json":
+        return str(module.format(ordered, files, color, extra))
     return str(module.format(ordered, files, color))
 
 
@@ -81,56 +85,8 @@ def stream(batches: Iterable[Sequence[Diagnostic]], fmt: str, out: TextIO, *,
             out.write(module.format(batch, None, color))
         return total
     writer = getattr(module, "stream", None)
-    if writer is None or (fmt == "text" and use_color(color)):
+    if writer is None or (fmt == "text" and module.use_color(color)):
         diags = [d for batch in batches for d in batch]
         out.write(module.format(diags, files(), color))
         return counts(diags)
     return writer(batches, out, files, color)  # type: ignore[no-any-return]
-
-
-def add_counts(total: Dict[str, int], diagnostics: Sequence[Diagnostic]) -> None:
-    for d in diagnostics:
-        total[d.severity.value] += 1
-
-
-def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:
-    out = {s.value: 0 for s in Severity}
-    for d in diagnostics:
-        out[d.severity.value] += 1
-    return out
-
-
-def summary(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> Dict[str, object]:
-    """The numbers every format reports: errors, warnings, notes and files checked."""
-    return summary_of(counts(diagnostics),
-                      files if files is not None else len({d.path for d in diagnostics}))
-
-
-def summary_of(c: Dict[str, int], files: int) -> Dict[str, object]:
-    return {"files": files, "errors": c["error"], "warnings": c["warning"], "notes": c["note"]}
-
-
-def summary_line(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> str:
-    return summary_text(summary(diagnostics, files))
-
-
-def summary_text(s: Dict[str, object]) -> str:
-    n = s["files"]
-    where = f"in {n} file{'' if n == 1 else 's'}"
-    parts: List[str] = []
-    for key, word in (("errors", "error"), ("warnings", "warning"), ("notes", "note")):
-        k = int(s[key])  # type: ignore[call-overload]
-        if k:
-            parts.append(f"{k} {word}{'' if k == 1 else 's'}")
-    return (", ".join(parts) + " " + where) if parts else f"no problems {where}"
-
-
-def use_color(color: Optional[bool]) -> bool:
-    """Colour only on a terminal, never with NO_COLOR (https://no-color.org), unless forced."""
-    if color is not None:
-        return color
-    if "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "":
-        return False
-    import sys
-
-    return sys.stdout.isatty()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Callable, Dict, Iterable, Optional, Sequence, Set, TextIO
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, TextIO
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters import add_counts, summary, summary_of
+from trtc_privacy.formatters.summary import add_counts, summary, summary_of
 
 
 def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
@@ -36,11 +36,20 @@ def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
-           color: Optional[bool] = None) -> str:
+           color: Optional[bool] = None, extra: Optional[Mapping[str, Any]] = None) -> str:
+    """The document; ``extra`` adds top-level fields after the summary (``scan``'s bundles,
+    ``audit``'s artifact), so a command's JSON is built once."""
     doc = {
         "version": 1,
         "tool": {"name": "trtc-privacy", "version": __version__},
-        "diagnostics": [d.as_dict() for d in diagnostics],
+        "diagnostics": rows(diagnostics),
         "summary": summary(diagnostics, files),
     }
+    doc.update(extra or {})
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def rows(diagnostics: Iterable[Diagnostic]) -> List[Dict[str, Any]]:
+    """The diagnostics as this format lists them (by place), for a command whose JSON document
+    is its own (merge, versions, show) but whose findings read as everywhere else."""
+    return [d.as_dict() for d in sorted(diagnostics, key=lambda d: d.sort_key())]

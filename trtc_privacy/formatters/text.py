@@ -6,11 +6,13 @@ plain run never pays for it.
 
 from __future__ import annotations
 
+import os
+import sys
 from itertools import groupby
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters import add_counts, summary_line, summary_of, summary_text, use_color
+from trtc_privacy.formatters.summary import add_counts, summary_line, summary_of, summary_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -92,3 +94,12 @@ def _rich(blocks: List[Tuple[str, List[Row]]], total: str, problems: bool) -> st
         console.print("")
     console.print(f"[bold]{escape(total)}[/]" if problems else f"[bold green]{escape(total)}[/]")
     return buf.getvalue()
+
+
+def use_color(color: Optional[bool]) -> bool:
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org), unless forced."""
+    if color is not None:
+        return color
+    if "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "":
+        return False
+    return sys.stdout.isatty()

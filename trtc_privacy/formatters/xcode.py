@@ -9,17 +9,12 @@ from __future__ import annotations
 import os
 from typing import List, Optional, Sequence
 
-from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.diagnostics import Diagnostic, place
 
 
 def location(d: Diagnostic) -> str:
     path = os.path.abspath(d.path) if os.path.exists(d.path) else d.path
-    where = path
-    if d.line:
-        where += f":{d.line}"
-        if d.column:
-            where += f":{d.column}"
-    return where
+    return place(path, d.line, d.column)
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,

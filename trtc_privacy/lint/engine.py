@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
@@ -25,18 +25,6 @@ if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is nam
 KINDS = ("app", "sdk", "auto")
 MANIFEST_NAME = C.MANIFEST_NAME
 _SDK_SUFFIXES = (".framework", ".xcframework", ".bundle")
-
-
-# -- which rules, at which severity --------------------------------------------------------------
-
-
-def check_rule_names(names: Iterable[str], where: str) -> None:
-    """Refuse unknown rule names (a typo would silently turn a rule off): InputError, exit 2."""
-    from trtc_privacy.lint.rules import get, suggest
-
-    for n in names:
-        if get(n) is None:
-            raise input_error(where, f"unknown rule \"{n}\"", rule="usage", hint=suggest(n))
 
 
 # -- one document ------------------------------------------------------------------------------

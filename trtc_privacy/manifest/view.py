@@ -1,10 +1,11 @@
 """One cached view of a parsed manifest: its keys, values and where they stand.
 
-The model (``model.from_document``), the lint rules, the writer and ``lint --fix`` all read a
-document through this view, so the XML is walked one way only and each shape (a dict's pairs, an
-array's strings, the entries of a top-level list) is computed once per document. The tree is
-never modified while a view is in use, so the caches stay valid. Positions are not computed
-here: ``Document.position`` finds them on demand, for findings and edits only.
+The model (``model.from_document``), the lint rules, the writer, ``lint --fix`` and the merge
+(naming a finding's place the same way in every document) all read a document through this
+view, so the XML is walked one way only and each shape (a dict's pairs, an array's strings, the
+entries of a top-level list) is computed once per document. The tree is never modified while a
+view is in use, so the caches stay valid. Positions are not computed here: ``Document.position``
+finds them on demand, for findings and edits only.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class View:
         self._domains: Optional[List[Tuple[str, etree._Element]]] = None
         self._facts: Dict[str, List[Entry]] = {}
         self._dicts: Dict[etree._Element, List[etree._Element]] = {}
+        self._parts: Dict[etree._Element, Dict[etree._Element, str]] = {}
+        self._on_line: Optional[Dict[int, List[etree._Element]]] = None
+        self._lines: Optional[List[str]] = None
 
     def top_pairs(self) -> List[Pair]:
         if self._top_pairs is None:
@@ -192,6 +196,72 @@ class View:
                 out += self.strings(v)
             self._domains = out
         return self._domains
+
+    # -- naming places: the same place in two documents has the same name ---------------------
+
+    def place(self, el: etree._Element) -> Tuple[str, ...]:
+        """Where an element is, as keys and entry identifiers from the root: the same place in
+        two documents (the app's file, a vendor's, the merge result) has the same name however
+        their lines differ. Each container's children are named once, so naming many places in
+        one document stays linear."""
+        parts: List[str] = []
+        node: Optional[etree._Element] = el
+        while node is not None and node.tag != "plist":
+            parent = node.getparent()
+            if parent is None:
+                break
+            part = self._names_in(parent).get(node)
+            if part is not None:
+                parts.append(part)
+            node = parent
+        return tuple(reversed(parts))
+
+    def place_at(self, line: Optional[int], column: Optional[int]) -> Tuple[str, ...]:
+        """The place of a finding at ``line``:``column``: the element whose start tag stands
+        there, else the text of the line, else (no line) the document."""
+        if line is None:
+            return ("document",)
+        doc = self.doc
+        if self._on_line is None:  # elements by the line lxml read them on: columns only when asked
+            on_line: Dict[int, List[etree._Element]] = {}
+            for el in doc.root.iter(etree.Element):
+                at = getattr(el, "sourceline", None) or doc.position(el)[0]
+                if at is not None:
+                    on_line.setdefault(at, []).append(el)
+            self._on_line = on_line
+        for el in self._on_line.get(line, ()):
+            if doc.position(el) == (line, column or 0):
+                return self.place(el)
+        if self._lines is None:
+            self._lines = doc.text.splitlines()
+        lines = self._lines
+        return ("text", lines[line - 1].strip() if 0 < line <= len(lines) else "")
+
+    def _names_in(self, parent: etree._Element) -> Dict[etree._Element, str]:
+        """Each child of a <dict> or <array> with its part of a place's name: ``key:K`` and
+        ``value:K`` in a dict, ``item:...`` in an array (a string by its text, an entry by its
+        category or data type, anything else by its tag and index)."""
+        got = self._parts.get(parent)
+        if got is None:
+            got = {}
+            if parent.tag == "dict":
+                for _, k, v in self.pairs(parent):
+                    name = self.exact(k)
+                    got[k], got[v] = "key:" + name, "value:" + name
+            elif parent.tag == "array":
+                for i, c in enumerate(parent.iterchildren(etree.Element)):
+                    got[c] = "item:" + self._item(c, i)
+            self._parts[parent] = got
+        return got
+
+    def _item(self, el: etree._Element, index: int) -> str:
+        if el.tag == "string":
+            return "string:" + self.exact(el)
+        if el.tag == "dict":
+            for key, _, v in self.pairs(el):
+                if key in (C.API_TYPE, C.DATA_TYPE) and v.tag == "string":
+                    return "entry:" + self.exact(v)
+        return f"{el.tag}#{index}"
 
 
 def view_of(doc: Document) -> View:

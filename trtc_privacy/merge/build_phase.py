@@ -318,13 +318,14 @@ def _with_variables(p: str, env: BuildEnv) -> str:
 
 @dataclass
 class Result:
-    """What the phase did: the lines to print, and whether the build fails."""
+    """What the phase did: the findings to print (errors only when this build fails on them),
+    and whether an input could not be used in a build that fails on errors."""
 
     plan: Optional[Phase]
     diagnostics: List[Diagnostic]
     written: bool = False
     changed: bool = False
-    exit_code: int = 0
+    bad_input: bool = False
     summary: str = ""
 
 
@@ -345,11 +346,11 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
         phase = make_phase(env, config_path, write, fail_on, app_manifest)
     except InputError as exc:
         # Without a readable configuration the fail-on policy is unknown: fail, to be safe.
-        return Result(None, [exc.diagnostic], exit_code=2)
+        return Result(None, [exc.diagnostic], bad_input=True)
     rules = Selection.from_config(phase.config)
     diags = rules.apply(sandbox_problems(phase))
     if diags:
-        return _finish(phase, diags, exit_code=2)
+        return _finish(phase, diags, bad_input=True)
     if phase.nothing_to_merge:
         diags += rules.apply([Diagnostic(
             phase.app_manifest, None, None, "nothing-to-merge", Severity.WARNING,
@@ -360,10 +361,10 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
     try:
         inputs = pipeline.gather(phase.config, pipeline.Options(
             phase.app_manifest, phase.sdks, phase.lockfiles, phase.manifests, phase.output,
-            "xcode", need_sources=False))
+            usage_path="xcode", need_sources=False))
         merge_plan = pipeline.plan(inputs)
     except InputError as exc:
-        return _finish(phase, diags + [exc.diagnostic], exit_code=2)
+        return _finish(phase, diags + [exc.diagnostic], bad_input=True)
     phase.notes += inputs.notes + merge_plan.notes
     found = inputs.diagnostics + inputs.source_findings + merge_plan.app_findings
     errors = any(d.severity is Severity.ERROR
@@ -381,12 +382,12 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
             except OSError as exc:
                 return _finish(phase, diags + [input_error(
                     phase.output, f"cannot create the folder: {exc.strerror}",
-                    rule="unwritable").diagnostic], exit_code=2)
+                    rule="unwritable").diagnostic], bad_input=True)
         try:
             outcome = pipeline.write(merge_plan, allow_invalid=True)
         except InputError as exc:
-            return _finish(phase, diags + [exc.diagnostic], exit_code=2)
-    res = _finish(phase, diags, exit_code=1 if errors else 0)
+            return _finish(phase, diags + [exc.diagnostic], bad_input=True)
+    res = _finish(phase, diags)
     res.written, res.changed = outcome.written, outcome.plan.changed
     where = _short(phase.output, phase.env.srcroot)
     if outcome.blocked:
@@ -398,15 +399,13 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
     return res
 
 
-def _finish(plan: Phase, diags: List[Diagnostic], exit_code: int) -> Result:
+def _finish(plan: Phase, diags: List[Diagnostic], bad_input: bool = False) -> Result:
     failing = plan.fails()
-    errors = any(d.severity is Severity.ERROR for d in diags) or exit_code != 0
-    if errors and not failing:
+    if not failing:
         # Xcode fails a build whose script prints "error:" even with exit status 0.
         diags = [d.with_severity(Severity.WARNING) if d.severity is Severity.ERROR else d
                  for d in diags]
-        exit_code = 0
-    return Result(plan, diags, exit_code=exit_code if failing else 0)
+    return Result(plan, diags, bad_input=bad_input and failing)
 
 
 def xcode_line(d: Diagnostic) -> str:
@@ -430,13 +429,14 @@ def lines(result: Result) -> Sequence[str]:
 
 
 def audit_product(environ: Mapping[str, str], fails: bool = True,
-                  merged: Optional[str] = None) -> Tuple[List[str], int]:
+                  merged: Optional[str] = None) -> Tuple[List[str], List[Diagnostic], bool]:
     """``xcode --audit``: after the merge, audit the built product the way App Store Connect
     will, so a missing declaration shows in the issue navigator of the build that caused it.
 
     Returns the lines to print (Xcode's issue format; paths made absolute where the file is on
-    disk, so Xcode can open manifests) and the exit code: 1 for errors when this build fails on
-    errors (``xcode-fail-on``), 2 for an unreadable product, else 0 (errors become warnings).
+    disk, so Xcode can open manifests), the findings they show (errors only when this build
+    fails on errors, ``xcode-fail-on``; else they become warnings), and whether the product
+    could not be read in a build that fails on errors.
     ``merged`` is the manifest the phase just wrote: the merge linted it, so audit only reads it.
     """
     from dataclasses import replace
@@ -447,7 +447,7 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
                                                    or environ.get("FULL_PRODUCT_NAME"))
     if not base or not name:
         return ["warning: trtc-privacy xcode --audit: TARGET_BUILD_DIR and WRAPPER_NAME are not "
-                "set, so there is no built product to audit"], 0
+                "set, so there is no built product to audit"], [], False
     product = os.path.join(base, name)
     linted: "frozenset[str]" = frozenset()
     if merged:
@@ -457,7 +457,7 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
         result = audit(product, linted=linted)
     except InputError as exc:
         d = exc.diagnostic if fails else exc.diagnostic.with_severity(Severity.WARNING)
-        return [xcode_line(d)], 2 if fails else 0
+        return [xcode_line(d)], [d], fails
     out = []
     for d in result.diagnostics:
         on_disk = os.path.join(product, d.path)
@@ -466,5 +466,4 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
         if not fails and d.severity is Severity.ERROR:
             d = d.with_severity(Severity.WARNING)
         out.append(d)
-    errors = any(d.severity is Severity.ERROR for d in out)
-    return [xcode_line(d) for d in out], 1 if errors else 0
+    return [xcode_line(d) for d in out], out, False

@@ -1,12 +1,14 @@
 """The merge pipeline: gather the inputs once, plan the merge purely, write the plan under the lock.
 
-``gather`` reads everything a merge depends on (configuration, lockfiles, product selections,
-vendor templates, extra manifests, the app's file) exactly once, and lints each folded-in
-manifest once. ``plan`` is pure: from those Inputs it computes the target manifest, who declared
-what, the edited text, and the findings of the result, each made once. ``write`` takes the lock,
-re-reads the target's bytes, and writes the plan's text only if the target is still what the
-plan was made from (else it plans again under the lock). ``merge``, ``report``, ``init`` and the
-Xcode phase all consume these; none of them reads or lints on its own.
+``read`` reads everything a merge depends on (configuration, lockfiles, product selections,
+vendor templates, extra manifests, the app's file) exactly once; ``gather`` does that and lints
+each folded-in manifest once. ``plan`` is pure: from those Inputs it computes the target
+manifest, who declared what, the edited text, and the findings of the result, each made once.
+``write`` takes the lock, re-reads the target's bytes, and writes the plan's text only if the
+target is still what the plan was made from (else it plans again under the lock). ``merge``,
+``report``, ``init`` and the Xcode phase all consume these; none of them reads or lints on its
+own. ``scan`` needs only what the merge would declare: ``read`` and ``target``, no lint, no text.
+The pipeline does not know who calls it: what differs between callers comes in the Options.
 """
 
 from __future__ import annotations
@@ -15,19 +17,17 @@ import bisect
 import difflib
 import os
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
-from trtc_privacy.knowledge import apple as C
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import Document, parse, read_bytes
+from trtc_privacy.manifest.view import view_of
 from trtc_privacy.merge.fold import MergeResult, merge
 from trtc_privacy.records import FrozenRecord, Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:
-    from lxml import etree
-
     from trtc_privacy.config import Config
     from trtc_privacy.knowledge.vendors import TemplateChoice
     from trtc_privacy.merge.versions import Row
@@ -42,14 +42,15 @@ def empty_app_manifest() -> Manifest:
 class Options(FrozenRecord):
     """What the command line asked for; empty values fall back to the configuration."""
 
-    __fields__ = ("app_manifest", "sdks", "lockfiles", "manifests", "output", "command",
-                  "need_sources", "merging", "fresh")
+    __fields__ = ("app_manifest", "sdks", "lockfiles", "manifests", "output", "usage_path",
+                  "need_sources", "merging", "fresh", "adds")
     app_manifest: Optional[str]
     sdks: Sequence[str]
     lockfiles: Sequence[str]
     manifests: Sequence[str]
     output: Optional[str]
-    command: str
+    #: where a usage error (no app manifest, nothing to merge) is reported: the command's name
+    usage_path: str
     #: a merge needs something to fold in; a report of the app's file alone is useful
     need_sources: bool
     #: whether the result is meant to be written (lockfile findings then say the merge is the
@@ -57,21 +58,25 @@ class Options(FrozenRecord):
     merging: bool
     #: start from an empty manifest even if the file exists (``init --force``)
     fresh: bool
+    #: what a version below the minimum is told will add the declarations it lacks
+    adds: str
 
     def __init__(self, app_manifest: Optional[str] = None, sdks: Sequence[str] = (),
                  lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
-                 output: Optional[str] = None, command: str = "merge", need_sources: bool = True,
-                 merging: bool = True, fresh: bool = False) -> None:
+                 output: Optional[str] = None, usage_path: str = "merge",
+                 need_sources: bool = True, merging: bool = True, fresh: bool = False,
+                 adds: str = "this merge adds them") -> None:
         setattr_ = object.__setattr__
         setattr_(self, "app_manifest", app_manifest)
         setattr_(self, "sdks", sdks)
         setattr_(self, "lockfiles", lockfiles)
         setattr_(self, "manifests", manifests)
         setattr_(self, "output", output)
-        setattr_(self, "command", command)
+        setattr_(self, "usage_path", usage_path)
         setattr_(self, "need_sources", need_sources)
         setattr_(self, "merging", merging)
         setattr_(self, "fresh", fresh)
+        setattr_(self, "adds", adds)
 
 
 class Source(Record):
@@ -133,10 +138,6 @@ class Inputs(Record):
         self.diagnostics = [] if diagnostics is None else diagnostics
         self.source_findings = [] if source_findings is None else source_findings
         self.notes = [] if notes is None else notes
-
-    @property
-    def from_lockfiles(self) -> List[str]:
-        return [s.spec for s in self.sources if s.from_lockfile]
 
     @property
     def target_bytes(self) -> Optional[bytes]:
@@ -224,14 +225,26 @@ class MergePlan(Record):
 
 
 def gather(config: "Config", options: Options) -> Inputs:
-    """Read the configuration's and the options' inputs once; raises InputError for bad ones."""
+    """``read``, and lint each folded-in manifest once (as an SDK's)."""
     from trtc_privacy.lint.engine import dispatch, lint_sdk
 
+    inputs = read(config, options)
+    seen: Set[int] = set()
+    table = dispatch(inputs.rules)  # one selection for every input
+    for s in inputs.sources:
+        if id(s.document) not in seen:  # a template two specs select is linted once
+            seen.add(id(s.document))
+            inputs.source_findings += lint_sdk(s.document, inputs.rules, table)
+    return inputs
+
+
+def read(config: "Config", options: Options) -> Inputs:
+    """Read the configuration's and the options' inputs once; raises InputError for bad ones."""
     cfg = config
     opts = options
     app, sdks, lockfiles, manifests = _choose(cfg, opts)
     if opts.need_sources and not (sdks or lockfiles or manifests):
-        raise input_error(opts.command, "nothing to merge", rule="usage",
+        raise input_error(opts.usage_path, "nothing to merge", rule="usage",
                           hint="give --sdk PRODUCT[@VERSION], --lockfile PATH or --manifest PATH")
     rules = Selection.from_config(cfg)
     diagnostics: List[Diagnostic] = []
@@ -241,8 +254,7 @@ def gather(config: "Config", options: Options) -> Inputs:
     explicit = [(s, where, line) for s, where, line in sdks]
     for spec, where, line in explicit:
         src = _vendor(spec, where, line, templates)
-        adds = "the new file declares them" if opts.command == "init" else "this merge adds them"
-        w = src.selection.warning(where, line, adds) if src.selection else None
+        w = src.selection.warning(where, line, opts.adds) if src.selection else None
         if w is not None:
             diagnostics.append(w)
         sources.append(src)
@@ -269,13 +281,6 @@ def gather(config: "Config", options: Options) -> Inputs:
         m = from_document(doc)
         m.label = path
         sources.append(Source(path, doc, m))
-    source_findings: List[Diagnostic] = []
-    seen: Set[int] = set()
-    table = dispatch(rules)  # one selection for every input
-    for s in sources:
-        if id(s.document) not in seen:  # a template two specs select is linted once
-            seen.add(id(s.document))
-            source_findings += lint_sdk(s.document, rules, table)
     output = opts.output or app
     app_bytes, app_doc = None, None
     if os.path.lexists(app):
@@ -286,20 +291,20 @@ def gather(config: "Config", options: Options) -> Inputs:
     if output != app and os.path.lexists(output):
         output_bytes = _existing(output)
     return Inputs(cfg, rules, app, output, app_bytes, app_doc, output_bytes, sources,
-                  found_files or list(lockfiles), rows, rules.apply(diagnostics),
-                  source_findings, notes)
+                  found_files or list(lockfiles), rows, rules.apply(diagnostics), [], notes)
 
 
 def _choose(cfg: "Config", opts: Options
             ) -> Tuple[str, List[Tuple[str, str, Optional[int]]], List[str], List[str]]:
-    """Options first; the configuration fills in what the command line left out.
+    """The app's manifest, SDK specs, lockfiles and manifests to merge: the options first, the
+    configuration for what the command line left out (the one place that decides this).
 
     Each SDK spec keeps where it was written, so an unknown product is reported there.
     """
     app = opts.app_manifest
     if app is None:
         if cfg.app_manifest is None:
-            raise input_error(opts.command, "no APP_MANIFEST given and no app-manifest in a "
+            raise input_error(opts.usage_path, "no APP_MANIFEST given and no app-manifest in a "
                               "configuration file", rule="usage",
                               hint="give the path, or set app-manifest in .trtc-privacy.toml")
         app = cfg.resolve(cfg.app_manifest)
@@ -354,16 +359,13 @@ def plan(inputs: Inputs) -> MergePlan:
     from trtc_privacy.manifest.writer import apply, render_new
 
     doc = inputs.app_document
+    base = _base(inputs)
     notes: List[str] = []
     if doc is None:
-        base = empty_app_manifest()
         if inputs.app_bytes is None:
             notes.append(f"{inputs.app_path} does not exist; creating it")
-    else:
-        base = from_document(doc)
-        base.label = APP_LABEL
-        if doc.binary:
-            notes.append(f"{inputs.app_path} is a binary property list; it is written back as XML")
+    elif doc.binary:
+        notes.append(f"{inputs.app_path} is a binary property list; it is written back as XML")
     result = merge([base] + [s.manifest for s in inputs.sources])
     after = render_new(result.target) if doc is None else apply(doc, result.target)
     data = doc.encode(after) if doc is not None and not doc.binary else after.encode("utf-8")
@@ -384,101 +386,40 @@ def plan(inputs: Inputs) -> MergePlan:
                      result_findings, notes)
 
 
+def target(inputs: Inputs) -> Manifest:
+    """What the merge of ``inputs`` would declare, and no more: no text, no findings (pure).
+    ``scan`` compares this with what the code uses."""
+    return merge([_base(inputs)] + [s.manifest for s in inputs.sources]).target
+
+
+def _base(inputs: Inputs) -> Manifest:
+    """The app's manifest the merge starts from: its file, or Xcode's empty template."""
+    doc = inputs.app_document
+    if doc is None:
+        return empty_app_manifest()
+    base = from_document(doc)
+    base.label = APP_LABEL
+    return base
+
+
 def _caused(found: List[Diagnostic], result: Document, app_findings: List[Diagnostic],
             app: Optional[Document], inputs: Inputs) -> List[Diagnostic]:
     """The result's findings the merge causes: not already in the app's file, not reported at
     the input that brought them. Both are decided by rule and place, the place named the same
-    way in every document (see :func:`anchor`), never by the message."""
+    way in every document (``View.place_at``), never by the message."""
     had: Set[Tuple[str, Tuple[str, ...]]] = set()
     if app is not None:
         had |= _identities(app, app_findings)
     for s in inputs.sources:
         mine = [d for d in inputs.source_findings if d.path == s.document.path]
         had |= _identities(s.document, mine)
-    anchors = _anchors(result)
-    return [d for d in found if (d.rule, anchors(d)) not in had]
+    place_at = view_of(result).place_at
+    return [d for d in found if (d.rule, place_at(d.line, d.column)) not in had]
 
 
 def _identities(doc: Document, diags: Sequence[Diagnostic]) -> Set[Tuple[str, Tuple[str, ...]]]:
-    anchors = _anchors(doc)
-    return {(d.rule, anchors(d)) for d in diags}
-
-
-def _anchors(doc: Document) -> Callable[[Diagnostic], Tuple[str, ...]]:
-    """A function from a finding in ``doc`` to its place, named by the keys and identifiers
-    that lead to it (the same in the app's file, a vendor's and the merge result)."""
-    import lxml.etree as etree
-
-    on_line: Optional[Dict[int, List["etree._Element"]]] = None
-    lines: Optional[List[str]] = None
-    index: Dict[Any, Any] = {}
-
-    def anchor(d: Diagnostic) -> Tuple[str, ...]:
-        nonlocal on_line, lines
-        if d.line is None:
-            return ("document",)
-        if on_line is None:  # elements by the line lxml read them on: columns only when asked
-            on_line = {}
-            for el in doc.root.iter(etree.Element):
-                line = getattr(el, "sourceline", None) or doc.position(el)[0]
-                if line is not None:
-                    on_line.setdefault(line, []).append(el)
-        for el in on_line.get(d.line, ()):
-            if doc.position(el) == (d.line, d.column or 0):
-                return element_path(el, index)
-        if lines is None:
-            lines = doc.text.splitlines()
-        text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
-        return ("text", text)
-
-    return anchor
-
-
-def element_path(el: "etree._Element", index: Optional[Dict[Any, Any]] = None) -> Tuple[str, ...]:
-    """Where an element is, as keys and entry identifiers from the root: the same place in two
-    documents has the same path however their lines differ. ``index`` caches each parent's
-    children and their positions, so naming many places in one document stays linear."""
-    from trtc_privacy.manifest.reader import elements, text_of
-
-    cache: Dict[Any, Any] = {} if index is None else index
-
-    def kids(parent: "etree._Element") -> Tuple[List["etree._Element"], Dict["etree._Element", int]]:
-        got = cache.get(parent)
-        if got is None:
-            children = elements(parent)
-            got = cache[parent] = (children, {c: i for i, c in enumerate(children)})
-        return got
-
-    parts: List[str] = []
-    node: Optional["etree._Element"] = el
-    while node is not None and node.tag != "plist":
-        parent = node.getparent()
-        if parent is None:
-            break
-        if parent.tag == "dict":
-            children, at = kids(parent)
-            i = at[node]
-            if node.tag == "key":
-                parts.append("key:" + text_of(node))
-            else:
-                key = children[i - 1] if i > 0 and children[i - 1].tag == "key" else None
-                parts.append("value:" + (text_of(key) if key is not None else ""))
-        elif parent.tag == "array":
-            parts.append("item:" + _identity(node, kids(parent)[1][node]))
-        node = parent
-    return tuple(reversed(parts))
-
-
-def _identity(el: "etree._Element", index: int) -> str:
-    from trtc_privacy.manifest.reader import dict_pairs, text_of
-
-    if el.tag == "string":
-        return "string:" + text_of(el)
-    if el.tag == "dict":
-        for k, v in dict_pairs(el):
-            if text_of(k).strip() in (C.API_TYPE, C.DATA_TYPE) and v.tag == "string":
-                return "entry:" + text_of(v)
-    return f"{el.tag}#{index}"
+    place_at = view_of(doc).place_at
+    return {(d.rule, place_at(d.line, d.column)) for d in diags}
 
 
 def _line_map(after: str, before: str) -> Callable[[int], Tuple[Optional[int], bool]]:

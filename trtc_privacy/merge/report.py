@@ -11,7 +11,6 @@ manifest fields to label sections follows Apple's App Privacy Details page (see
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -73,33 +72,18 @@ class Collected:
 
 def collect(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequence[str],
             manifests: Sequence[str], config_path: Optional[str] = None) -> Collected:
-    """Gather and plan exactly as ``merge`` does; write nothing.
-
-    Unlike ``merge``, no SDK is needed: a report of the app's own manifest alone is useful.
+    """Gather and plan exactly as ``merge`` does (the configuration filling in what is not
+    given); write nothing. Unlike ``merge``, no SDK is needed: a report of the app's own
+    manifest alone is useful.
     """
     from trtc_privacy import config as cfgmod
     from trtc_privacy.merge import pipeline
 
     cfg = cfgmod.load(config_path)
-    given_sources = bool(sdks or lockfiles or manifests)
-    if app_manifest is None and cfg.app_manifest is not None:
-        app_manifest = _shown(cfg.resolve(cfg.app_manifest))
-    if not given_sources and cfg.path is not None:
-        lockfiles = [_shown(cfg.resolve(p)) or p for p in cfg.lockfiles]
-        manifests = [_shown(cfg.resolve(p)) or p for p in cfg.manifests]
-        sdks = list(cfg.sdks)
     inputs = pipeline.gather(cfg, pipeline.Options(
-        app_manifest, list(sdks), list(lockfiles), list(manifests), None, "report",
+        app_manifest, list(sdks), list(lockfiles), list(manifests), usage_path="report",
         need_sources=False, merging=False))
-    return Collected(pipeline.plan(inputs), _shown(cfg.path))
-
-
-def _shown(path: Optional[str]) -> Optional[str]:
-    """A path as the user would type it from here: relative below the current directory."""
-    if path is None:
-        return None
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
+    return Collected(pipeline.plan(inputs), cfg.shown_path)
 
 
 # --------------------------------------------------------------------------------------------

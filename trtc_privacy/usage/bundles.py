@@ -69,14 +69,6 @@ class Bundle:
     problems: List[str] = field(default_factory=list)  # what could not be read, in words
 
     @property
-    def own_manifests(self) -> List[BundleManifest]:
-        return [m for m in self.manifests if m.role == "own"]
-
-    @property
-    def resource_manifests(self) -> List[BundleManifest]:
-        return [m for m in self.manifests if m.role == "resource"]
-
-    @property
     def is_app(self) -> bool:
         """App-like bundles carry an app's manifest (SDK-only reasons are wrong there)."""
         return self.kind in ("app", "appex", "xpc", "systemextension")

@@ -26,7 +26,7 @@ from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_err
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
 from trtc_privacy.manifest.model import Manifest, from_document
-from trtc_privacy.manifest.reader import parse, read_bytes
+from trtc_privacy.manifest.reader import Document, parse, read_bytes
 from trtc_privacy.selection import Selection
 from trtc_privacy.usage.uses import BundleUsage, Use, compare
 
@@ -66,24 +66,26 @@ class ScanResult:
 
 
 def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
-                 notes: Optional[List[str]] = None) -> Manifest:
+                 notes: Optional[List[str]] = None) -> Tuple[Manifest, Optional[Document]]:
     """What the app's manifest will declare: its file merged with the TRTC-family templates
-    (``sdks``/``lockfiles`` from the configuration, else the lockfiles found at ``root``).
+    (``sdks``/``lockfiles`` from the configuration, else the lockfiles found at ``root``); and
+    the app's file as read (None when there is none), for the places of its declarations.
 
-    Computed with the merge itself (nothing is written), so scan and merge cannot disagree.
+    Computed by the merge's own reading and folding (nothing is linted, rendered or written),
+    so scan and merge cannot disagree.
     """
     from trtc_privacy.merge import pipeline
 
     found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else _lockfiles_at(root)
     target = app_path or os.path.join(root, MANIFEST_NAME)
-    inputs = pipeline.gather(cfg, pipeline.Options(
-        app_manifest=target, lockfiles=found, command="scan", need_sources=False,
+    inputs = pipeline.read(cfg, pipeline.Options(
+        app_manifest=target, lockfiles=found, usage_path="scan", need_sources=False,
         merging=False))
     if notes is not None:
         notes.extend(inputs.notes)  # lockfile findings are merge's and lint's to report
     if not inputs.sources and inputs.app_document is None:
-        return Manifest(label=APP)
-    return pipeline.plan(inputs).target
+        return Manifest(label=APP), None
+    return pipeline.target(inputs), inputs.app_document
 
 
 def _lockfiles_at(root: str) -> List[str]:
@@ -114,14 +116,18 @@ def _declared_in_file(path: str) -> Tuple[Optional[Dict[str, Tuple[Optional[int]
     """A framework manifest's categories with their positions, or (None, error) when unreadable."""
     try:
         doc = parse(read_bytes(path), path)
-        m = from_document(doc)
+        return _declared_in(doc), None
     except InputError as exc:
         return None, exc.diagnostic.message
+
+
+def _declared_in(doc: Document) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
+    """A manifest's categories with the position of the first entry declaring each."""
     out: Dict[str, Tuple[Optional[int], Optional[int]]] = {}
-    for a in m.api_types or []:
+    for a in from_document(doc).api_types or []:
         if a.category and a.category not in out:
             out[a.category] = doc.position(a.element) if a.element is not None else (None, None)
-    return out, None
+    return out
 
 
 # -- finding what to read ----------------------------------------------------------------------
@@ -363,11 +369,10 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
 
     app_path = _app_manifest_path(cfg, found, notes)
     root = paths[0] if paths and os.path.isdir(paths[0]) else "."
-    merged = app_manifest(cfg, app_path, root, notes)
+    merged, app_doc = app_manifest(cfg, app_path, root, notes)
     declared_app = _declared(merged)
-    if app_path and os.path.isfile(app_path):
-        own, _err = _declared_in_file(app_path)
-        for c, pos in (own or {}).items():
+    if app_doc is not None and app_path and os.path.isfile(app_path):  # read once, by the merge
+        for c, pos in _declared_in(app_doc).items():
             if c in declared_app:
                 declared_app[c] = pos
     has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None

@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic, Severity
+from trtc_privacy.diagnostics import Diagnostic, Severity, place
 
 if TYPE_CHECKING:  # the caller builds the selection from its configuration
     from trtc_privacy.selection import Selection
@@ -67,11 +67,7 @@ class Evidence:
     def describe(self) -> str:
         """One line for a diagnostic's evidence: ``path:line:col: symbol`` or
         ``path (arm64, member.o): _fstat``."""
-        where = self.path
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
+        where = place(self.path, self.line, self.column)
         extra = ", ".join(p for p in (self.arch, self.member) if p)
         if extra:
             where += f" ({extra})"

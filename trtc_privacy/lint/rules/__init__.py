@@ -8,12 +8,13 @@ explanation and hint beside its check (see ``base.Rule``). Lint rules have a che
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from trtc_privacy.diagnostics import input_error
 from trtc_privacy.lint.rules.base import Context, Finding, Rule
 
 __all__ = ["Context", "Finding", "Rule", "RULES_BY_NAME", "all_rules", "lint_rules", "get",
-           "by_itms", "itms_codes", "suggest", "markdown_table"]
+           "by_itms", "itms_codes", "suggest", "check_names", "markdown_table"]
 
 #: The families in registry order: lint's own first, then those other commands report. The
 #: registry loads lazily: lint imports only the first five (``versions`` builds its rules from
@@ -89,6 +90,20 @@ def suggest(name: str) -> str:
     if close:
         return f"did you mean \"{close[0]}\"? (`trtc-privacy rules` lists them all)"
     return "`trtc-privacy rules` lists them all"
+
+
+def check_names(names: Iterable[str], path: str, rule: str = "usage",
+                context: Optional[Callable[[str], Tuple[str, Optional[int]]]] = None) -> None:
+    """Refuse a name no rule has, since a typo would silently turn a rule off: InputError (exit
+    2) at ``path`` with a did-you-mean hint. The one check for ``--select``/``--ignore`` and the
+    configuration's ``select``/``ignore``/``[severity]``; ``context`` gives, for the name
+    refused, what to say before the message and its line (the configuration key that holds it).
+    """
+    for name in names:
+        if get(name) is None:
+            before, line = context(name) if context is not None else ("", None)
+            raise input_error(path, f"{before}unknown rule \"{name}\"", line=line, rule=rule,
+                              hint=suggest(name))
 
 
 def markdown_table() -> str:

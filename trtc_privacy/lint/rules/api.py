@@ -11,10 +11,7 @@ from trtc_privacy.lint.rules.base import Context, Finding, Rule, repeated, repea
 from trtc_privacy.manifest.view import Entry
 
 if TYPE_CHECKING:
-    from trtc_privacy.lint.fix import Fixer
-
-#: Reasons Apple restricts to a kind of app rather than to a kind of declarer.
-
+    from trtc_privacy.lint.fixer import Fixer
 
 Reason = Tuple[Optional[str], str, etree._Element, etree._Element]  # category, code, <string>, entry
 

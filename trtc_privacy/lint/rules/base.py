@@ -20,7 +20,7 @@ from trtc_privacy.manifest.view import Entry, Pair, View, view_of
 from trtc_privacy.records import FrozenRecord, Record
 
 if TYPE_CHECKING:
-    from trtc_privacy.lint.fix import Fixer
+    from trtc_privacy.lint.fixer import Fixer
 
 
 class Finding(FrozenRecord):

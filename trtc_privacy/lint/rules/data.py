@@ -11,7 +11,7 @@ from trtc_privacy.lint.rules.base import ITMS_INVALID, Context, Finding, Rule, r
 from trtc_privacy.manifest.view import Entry
 
 if TYPE_CHECKING:
-    from trtc_privacy.lint.fix import Fixer
+    from trtc_privacy.lint.fixer import Fixer
 
 
 Purpose = Tuple[Optional[str], str, etree._Element, etree._Element]  # type, purpose, <string>, entry

@@ -13,7 +13,7 @@ from trtc_privacy.manifest.reader import text_of
 from trtc_privacy.manifest.view import Entry, Pair
 
 if TYPE_CHECKING:
-    from trtc_privacy.lint.fix import Fixer
+    from trtc_privacy.lint.fixer import Fixer
 
 MANIFEST_NAME = C.MANIFEST_NAME
 

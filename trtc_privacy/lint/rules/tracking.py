@@ -12,7 +12,7 @@ from trtc_privacy.knowledge.apple import host_key
 from trtc_privacy.lint.rules.base import ITMS_INVALID, Context, Finding, Rule, rule
 
 if TYPE_CHECKING:
-    from trtc_privacy.lint.fix import Fixer
+    from trtc_privacy.lint.fixer import Fixer
 
 _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
                    r"[A-Za-z][A-Za-z0-9-]{0,62}")
