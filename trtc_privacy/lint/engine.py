@@ -11,6 +11,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy import discover as folders
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.knowledge import apple as C
@@ -330,60 +331,27 @@ class _RealPaths:
 
 
 def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
-    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest.
-
-    Memory is what the answer needs: of a folder's entries only the folders and manifests are
-    kept (name and two flags, not the scandir entries), a folder waiting its turn is its
-    parent's strings and its name, and a link's real path is resolved only when it is entered.
-    """
+    """(path, real path) of each manifest under ``top``, depth-first in sorted order, following
+    links into folders (each folder once). A link's real path is resolved only where a link is;
+    every other real path is its folder's plus its name."""
     out: List[Tuple[str, str]] = []
-    visited: Set[int] = set()  # (device, inode) of each folder entered, as one integer
-    want = MANIFEST_NAME.lower()
-    # folders still to enter, the next last: (parent, name, parent's real path, is a link);
-    # the top is given whole (name "")
-    stack: List[Tuple[str, str, str, bool]] = [(top, "", real.of_dir(top), False)]
-    while stack:
-        parent, name, parent_real, link = stack.pop()
-        if name:
-            root = os.path.join(parent, name)
-            root_real = os.path.realpath(root) if link else os.path.join(parent_real, name)
-        else:
-            root, root_real = parent, parent_real
-        kept: List[Tuple[str, bool, bool]] = []  # (name, is a folder, is a link)
-        try:
-            st = os.stat(root)
-            ident = (st.st_dev << 64) | st.st_ino
-            if ident in visited:
-                continue
-            with os.scandir(root) as it:
-                for e in it:
-                    try:
-                        is_dir = e.is_dir()  # follows links, as the search does
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if e.name not in SKIP_DIRS:
-                            kept.append((e.name, True, e.is_symlink()))
-                    elif e.name.lower() == want:
-                        kept.append((e.name, False, e.is_symlink()))
-        except OSError:
-            continue
-        visited.add(ident)
-        kept.sort(key=_first)
-        subdirs: List[Tuple[str, str, str, bool]] = []
-        for entry, is_dir, is_link in kept:
-            if is_dir:
-                subdirs.append((root, entry, root_real, is_link))
-            else:
+    for folder in folders.walk(top, folders.FOLLOW, keep=_is_manifest, prune=SKIP_DIRS,
+                                top_real=real.of_dir(top)):
+        root, root_real = folder.path, folder.real
+        for entry, is_dir, is_link, _ in folder:
+            if not is_dir:
                 path = os.path.join(root, entry)
                 out.append((os.path.normpath(path), os.path.realpath(path) if is_link
                             else os.path.join(root_real, entry)))
-        stack.extend(reversed(subdirs))
     return out
 
 
-def _first(item: Tuple[str, bool, bool]) -> str:
-    return item[0]
+def _is_manifest(name: str) -> bool:
+    """PrivacyInfo.xcprivacy in any letter case."""
+    return name.lower() == _MANIFEST_LOWER
+
+
+_MANIFEST_LOWER = MANIFEST_NAME.lower()
 
 
 def excluded(path: str, cfg: Optional[Config]) -> bool:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from trtc_privacy import discover
 from trtc_privacy.diagnostics import input_error
 from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS, FileKind, read_limited
 
@@ -69,7 +70,8 @@ def find_lockfiles(paths: List[str]) -> List[str]:
 
     In a directory: ``Podfile.lock`` anywhere, and ``Package.resolved`` where Xcode keeps it
     (``*.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/``, ``*.xcworkspace/xcshareddata/
-    swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered.
+    swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered, nor
+    are links to folders.
     """
     out: List[str] = []
     for p in paths or ["."]:
@@ -88,16 +90,20 @@ def find_lockfiles(paths: List[str]) -> List[str]:
     return list(dict.fromkeys(os.path.normpath(p) for p in out))
 
 
+_SEARCHED_NAMES = frozenset((PODFILE_LOCK, PACKAGE_RESOLVED, "Package.swift"))
+
+
 def _search(root: str) -> List[str]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _PRUNE)
+    for folder in discover.walk(root, discover.LIST, keep=_SEARCHED_NAMES.__contains__,
+                                prune=_PRUNE):
+        filenames = {e.name for e in folder if not e.is_dir}
         if PODFILE_LOCK in filenames:
-            found.append(os.path.join(dirpath, PODFILE_LOCK))
+            found.append(os.path.join(folder.path, PODFILE_LOCK))
         if PACKAGE_RESOLVED in filenames and (
                 "Package.swift" in filenames
-                or dirpath.replace(os.sep, "/").endswith("xcshareddata/swiftpm")):
-            found.append(os.path.join(dirpath, PACKAGE_RESOLVED))
+                or folder.path.replace(os.sep, "/").endswith("xcshareddata/swiftpm")):
+            found.append(os.path.join(folder.path, PACKAGE_RESOLVED))
     return found
 
 

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy import discover
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
@@ -142,7 +143,7 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
     from trtc_privacy.usage.sourcescan import is_source
 
     found = _Found()
-    visited: Set[Tuple[int, int]] = set()
+    visited: Set[int] = set()
     seen_files: Set[str] = set()
 
     def add(kind: List[str], p: str) -> None:
@@ -179,26 +180,24 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
     return found
 
 
-def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
+def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
           cfg: Optional["Config"]) -> None:
+    """Search a folder, following links into folders and entering each folder once (the
+    walk's ``visited`` is shared by the walks of one scan)."""
     from trtc_privacy.usage.sourcescan import is_source
 
-    for root, dirs, files in os.walk(top, followlinks=True):
-        try:
-            st = os.stat(root)
-        except OSError:
-            dirs[:] = []
-            continue
-        ident = (st.st_dev, st.st_ino)
-        if ident in visited:
-            dirs[:] = []
-            continue
-        visited.add(ident)
-        keep = []
+    def read_by_name(name: str) -> bool:  # the files kept: sources, libraries, manifests
+        return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME
+
+    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=SKIP_DIRS,
+                                seen=visited):
+        root = folder.path
         parent = os.path.basename(os.path.normpath(root))
-        for d in sorted(dirs):
+        enter = []
+        for e in folder.enter:
+            d = e.name
             full = os.path.join(root, d)
-            if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
+            if d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
                 continue
             if cfg is not None and cfg.exclude and excluded(full, cfg):
                 continue
@@ -207,9 +206,12 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
             elif d.endswith(".framework"):
                 add(found.frameworks, full)
             else:
-                keep.append(d)
-        dirs[:] = keep
-        for f in sorted(files):
+                enter.append(e)
+        folder.enter = enter
+        for e in folder:
+            if e.is_dir:
+                continue
+            f = e.name
             full = os.path.join(root, f)
             if is_source(f):
                 add(found.sources, full)
