@@ -74,8 +74,9 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
     Computed with the merge itself (nothing is written), so scan and merge cannot disagree.
     """
     from trtc_privacy.merge import pipeline
+    from trtc_privacy.merge.lockfiles import project_lockfiles
 
-    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else _lockfiles_at(root)
+    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else project_lockfiles(root)
     target = app_path or os.path.join(root, MANIFEST_NAME)
     inputs = pipeline.gather(cfg, pipeline.Options(
         app_manifest=target, lockfiles=found, command="scan", need_sources=False,
@@ -85,25 +86,6 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
     if not inputs.sources and inputs.app_document is None:
         return Manifest(label=APP)
     return pipeline.plan(inputs).target
-
-
-def _lockfiles_at(root: str) -> List[str]:
-    out = []
-    for rel in ("Podfile.lock", "Package.resolved"):
-        p = os.path.join(root, rel)
-        if os.path.isfile(p):
-            out.append(p)
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        names = []
-    for n in names:  # Xcode keeps Package.resolved inside the workspace or project
-        if n.endswith((".xcworkspace", ".xcodeproj")):
-            inner = [os.path.join(root, n, "xcshareddata", "swiftpm", "Package.resolved"),
-                     os.path.join(root, n, "project.xcworkspace", "xcshareddata", "swiftpm",
-                                  "Package.resolved")]
-            out += [p for p in inner if os.path.isfile(p)]
-    return out
 
 
 def _declared(m: Manifest) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
