@@ -203,32 +203,59 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
                 add(found.app_manifests, full)
 
 
-def device_slices(xcf: str) -> List[str]:
-    """The slices of an .xcframework that ship to the App Store: ``ios-*`` without
-    ``-simulator`` or ``-maccatalyst`` (Xcode names slices by their library identifier)."""
+def device_slices(xcf: str) -> List[Tuple[str, List[str]]]:
+    """The slices of an .xcframework that ship to the App Store (``usage.xcframework`` says
+    which), each with the libraries read in it: the one its Info.plist lists, else every
+    .framework and .a in the folder."""
+    from trtc_privacy.usage import xcframework as X
+
+    libs = X.listed(_info_plist(xcf))
+    if libs:
+        out: Dict[str, List[str]] = {}
+        for lib in sorted(libs, key=lambda lib: (lib.ident, lib.path)):
+            if lib.ships:
+                out.setdefault(os.path.join(xcf, lib.ident), []).append(
+                    os.path.join(xcf, lib.ident, lib.path))
+        return list(out.items())
     try:
         names = sorted(n for n in os.listdir(xcf) if os.path.isdir(os.path.join(xcf, n)))
     except OSError:
         return []
-    return [os.path.join(xcf, n) for n in names
-            if n.startswith("ios-") and not n.endswith(("-simulator", "-maccatalyst"))]
+    found = []
+    for n in names:
+        if X.ships(n):
+            s = os.path.join(xcf, n)
+            try:
+                entries = sorted(os.listdir(s))
+            except OSError:
+                entries = []
+            found.append((s, [os.path.join(s, e) for e in entries
+                              if e.endswith((".framework", ".a"))]))
+    return found
+
+
+def _info_plist(xcf: str) -> object:
+    """An xcframework's Info.plist as data, or None when it is absent or unreadable."""
+    from trtc_privacy.files import FileKind, read_limited
+    from trtc_privacy.usage import xcframework as X
+
+    try:
+        data = read_limited(os.path.join(xcf, X.INFO_PLIST),
+                            FileKind("Info.plist", "an xcframework's Info.plist", X.MAX_INFO_PLIST))
+    except InputError:
+        return None
+    return X.parse_info(data)
 
 
 def _xcframework(xcf: str, found: _Found, add: _Add) -> None:
     slices = device_slices(xcf)
     if not slices:
         found.notes.append(f"{xcf}: no iOS device slice (ios-...); not read")
-    for s in slices:
-        try:
-            entries = sorted(os.listdir(s))
-        except OSError:
-            continue
-        for e in entries:
-            full = os.path.join(s, e)
-            if e.endswith(".framework") and os.path.isdir(full):
-                add(found.frameworks, full)
-            elif e.endswith(".a") and os.path.isfile(full):
-                add(found.archives, full)
+    for full in (lib for _, libs in slices for lib in libs):
+        if full.endswith(".framework") and os.path.isdir(full):
+            add(found.frameworks, full)
+        elif full.endswith(".a") and os.path.isfile(full):
+            add(found.archives, full)
 
 
 def framework_binary(fw: str) -> Optional[str]:
