@@ -66,8 +66,15 @@ def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
     found = walk(doc, kind, table if table is not None else dispatch(sel), check_name)
     if not found:
         return []
+    return [d for d, _ in diagnose(doc, found, sel)]
+
+
+def diagnose(doc: Document, found: Sequence[Tuple["Rule", "Finding"]], sel: Selection
+             ) -> List[Tuple[Diagnostic, "Finding"]]:
+    """The diagnostics of a walk's findings, at their configured severity, sorted by place,
+    each with the finding it came from (what ``--fix`` reads)."""
     lines: Optional[LineIndex] = None
-    out: List[Diagnostic] = []
+    out: List[Tuple[Diagnostic, Finding]] = []
     for r, f in found:  # positions are computed here, for findings only
         if f.offset is not None and not doc.binary:
             lines = lines or LineIndex(doc.text)
@@ -79,8 +86,12 @@ def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
                        r.primary_itms)
         stamped = sel.stamp(d)
         if stamped is not None:
-            out.append(stamped)
-    return sorted(out, key=lambda d: d.sort_key())
+            out.append((stamped, f))
+    return sorted(out, key=_place)
+
+
+def _place(item: Tuple[Diagnostic, "Finding"]) -> Tuple[object, ...]:
+    return item[0].sort_key()
 
 
 Dispatch = Dict[str, List[Tuple["Rule", "Visit"]]]
@@ -211,10 +222,15 @@ def _lint_file(path: str, kind: str, sel: Selection,
     except InputError as exc:
         if exc.diagnostic.rule == "unreadable":
             raise
-        out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
-        out += _name_check(path, sel)
-        return sorted(out, key=lambda d: d.sort_key())
+        return unparsed(path, exc, sel)
     return _lint_document(doc, k, sel, True, table)
+
+
+def unparsed(path: str, exc: InputError, sel: Selection) -> List[Diagnostic]:
+    """The findings of a file that does not parse: why, and its name if it is not the one."""
+    out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
+    out += _name_check(path, sel)
+    return sorted(out, key=lambda d: d.sort_key())
 
 
 def lint_bytes(data: bytes, label: str, kind: str = "sdk", cfg: Optional[Config] = None
@@ -384,6 +400,8 @@ class LintRun:
         self.kind, self.cfg = kind, cfg
         self.files: List[str] = []
         self.unreadable: List[str] = []
+        #: findings already made for a file, by path (``fix.fix_run``): not linted again
+        self.done: Dict[str, List[Diagnostic]] = {}
         self._missing: List[Diagnostic] = []
         seen: Set[str] = set()  # a file named twice, or found under two paths, is linted once
         real = _RealPaths()
@@ -408,6 +426,10 @@ class LintRun:
         for path, gone in heapq.merge(files, iter(missing), key=_first_of_pair):
             if gone is not None:
                 yield [gone]
+                continue
+            done = self.done.pop(path, None)
+            if done is not None:
+                yield done
                 continue
             try:
                 yield _lint_file(path, self.kind, sel, table)
