@@ -147,3 +147,76 @@ def test_fix_respects_ignored_rules(tmp_path: Path) -> None:
     r = invoke(["lint", "--fix", "--ignore", "unknown-data-type", "PrivacyInfo.xcprivacy"],
                 cwd=tmp_path)
     assert r.returncode == 0 and p.read_text(encoding="utf-8") == text
+
+
+# -- fixes attached to what their check found ---------------------------------------------------
+
+
+def test_a_spelling_fix_writes_what_its_check_guessed(tmp_path: Path) -> None:
+    """The fix takes the check's guess (Finding.repair) instead of guessing again."""
+    from trtc_privacy.lint import engine
+    from trtc_privacy.lint.fix import fix_document
+    from trtc_privacy.lint.rules.base import Finding
+    from trtc_privacy.manifest.reader import parse
+    from trtc_privacy.selection import Selection
+
+    text = doc(data("NSPrivacyCollectedDataTypePhotosOrVideos", [P]), data_types=False)
+    d = parse(text.encode("utf-8"), "PrivacyInfo.xcprivacy")
+    found = engine.walk(d, "app", engine.dispatch(Selection()))
+    [(rule, f)] = [(r, f) for r, f in found if r.name == "unknown-data-type"]
+    assert (f.subject, f.repair) == ("NSPrivacyCollectedDataTypePhotosOrVideos",
+                                     "NSPrivacyCollectedDataTypePhotosorVideos")
+    told = Finding(f.element, f.message, f.hint, subject=f.subject,
+                   repair="NSPrivacyCollectedDataTypeCrashData")
+    after, fixed, _ = fix_document(d, None, [(rule, told)])
+    assert "<string>NSPrivacyCollectedDataTypeCrashData</string>" in after
+    assert [x.description for x in fixed] == [
+        "replaced \"NSPrivacyCollectedDataTypePhotosOrVideos\" with "
+        "\"NSPrivacyCollectedDataTypeCrashData\""]
+
+
+def test_not_fixed_is_matched_by_value_not_by_message_text(tmp_path: Path) -> None:
+    """A long free-text reason is shortened in its message; its reason is still the refusal."""
+    p = tmp_path / "PrivacyInfo.xcprivacy"
+    sentence = "Calculate cache expiring date for disk files based on the device's own clock"
+    p.write_text(doc(api(UD, sentence), data_types=False), encoding="utf-8")
+    out = fix_file(str(p), "sdk")
+    [(d, why)] = out.not_fixed
+    assert d.rule == "unknown-reason" and sentence not in d.message
+    assert why == "no unambiguous spelling of a known identifier"
+
+
+def test_lint_fix_discovers_and_lints_each_file_once(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """One search of the folder; one lint walk per file, and one more of a file whose text
+    changed (its fixed text): what lint prints is that lint."""
+    from trtc_privacy import discover
+    from trtc_privacy.lint import engine
+
+    for name, body in (("a", data("NSPrivacyCollectedDataTypePhotosOrVideos", [P])),
+                       ("b", data("NSPrivacyCollectedDataTypeCrashData", [P])),
+                       ("c", api(UD, "CA92.1", "CA92.1"))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "PrivacyInfo.xcprivacy").write_text(doc(body, data_types=False),
+                                                               encoding="utf-8")
+    walks: List[str] = []
+    searches: List[str] = []
+    real_walk, real_search = engine.walk, discover.walk
+
+    def walk(d, *args, **kw):
+        walks.append(os.path.basename(os.path.dirname(d.path)))
+        return real_walk(d, *args, **kw)
+
+    def search(top, *args, **kw):
+        searches.append(top)
+        return real_search(top, *args, **kw)
+
+    monkeypatch.setattr(engine, "walk", walk)
+    monkeypatch.setattr(discover, "walk", search)
+    r = invoke(["lint", "--fix", ".", "-f", "json"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert searches == ["."]
+    assert sorted(walks) == ["a", "a", "b", "c", "c"]
+    monkeypatch.setattr(engine, "walk", real_walk)
+    again = invoke(["lint", ".", "-f", "json"], cwd=tmp_path)
+    assert r.stdout == again.stdout

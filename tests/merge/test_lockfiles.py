@@ -9,7 +9,7 @@ import pytest
 from helpers import FIXTURES, invoke
 
 from trtc_privacy.diagnostics import InputError
-from trtc_privacy.merge.lockfiles import find_lockfiles, normalise_url, read_lockfile
+from trtc_privacy.merge.lockfiles import find_lockfiles, normalise_url, project_lockfiles, read_lockfile
 
 LOCKS = FIXTURES / "lockfiles"
 
@@ -96,6 +96,23 @@ def test_directories_are_searched_where_xcode_and_swiftpm_keep_lockfiles(tmp_pat
         "App.xcworkspace/xcshareddata/swiftpm/Package.resolved",
         "Kit/Package.resolved",
     }
+
+
+def test_a_project_folder_keeps_its_lockfiles_at_the_top_where_the_search_finds_them(
+        tmp_path: Path) -> None:
+    """``project_lockfiles`` (scan's look at a project) asks the places the search knows."""
+    v2 = LOCKS / "v2.Package.resolved"
+    for d in (tmp_path / "B.xcodeproj" / "project.xcworkspace" / "xcshareddata" / "swiftpm",
+              tmp_path / "A.xcworkspace" / "xcshareddata" / "swiftpm", tmp_path / "Sub"):
+        d.mkdir(parents=True)
+        shutil.copy(v2, d / "Package.resolved")
+    shutil.copy(LOCKS / "engine-only.Podfile.lock", tmp_path / "Podfile.lock")
+    top = [Path(p).relative_to(tmp_path).as_posix() for p in project_lockfiles(str(tmp_path))]
+    assert top == ["Podfile.lock", "A.xcworkspace/xcshareddata/swiftpm/Package.resolved",
+                   "B.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/Package.resolved"]
+    searched = {Path(p).relative_to(tmp_path).as_posix()
+                for p in find_lockfiles([str(tmp_path)])}
+    assert searched == set(top)  # Sub/Package.resolved has no Package.swift beside it
 
 
 def test_an_empty_directory_is_bad_input(tmp_path: Path) -> None:

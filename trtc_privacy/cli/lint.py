@@ -43,9 +43,9 @@ def lint(
         if k not in KINDS:
             raise input_error("--kind", f"unknown kind \"{k}\"", rule="usage",
                               hint="expected app, sdk or auto")
-        if fix:
-            _fix(paths, k, cfg)
         run = LintRun(paths, k, cfg)
+        if fix:
+            _fix(run)
         # findings stream to the formatter as each file finishes: memory stays flat
         total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
         if not run.files and not run.unreadable:
@@ -55,32 +55,13 @@ def lint(
                          bad_input=bool(run.unreadable))
 
 
-def _readable(paths: List[str], cfg: Any) -> List[str]:
-    """The files under ``paths`` that exist (the missing ones are reported by the lint)."""
-    from trtc_privacy.diagnostics import InputError
-    from trtc_privacy.lint.engine import discover
-
-    out: List[str] = []
-    for p in paths:
-        try:
-            out += discover([p], cfg)
-        except InputError:
-            continue
-    return out
-
-
-def _fix(paths: List[str], kind: str, cfg: Any) -> None:
-    """Fix every file, then report what was fixed and what was not (stderr)."""
-    from trtc_privacy.diagnostics import InputError
-    from trtc_privacy.lint.fix import fix_file
+def _fix(run: Any) -> None:
+    """Fix every file the run found, then report what was fixed and what was not (stderr);
+    the run then prints each file's findings without linting it again."""
+    from trtc_privacy.lint.fix import fix_run
 
     n_fixed, n_files = 0, 0
-    for path in _readable(paths, cfg):
-        try:
-            out = fix_file(path, kind, cfg)
-        except InputError:
-            continue  # reported with the findings, by the lint that follows
-
+    for out in fix_run(run):
         for f in out.fixed:
             typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
         for d, why in out.not_fixed:

@@ -11,6 +11,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy import discover as folders
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.knowledge import apple as C
@@ -53,8 +54,15 @@ def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
     found = walk(doc, kind, table if table is not None else dispatch(sel), check_name)
     if not found:
         return []
+    return [d for d, _ in diagnose(doc, found, sel)]
+
+
+def diagnose(doc: Document, found: Sequence[Tuple["Rule", "Finding"]], sel: Selection
+             ) -> List[Tuple[Diagnostic, "Finding"]]:
+    """The diagnostics of a walk's findings, at their configured severity, sorted by place,
+    each with the finding it came from (what ``--fix`` reads)."""
     lines: Optional[LineIndex] = None
-    out: List[Diagnostic] = []
+    out: List[Tuple[Diagnostic, Finding]] = []
     for r, f in found:  # positions are computed here, for findings only
         if f.offset is not None and not doc.binary:
             lines = lines or LineIndex(doc.text)
@@ -66,8 +74,12 @@ def _lint_document(doc: Document, kind: str, sel: Selection, check_name: bool,
                        r.primary_itms)
         stamped = sel.stamp(d)
         if stamped is not None:
-            out.append(stamped)
-    return sorted(out, key=lambda d: d.sort_key())
+            out.append((stamped, f))
+    return sorted(out, key=_place)
+
+
+def _place(item: Tuple[Diagnostic, "Finding"]) -> Tuple[object, ...]:
+    return item[0].sort_key()
 
 
 Dispatch = Dict[str, List[Tuple["Rule", "Visit"]]]
@@ -198,10 +210,15 @@ def _lint_file(path: str, kind: str, sel: Selection,
     except InputError as exc:
         if exc.diagnostic.rule == "unreadable":
             raise
-        out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
-        out += _name_check(path, sel)
-        return sorted(out, key=lambda d: d.sort_key())
+        return unparsed(path, exc, sel)
     return _lint_document(doc, k, sel, True, table)
+
+
+def unparsed(path: str, exc: InputError, sel: Selection) -> List[Diagnostic]:
+    """The findings of a file that does not parse: why, and its name if it is not the one."""
+    out = [d for d in [_parse_diagnostic(exc, sel)] if d is not None]
+    out += _name_check(path, sel)
+    return sorted(out, key=lambda d: d.sort_key())
 
 
 def lint_bytes(data: bytes, label: str, kind: str = "sdk", cfg: Optional[Config] = None
@@ -318,60 +335,27 @@ class _RealPaths:
 
 
 def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
-    """Depth-first, in sorted order, with os.scandir: (path, real path) of each manifest.
-
-    Memory is what the answer needs: of a folder's entries only the folders and manifests are
-    kept (name and two flags, not the scandir entries), a folder waiting its turn is its
-    parent's strings and its name, and a link's real path is resolved only when it is entered.
-    """
+    """(path, real path) of each manifest under ``top``, depth-first in sorted order, following
+    links into folders (each folder once). A link's real path is resolved only where a link is;
+    every other real path is its folder's plus its name."""
     out: List[Tuple[str, str]] = []
-    visited: Set[int] = set()  # (device, inode) of each folder entered, as one integer
-    want = MANIFEST_NAME.lower()
-    # folders still to enter, the next last: (parent, name, parent's real path, is a link);
-    # the top is given whole (name "")
-    stack: List[Tuple[str, str, str, bool]] = [(top, "", real.of_dir(top), False)]
-    while stack:
-        parent, name, parent_real, link = stack.pop()
-        if name:
-            root = os.path.join(parent, name)
-            root_real = os.path.realpath(root) if link else os.path.join(parent_real, name)
-        else:
-            root, root_real = parent, parent_real
-        kept: List[Tuple[str, bool, bool]] = []  # (name, is a folder, is a link)
-        try:
-            st = os.stat(root)
-            ident = (st.st_dev << 64) | st.st_ino
-            if ident in visited:
-                continue
-            with os.scandir(root) as it:
-                for e in it:
-                    try:
-                        is_dir = e.is_dir()  # follows links, as the search does
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if e.name not in SKIP_DIRS:
-                            kept.append((e.name, True, e.is_symlink()))
-                    elif e.name.lower() == want:
-                        kept.append((e.name, False, e.is_symlink()))
-        except OSError:
-            continue
-        visited.add(ident)
-        kept.sort(key=_first)
-        subdirs: List[Tuple[str, str, str, bool]] = []
-        for entry, is_dir, is_link in kept:
-            if is_dir:
-                subdirs.append((root, entry, root_real, is_link))
-            else:
+    for folder in folders.walk(top, folders.FOLLOW, keep=_is_manifest, prune=SKIP_DIRS,
+                                top_real=real.of_dir(top)):
+        root, root_real = folder.path, folder.real
+        for entry, is_dir, is_link, _ in folder:
+            if not is_dir:
                 path = os.path.join(root, entry)
                 out.append((os.path.normpath(path), os.path.realpath(path) if is_link
                             else os.path.join(root_real, entry)))
-        stack.extend(reversed(subdirs))
     return out
 
 
-def _first(item: Tuple[str, bool, bool]) -> str:
-    return item[0]
+def _is_manifest(name: str) -> bool:
+    """PrivacyInfo.xcprivacy in any letter case."""
+    return name.lower() == _MANIFEST_LOWER
+
+
+_MANIFEST_LOWER = MANIFEST_NAME.lower()
 
 
 def excluded(path: str, cfg: Optional[Config]) -> bool:
@@ -404,6 +388,8 @@ class LintRun:
         self.kind, self.cfg = kind, cfg
         self.files: List[str] = []
         self.unreadable: List[str] = []
+        #: findings already made for a file, by path (``fix.fix_run``): not linted again
+        self.done: Dict[str, List[Diagnostic]] = {}
         self._missing: List[Diagnostic] = []
         seen: Set[str] = set()  # a file named twice, or found under two paths, is linted once
         real = _RealPaths()
@@ -428,6 +414,10 @@ class LintRun:
         for path, gone in heapq.merge(files, iter(missing), key=_first_of_pair):
             if gone is not None:
                 yield [gone]
+                continue
+            done = self.done.pop(path, None)
+            if done is not None:
+                yield done
                 continue
             try:
                 yield _lint_file(path, self.kind, sel, table)

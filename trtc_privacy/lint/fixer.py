@@ -9,7 +9,7 @@ nothing that depends on the rules (the registry, the engine, the configuration).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from lxml import etree
 
@@ -17,6 +17,20 @@ from trtc_privacy.diagnostics import place
 from trtc_privacy.knowledge import apple as C
 from trtc_privacy.manifest.reader import Document, elements, text_of
 from trtc_privacy.manifest.view import view_of
+
+
+class Found(Protocol):
+    """What a fix reads of a check's finding (``rules.base.Finding`` is one): named here, not
+    imported, so that the rules, which name the Fixer, stay the only ones to know Finding."""
+
+    @property
+    def element(self) -> Optional[etree._Element]: ...
+
+    @property
+    def subject(self) -> Optional[str]: ...
+
+    @property
+    def repair(self) -> Optional[str]: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,8 @@ class Fixer:
     the original ones). Each fixable rule's ``fix`` (beside its check, in rules/) calls the
     operations here; nothing here knows a rule by name."""
 
-    def __init__(self, doc: Document, enabled: Callable[[str], bool]) -> None:
+    def __init__(self, doc: Document, enabled: Callable[[str], bool],
+                 found: Sequence[Tuple[str, Found]] = ()) -> None:
         from trtc_privacy.manifest.writer import Editor
 
         self.doc = doc
@@ -46,9 +61,16 @@ class Fixer:
         self.ed = Editor(doc)
         self.enabled = enabled
         self.fixed: List[Fixed] = []
-        self.why: Dict[Tuple[str, str], str] = {}  # (rule, offending value) -> why not fixed
+        self.why: Dict[Tuple[str, str], str] = {}  # (rule, finding's subject) -> why not fixed
         self.renamed: Dict[etree._Element, str] = {}
         self.removed: Set[etree._Element] = set()
+        self._found: Dict[str, List[Found]] = {}  # rule -> what its check found, in order
+        for rule, f in found:
+            self._found.setdefault(rule, []).append(f)
+
+    def found(self, rule: str) -> List[Found]:
+        """What the rule's check found in the document, in the order of the lint walk."""
+        return self._found.get(rule, [])
 
     def note(self, el: Optional[etree._Element], rule: str, text: str) -> None:
         line, col = self.doc.position(el)
@@ -67,18 +89,18 @@ class Fixer:
         """Plan a new text for a <string> (the last plan for an element wins)."""
         self.renamed[el] = value
 
-    def spell(self, el: Optional[etree._Element], known: Dict[str, str], prefix: str,
-              rule: str) -> None:
-        """Replace a near-miss spelling of a known identifier with the identifier."""
-        value = self.name(el)
-        if el is None or not value or value in known:
-            return
-        guess = C.near_miss(value, known, prefix)
-        if guess is None:
-            self.refuse(value, rule, "no unambiguous spelling of a known identifier")
-            return
-        self.rename(el, guess)
-        self.note(el, rule, f"replaced \"{value}\" with \"{guess}\"")
+    def spell(self, rule: str) -> None:
+        """Replace each unknown identifier the rule's check found with the known one it
+        guessed (its ``repair``); one it had no guess for is refused."""
+        for f in self.found(rule):
+            el, value, guess = f.element, f.subject, f.repair
+            if el is None or not value:
+                continue
+            if guess is None:
+                self.refuse(value, rule, "no unambiguous spelling of a known identifier")
+                continue
+            self.rename(el, guess)
+            self.note(el, rule, f"replaced \"{value}\" with \"{guess}\"")
 
     def remove(self, el: etree._Element) -> None:
         self.ed.remove(el)

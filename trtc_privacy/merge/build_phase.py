@@ -24,7 +24,6 @@ from trtc_privacy.files import FileKind, read_limited
 from trtc_privacy.knowledge import apple as C
 
 MANIFEST_NAME = C.MANIFEST_NAME
-LOCKFILE_NAMES = ("Podfile.lock", "Package.resolved")
 PRODUCT_OUTPUT = "$(TARGET_BUILD_DIR)/$(UNLOCALIZED_RESOURCES_FOLDER_PATH)/" + MANIFEST_NAME
 FILELIST = FileKind("file list", "an .xcfilelist file", 1024 * 1024)
 WRITE_MODES = ("product", "source")
@@ -235,19 +234,25 @@ def _find_app_manifest(env: BuildEnv) -> Optional[str]:
 
 def _find_lockfiles(env: BuildEnv) -> List[str]:
     """Declared Podfile.lock / Package.resolved inputs, else where CocoaPods and SwiftPM keep them."""
+    from trtc_privacy.merge.lockfiles import (
+        LOCKFILE_NAMES,
+        PACKAGE_RESOLVED,
+        PODFILE_LOCK,
+        project_resolved,
+        workspace_resolved,
+    )
+
     declared = [p for p in env.inputs if os.path.basename(p) in LOCKFILE_NAMES]
     if declared:
         return declared
     found: List[str] = []
     for d in (env.podfile_dir, env.srcroot):
         if d:
-            found.append(os.path.join(d, "Podfile.lock"))
+            found.append(os.path.join(d, PODFILE_LOCK))
     if env.project_file:
-        found.append(os.path.join(env.project_file, "project.xcworkspace", "xcshareddata",
-                                  "swiftpm", "Package.resolved"))
-    pattern = os.path.join(glob.escape(env.srcroot), "*.xc*", "*", "swiftpm", "Package.resolved")
-    found += sorted(glob.glob(pattern))
-    found.append(os.path.join(env.srcroot, "Package.resolved"))
+        found.append(project_resolved(env.project_file))
+    found += sorted(glob.glob(workspace_resolved(os.path.join(glob.escape(env.srcroot), "*.xc*"))))
+    found.append(os.path.join(env.srcroot, PACKAGE_RESOLVED))
     seen: Dict[str, str] = {}
     for p in found:
         if os.path.isfile(p):

@@ -11,8 +11,9 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Collection, Dict, List, Optional, Tuple
 
+from trtc_privacy import discover
 from trtc_privacy.diagnostics import input_error
 from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS, FileKind, read_limited
 
@@ -61,7 +62,56 @@ class Lockfile:
 
 
 # ---------------------------------------------------------------------------------------------
-# finding lockfiles
+# where lockfiles live: the one place that knows (the search below, scan's look at a project's
+# top folder and the Xcode phase's guess all ask here)
+
+#: SwiftPM writes Package.resolved beside the package's manifest.
+PACKAGE_SWIFT = "Package.swift"
+LOCKFILE_NAMES = (PODFILE_LOCK, PACKAGE_RESOLVED)
+#: Xcode keeps a workspace's resolved packages in ``<workspace>/xcshareddata/swiftpm/``; every
+#: project holds a workspace of its own, ``project.xcworkspace``.
+XCODE_SWIFTPM = ("xcshareddata", "swiftpm")
+PROJECT_WORKSPACE = "project.xcworkspace"
+XCODE_CONTAINERS = (".xcworkspace", ".xcodeproj")
+
+
+def workspace_resolved(workspace: str) -> str:
+    """Where Xcode keeps the Package.resolved of a workspace."""
+    return os.path.join(workspace, *XCODE_SWIFTPM, PACKAGE_RESOLVED)
+
+
+def project_resolved(project: str) -> str:
+    """Where Xcode keeps the Package.resolved of a project (in its own workspace)."""
+    return workspace_resolved(os.path.join(project, PROJECT_WORKSPACE))
+
+
+def lockfiles_in(folder: str, names: Collection[str]) -> List[str]:
+    """The lockfiles among the ``names`` in ``folder``: a Podfile.lock wherever it is, a
+    Package.resolved beside a Package.swift or where Xcode keeps it."""
+    found = []
+    if PODFILE_LOCK in names:
+        found.append(os.path.join(folder, PODFILE_LOCK))
+    if PACKAGE_RESOLVED in names and (
+            PACKAGE_SWIFT in names
+            or folder.replace(os.sep, "/").endswith("/".join(XCODE_SWIFTPM))):
+        found.append(os.path.join(folder, PACKAGE_RESOLVED))
+    return found
+
+
+def project_lockfiles(root: str) -> List[str]:
+    """The lockfiles at the top of a project folder: its Podfile.lock and Package.resolved, and
+    the Package.resolved of each workspace and project there (in name order)."""
+    out = [p for p in (os.path.join(root, n) for n in LOCKFILE_NAMES) if os.path.isfile(p)]
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        names = []
+    for n in names:
+        if n.endswith(XCODE_CONTAINERS):
+            inner = [workspace_resolved(os.path.join(root, n)),
+                     project_resolved(os.path.join(root, n))]
+            out += [p for p in inner if os.path.isfile(p)]
+    return out
 
 
 def find_lockfiles(paths: List[str]) -> List[str]:
@@ -69,7 +119,8 @@ def find_lockfiles(paths: List[str]) -> List[str]:
 
     In a directory: ``Podfile.lock`` anywhere, and ``Package.resolved`` where Xcode keeps it
     (``*.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/``, ``*.xcworkspace/xcshareddata/
-    swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered.
+    swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered, nor
+    are links to folders.
     """
     out: List[str] = []
     for p in paths or ["."]:
@@ -88,16 +139,14 @@ def find_lockfiles(paths: List[str]) -> List[str]:
     return list(dict.fromkeys(os.path.normpath(p) for p in out))
 
 
+_SEARCHED_NAMES = frozenset(LOCKFILE_NAMES + (PACKAGE_SWIFT,))
+
+
 def _search(root: str) -> List[str]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _PRUNE)
-        if PODFILE_LOCK in filenames:
-            found.append(os.path.join(dirpath, PODFILE_LOCK))
-        if PACKAGE_RESOLVED in filenames and (
-                "Package.swift" in filenames
-                or dirpath.replace(os.sep, "/").endswith("xcshareddata/swiftpm")):
-            found.append(os.path.join(dirpath, PACKAGE_RESOLVED))
+    for folder in discover.walk(root, discover.LIST, keep=_SEARCHED_NAMES.__contains__,
+                                prune=_PRUNE):
+        found += lockfiles_in(folder.path, {e.name for e in folder if not e.is_dir})
     return found
 
 

@@ -298,50 +298,45 @@ def _folder_kind(path: str) -> str:
 
 
 def _walk_folder(tree: Tree, top: str) -> None:
-    """Index a folder without following links; links must stay inside, FIFOs are refused."""
-    root_real = os.path.realpath(top)
-    stack: List[Tuple[str, int]] = [("", 0)]
-    while stack:
-        rel, depth = stack.pop()
-        if depth > tree.limits.depth:
-            raise tree.error(rel, f"folders nest more than {tree.limits.depth} deep")
-        full = os.path.join(top, *rel.split("/")) if rel else top
-        try:
-            with os.scandir(full) as it:
-                items = sorted(it, key=lambda d: d.name)
-        except OSError as exc:
-            raise tree.error(rel, f"cannot list: {(exc.strerror or str(exc)).lower()}") from None
-        for d in items:
-            child = f"{rel}/{d.name}" if rel else d.name
-            try:
-                st = d.stat(follow_symlinks=False)
-            except OSError as exc:
-                raise tree.error(child, f"cannot read: {exc.strerror or exc}") from None
-            mode = st.st_mode
-            if stat.S_ISLNK(mode):
-                tree._add(Member(child, "link", target=_disk_link(tree, root_real, d.path, child)))
-            elif stat.S_ISDIR(mode):
-                tree._add(Member(child, "dir"))
-                stack.append((child, depth + 1))
-            elif stat.S_ISREG(mode):
-                tree._add(Member(child, "file", size=st.st_size))
-            else:
-                raise tree.error(child, "is a FIFO, socket or device, not a file a bundle holds",
-                                 hint="remove it; Xcode never puts one in a bundle")
+    """Index a folder without following links (``discover.INSIDE``: a link must stay inside);
+    FIFOs, sockets and devices are refused."""
+    from trtc_privacy import discover
 
+    def refuse(rel: str, what: str, exc: OSError) -> None:
+        why = exc.strerror or str(exc)
+        raise tree.error(rel, f"cannot {what}: {why.lower() if what == 'list' else why}"
+                         ) from None
 
-def _disk_link(tree: Tree, root_real: str, full: str, rel: str) -> str:
     try:
-        target = os.readlink(full)
-    except OSError as exc:
-        raise tree.error(rel, f"cannot read the link: {exc.strerror or exc}") from None
-    dest = os.path.realpath(os.path.join(os.path.dirname(full), target))
-    if dest != root_real and not dest.startswith(root_real.rstrip(os.sep) + os.sep):
-        raise tree.error(rel, f"symbolic link to \"{target}\" points outside the artifact",
-                         hint="a bundle's links stay inside it (Versions/Current -> A); "
-                         "rebuild or re-export it")
-    inside = os.path.relpath(dest, root_real)
-    return "" if inside == "." else inside.replace(os.sep, "/")
+        for folder in discover.walk(top, discover.INSIDE, on_error=refuse):
+            rel = folder.rel
+            for d in folder:
+                child = f"{rel}/{d.name}" if rel else d.name
+                if d.is_link:
+                    tree._add(Member(child, "link", target=d.target))
+                elif d.is_dir:
+                    tree._add(Member(child, "dir"))
+                else:
+                    try:
+                        st = os.lstat(os.path.join(folder.path, d.name))
+                    except OSError as exc:
+                        raise tree.error(child, f"cannot read: {exc.strerror or exc}") from None
+                    if not stat.S_ISREG(st.st_mode):
+                        raise tree.error(child, "is a FIFO, socket or device, not a file a "
+                                         "bundle holds",
+                                         hint="remove it; Xcode never puts one in a bundle")
+                    tree._add(Member(child, "file", size=st.st_size))
+            # subfolders in reverse name order: the order the index was always built in,
+            # which decides which of several problems is reported
+            folder.enter.reverse()
+            if folder.enter and folder.depth + 1 > tree.limits.depth:
+                name = folder.enter[0].name
+                raise tree.error(f"{rel}/{name}" if rel else name,
+                                 f"folders nest more than {tree.limits.depth} deep")
+    except discover.OutsideTree as exc:
+        raise tree.error(exc.rel, f"symbolic link to \"{exc.target}\" points outside the "
+                         "artifact", hint="a bundle's links stay inside it (Versions/Current -> "
+                         "A); rebuild or re-export it") from None
 
 
 # -- zip --------------------------------------------------------------------------------------

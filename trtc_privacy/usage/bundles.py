@@ -149,18 +149,16 @@ def _roots(tree: Tree) -> Tuple[List[str], str]:
 
 
 def _xcframework_slices(tree: Tree) -> List[str]:
-    """The framework in each slice the xcframework's Info.plist lists (else every one found)."""
-    info = _plist(tree, "Info.plist")
+    """The framework in each slice the xcframework's Info.plist lists (else every one found),
+    read by the rule ``scan`` shares (``usage.xcframework``). Every slice is audited, the
+    simulator's too: ``scan`` reads only those that ship."""
+    from trtc_privacy.usage import xcframework as X
+
     out: List[str] = []
-    libs = info.get("AvailableLibraries") if isinstance(info, dict) else None
-    for lib in libs if isinstance(libs, list) else []:
-        if not isinstance(lib, dict):
-            continue
-        ident, path = lib.get("LibraryIdentifier"), lib.get("LibraryPath")
-        if isinstance(ident, str) and isinstance(path, str):
-            p = _join(ident, path)
-            if p.endswith(".framework") and tree.is_dir(p) and "/" not in ident:
-                out.append(p)
+    for lib in X.listed(_plist(tree, X.INFO_PLIST)):
+        p = _join(lib.ident, lib.path)
+        if p.endswith(".framework") and tree.is_dir(p):
+            out.append(p)
     if not out:
         for slice_ in tree.children(""):
             for name in tree.children(slice_):

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from trtc_privacy import discover
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
@@ -75,8 +76,9 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
     so scan and merge cannot disagree.
     """
     from trtc_privacy.merge import pipeline
+    from trtc_privacy.merge.lockfiles import project_lockfiles
 
-    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else _lockfiles_at(root)
+    found = [] if (cfg.sdks or cfg.lockfiles or cfg.manifests) else project_lockfiles(root)
     target = app_path or os.path.join(root, MANIFEST_NAME)
     inputs = pipeline.read(cfg, pipeline.Options(
         app_manifest=target, lockfiles=found, usage_path="scan", need_sources=False,
@@ -86,25 +88,6 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
     if not inputs.sources and inputs.app_document is None:
         return Manifest(label=APP), None
     return pipeline.target(inputs), inputs.app_document
-
-
-def _lockfiles_at(root: str) -> List[str]:
-    out = []
-    for rel in ("Podfile.lock", "Package.resolved"):
-        p = os.path.join(root, rel)
-        if os.path.isfile(p):
-            out.append(p)
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        names = []
-    for n in names:  # Xcode keeps Package.resolved inside the workspace or project
-        if n.endswith((".xcworkspace", ".xcodeproj")):
-            inner = [os.path.join(root, n, "xcshareddata", "swiftpm", "Package.resolved"),
-                     os.path.join(root, n, "project.xcworkspace", "xcshareddata", "swiftpm",
-                                  "Package.resolved")]
-            out += [p for p in inner if os.path.isfile(p)]
-    return out
 
 
 def _declared(m: Manifest) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
@@ -148,7 +131,7 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
     from trtc_privacy.usage.sourcescan import is_source
 
     found = _Found()
-    visited: Set[Tuple[int, int]] = set()
+    visited: Set[int] = set()
     seen_files: Set[str] = set()
 
     def add(kind: List[str], p: str) -> None:
@@ -185,26 +168,24 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
     return found
 
 
-def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
+def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
           cfg: Optional["Config"]) -> None:
+    """Search a folder, following links into folders and entering each folder once (the
+    walk's ``visited`` is shared by the walks of one scan)."""
     from trtc_privacy.usage.sourcescan import is_source
 
-    for root, dirs, files in os.walk(top, followlinks=True):
-        try:
-            st = os.stat(root)
-        except OSError:
-            dirs[:] = []
-            continue
-        ident = (st.st_dev, st.st_ino)
-        if ident in visited:
-            dirs[:] = []
-            continue
-        visited.add(ident)
-        keep = []
+    def read_by_name(name: str) -> bool:  # the files kept: sources, libraries, manifests
+        return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME
+
+    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=SKIP_DIRS,
+                                seen=visited):
+        root = folder.path
         parent = os.path.basename(os.path.normpath(root))
-        for d in sorted(dirs):
+        enter = []
+        for e in folder.enter:
+            d = e.name
             full = os.path.join(root, d)
-            if d in SKIP_DIRS or d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
+            if d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
                 continue
             if cfg is not None and cfg.exclude and excluded(full, cfg):
                 continue
@@ -213,9 +194,12 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
             elif d.endswith(".framework"):
                 add(found.frameworks, full)
             else:
-                keep.append(d)
-        dirs[:] = keep
-        for f in sorted(files):
+                enter.append(e)
+        folder.enter = enter
+        for e in folder:
+            if e.is_dir:
+                continue
+            f = e.name
             full = os.path.join(root, f)
             if is_source(f):
                 add(found.sources, full)
@@ -225,32 +209,59 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[Tuple[int, int]],
                 add(found.app_manifests, full)
 
 
-def device_slices(xcf: str) -> List[str]:
-    """The slices of an .xcframework that ship to the App Store: ``ios-*`` without
-    ``-simulator`` or ``-maccatalyst`` (Xcode names slices by their library identifier)."""
+def device_slices(xcf: str) -> List[Tuple[str, List[str]]]:
+    """The slices of an .xcframework that ship to the App Store (``usage.xcframework`` says
+    which), each with the libraries read in it: the one its Info.plist lists, else every
+    .framework and .a in the folder."""
+    from trtc_privacy.usage import xcframework as X
+
+    libs = X.listed(_info_plist(xcf))
+    if libs:
+        out: Dict[str, List[str]] = {}
+        for lib in sorted(libs, key=lambda lib: (lib.ident, lib.path)):
+            if lib.ships:
+                out.setdefault(os.path.join(xcf, lib.ident), []).append(
+                    os.path.join(xcf, lib.ident, lib.path))
+        return list(out.items())
     try:
         names = sorted(n for n in os.listdir(xcf) if os.path.isdir(os.path.join(xcf, n)))
     except OSError:
         return []
-    return [os.path.join(xcf, n) for n in names
-            if n.startswith("ios-") and not n.endswith(("-simulator", "-maccatalyst"))]
+    found = []
+    for n in names:
+        if X.ships(n):
+            s = os.path.join(xcf, n)
+            try:
+                entries = sorted(os.listdir(s))
+            except OSError:
+                entries = []
+            found.append((s, [os.path.join(s, e) for e in entries
+                              if e.endswith((".framework", ".a"))]))
+    return found
+
+
+def _info_plist(xcf: str) -> object:
+    """An xcframework's Info.plist as data, or None when it is absent or unreadable."""
+    from trtc_privacy.files import FileKind, read_limited
+    from trtc_privacy.usage import xcframework as X
+
+    try:
+        data = read_limited(os.path.join(xcf, X.INFO_PLIST),
+                            FileKind("Info.plist", "an xcframework's Info.plist", X.MAX_INFO_PLIST))
+    except InputError:
+        return None
+    return X.parse_info(data)
 
 
 def _xcframework(xcf: str, found: _Found, add: _Add) -> None:
     slices = device_slices(xcf)
     if not slices:
         found.notes.append(f"{xcf}: no iOS device slice (ios-...); not read")
-    for s in slices:
-        try:
-            entries = sorted(os.listdir(s))
-        except OSError:
-            continue
-        for e in entries:
-            full = os.path.join(s, e)
-            if e.endswith(".framework") and os.path.isdir(full):
-                add(found.frameworks, full)
-            elif e.endswith(".a") and os.path.isfile(full):
-                add(found.archives, full)
+    for full in (lib for _, libs in slices for lib in libs):
+        if full.endswith(".framework") and os.path.isdir(full):
+            add(found.frameworks, full)
+        elif full.endswith(".a") and os.path.isfile(full):
+            add(found.archives, full)
 
 
 def framework_binary(fw: str) -> Optional[str]:

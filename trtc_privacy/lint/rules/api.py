@@ -31,15 +31,14 @@ def unknown_api_category(ctx: Context, e: Entry) -> Sequence[Finding]:
         guess = C.near_miss(category, cat.categories, "NSPrivacyAccessedAPICategory")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "expected one of: " + ", ".join(cat.categories))
-        return [Finding(e.ident_el, f"unknown API category \"{category}\"", hint)]
+        return [Finding(e.ident_el, f"unknown API category \"{category}\"", hint,
+                        subject=category, repair=guess)]
     return ()
 
 
 @unknown_api_category.fixer(phase=0)
 def _spell_category(fx: Fixer, r: Rule) -> None:
-    for d in fx.view.api_entries():
-        fx.spell(fx.view.value(d, C.API_TYPE), C.vocabulary().categories,
-                 "NSPrivacyAccessedAPICategory", r.name)
+    fx.spell(r.name)
 
 
 @rule("unknown-reason", "error",
@@ -53,22 +52,19 @@ def _spell_category(fx: Fixer, r: Rule) -> None:
 def unknown_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     category, code, el, _ = reason
     if code and code not in C.vocabulary().reasons:
+        guess = C.near_miss(code, {r: r for r in C.vocabulary().reasons})
         return [Finding(el, f"unknown reason code \"{_short(code)}\"",
-                        _reason_hint(code, category))]
+                        _reason_hint(guess, category), subject=code, repair=guess)]
     return ()
 
 
 @unknown_reason.fixer(phase=0)
 def _spell_reasons(fx: Fixer, r: Rule) -> None:
-    codes = {code: code for code in C.vocabulary().reasons}
-    for d in fx.view.api_entries():
-        for _, el in fx.view.strings(fx.view.value(d, C.REASONS)):
-            fx.spell(el, codes, "", r.name)
+    fx.spell(r.name)
 
 
-def _reason_hint(code: str, category: Optional[str]) -> str:
+def _reason_hint(guess: Optional[str], category: Optional[str]) -> str:
     cat = C.vocabulary()
-    guess = C.near_miss(code, {r: r for r in cat.reasons})
     if guess:
         return f"did you mean \"{guess}\"?"
     if category in cat.categories:

@@ -24,21 +24,31 @@ if TYPE_CHECKING:
 
 
 class Finding(FrozenRecord):
-    """What a check reports: the element at fault, the message, and a specific hint if any."""
+    """What a check reports: the element at fault, the message, and a specific hint if any;
+    for a fixable rule also what its fix needs, so that the fix does not decide again."""
 
-    __fields__ = ("element", "message", "hint", "offset")
+    __fields__ = ("element", "message", "hint", "offset", "subject", "repair")
     element: Optional[etree._Element]
     message: str
     hint: str
     offset: Optional[int]  # a character offset in the text, when not at an element
+    #: the value at fault (a category, a repeated identifier): what a fix that cannot repair
+    #: it files its reason under, so "not fixed" is matched by value, never by message text
+    subject: str
+    #: what the check found the value should be (the near-miss's spelling, the value without
+    #: its padding), for the fix to write; None when it found nothing
+    repair: Optional[str]
 
     def __init__(self, element: Optional[etree._Element], message: str, hint: str = "",
-                 offset: Optional[int] = None) -> None:
+                 offset: Optional[int] = None, subject: str = "",
+                 repair: Optional[str] = None) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "element", element)
         setattr_(self, "message", message)
         setattr_(self, "hint", hint)
         setattr_(self, "offset", offset)
+        setattr_(self, "subject", subject)
+        setattr_(self, "repair", repair)
 
 
 #: What a check can look at, in the order the engine visits them, with what it is given:
@@ -208,4 +218,4 @@ def repeated_entry(ctx: Context, e: Entry, rule: str) -> Sequence[Finding]:
         return ()
     line = ctx.doc.position(first)[0]
     return [Finding(e.ident_el, f"{ident} is already declared"
-                    + (f" at line {line}" if line else ""))]
+                    + (f" at line {line}" if line else ""), subject=ident)]

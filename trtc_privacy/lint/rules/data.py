@@ -31,7 +31,8 @@ def unknown_data_type(ctx: Context, e: Entry) -> Sequence[Finding]:
         guess = C.near_miss(dtype, _labels(), "NSPrivacyCollectedDataType")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "see `trtc-privacy explain unknown-data-type` for the list")
-        return [Finding(e.ident_el, f"unknown data type \"{dtype}\"", hint)]
+        return [Finding(e.ident_el, f"unknown data type \"{dtype}\"", hint,
+                        subject=dtype, repair=guess)]
     return ()
 
 
@@ -41,9 +42,7 @@ def _labels() -> Dict[str, str]:
 
 @unknown_data_type.fixer(phase=0)
 def _spell_data_types(fx: Fixer, r: Rule) -> None:
-    labels = _labels()
-    for d in fx.view.data_entries():
-        fx.spell(fx.view.value(d, C.DATA_TYPE), labels, "NSPrivacyCollectedDataType", r.name)
+    fx.spell(r.name)
 
 
 @rule("unknown-purpose", "error",
@@ -60,16 +59,13 @@ def unknown_purpose(ctx: Context, purpose: Purpose) -> Sequence[Finding]:
         guess = C.near_miss(p, cat.purposes, "NSPrivacyCollectedDataTypePurpose")
         hint = (f"did you mean \"{guess}\"?" if guess else
                 "expected one of: " + ", ".join(cat.purposes))
-        return [Finding(el, f"unknown purpose \"{p}\"", hint)]
+        return [Finding(el, f"unknown purpose \"{p}\"", hint, subject=p, repair=guess)]
     return ()
 
 
 @unknown_purpose.fixer(phase=0)
 def _spell_purposes(fx: Fixer, r: Rule) -> None:
-    purposes = C.vocabulary().purposes
-    for d in fx.view.data_entries():
-        for _, el in fx.view.strings(fx.view.value(d, C.PURPOSES)):
-            fx.spell(el, purposes, "NSPrivacyCollectedDataTypePurpose", r.name)
+    fx.spell(r.name)
 
 
 @rule("empty-purposes", "error",

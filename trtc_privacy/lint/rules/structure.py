@@ -228,15 +228,15 @@ def _empty_domain(ctx: Context, domain: Tuple[str, etree._Element]) -> Sequence[
 
 @empty_value.fixer(phase=1)
 def _remove_empty_entries(fx: Fixer, r: Rule) -> None:
-    for key in (C.API_TYPES, C.DATA_TYPES):
-        for d in fx.view.entries(key):
-            if is_empty_dict(d):
-                fx.remove(d)
-                fx.note(d, r.name, f"removed an empty <dict/> entry from {key}")
+    for f in fx.found(r.name):  # the empty <dict/> entries; an empty string has no meaning-free fix
+        if f.element is not None and f.element.tag == "dict":
+            fx.remove(f.element)
+            fx.note(f.element, r.name, f"removed an empty <dict/> entry from {f.subject}")
 
 
 def _empty_dict(d: etree._Element, key: str) -> Finding:
-    return Finding(d, f"empty <dict/> entry in {key}", "remove it (`trtc-privacy lint --fix` does)")
+    return Finding(d, f"empty <dict/> entry in {key}", "remove it (`trtc-privacy lint --fix` does)",
+                   subject=key)
 
 
 def _empty_finding(el: etree._Element, key: str) -> Finding:
@@ -289,7 +289,8 @@ def _padded(el: Optional[etree._Element], key: str) -> Sequence[Finding]:
     if not value:
         return ()  # an empty value is reported as such
     return [Finding(el, f"{key} value {_shown(exact)} has whitespace around it; Apple reads "
-                    f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>")]
+                    f"it exactly, so it is not \"{value}\"", f"write <string>{value}</string>",
+                    subject=value, repair=value)]
 
 
 def _shown(text: str) -> str:
@@ -300,19 +301,12 @@ def _shown(text: str) -> str:
 
 @padded_identifier.fixer(phase=0)
 def _strip_padding(fx: Fixer, r: Rule) -> None:
-    view = fx.view
-    els = [view.value(d, C.API_TYPE) for d in view.api_entries()]
-    els += [c for d in view.api_entries() for _, c in view.strings(view.value(d, C.REASONS))]
-    els += [view.value(d, C.DATA_TYPE) for d in view.data_entries()]
-    els += [c for d in view.data_entries() for _, c in view.strings(view.value(d, C.PURPOSES))]
-    els += [c for _, c in view.domains()]
-    for el in els:
-        if el is None or el.tag != "string" or el in fx.renamed:
+    for f in fx.found(r.name):
+        el, value = f.element, f.repair
+        if el is None or value is None or el in fx.renamed:
             continue
-        exact, value = text_of(el), text_of(el).strip()
-        if value and value != exact:
-            fx.rename(el, value)
-            fx.note(el, r.name, f"removed the whitespace around \"{value}\"")
+        fx.rename(el, value)
+        fx.note(el, r.name, f"removed the whitespace around \"{value}\"")
 
 
 @rule("duplicate-key", "error",
