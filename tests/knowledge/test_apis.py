@@ -78,6 +78,17 @@ def test_lookups() -> None:
         "NSPrivacyAccessedAPICategoryActiveKeyboards",)
 
 
+def test_a_selector_stub_import_is_a_send_of_its_selector() -> None:
+    """Xcode 14+ objects call ``_objc_msgSend$<selector>`` stubs instead of using selrefs."""
+    assert apis.category_of_symbol("_objc_msgSend$systemUptime").api == "systemUptime"
+    assert apis.category_of_symbol("_objc_msgSend$activeInputModes").categories == (
+        "NSPrivacyAccessedAPICategoryActiveKeyboards",)
+    for decoy in ("_objc_msgSend$processInfo", "_objc_msgSend$systemUptime:",
+                  "_objc_msgSend$", "objc_msgSend$systemUptime",
+                  "_objc_msgSendSuper2$systemUptime", "_objc_msgSend$_stat"):
+        assert apis.category_of_symbol(decoy) is None, decoy
+
+
 @dataclass(frozen=True)
 class FakeImage:  # the fields uses_in_images reads, as macho.Image has them
     arch: str
@@ -89,11 +100,15 @@ class FakeImage:  # the fields uses_in_images reads, as macho.Image has them
 def test_uses_in_images_one_use_per_category_with_slice_and_member() -> None:
     imgs = [FakeImage("arm64", "rr.o", frozenset({"_getattrlist", "_strlen"}),
                       frozenset({"systemUptime", "init"})),
-            FakeImage("armv7", "", frozenset({"_fstat"}), frozenset())]
+            FakeImage("armv7", "", frozenset({"_fstat"}), frozenset()),
+            FakeImage("arm64", "rr_stubs.o",
+                      frozenset({"_objc_msgSend$systemUptime", "_objc_msgSend$processInfo"}),
+                      frozenset())]
     uses = apis.uses_in_images(imgs, "libRR.a")  # type: ignore[arg-type]
     got = sorted((u.category.replace("NSPrivacyAccessedAPICategory", ""), u.evidence.describe())
                  for u in uses)
     assert got == [("DiskSpace", "libRR.a (arm64, rr.o): _getattrlist"),
                    ("FileTimestamp", "libRR.a (arm64, rr.o): _getattrlist"),
                    ("FileTimestamp", "libRR.a (armv7): _fstat"),
-                   ("SystemBootTime", "libRR.a (arm64, rr.o): systemUptime")]
+                   ("SystemBootTime", "libRR.a (arm64, rr.o): systemUptime"),
+                   ("SystemBootTime", "libRR.a (arm64, rr_stubs.o): _objc_msgSend$systemUptime")]

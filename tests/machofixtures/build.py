@@ -62,6 +62,20 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
   ``_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg`` (illustrative manglings).
 - ``objc_object_armv7``: rr.m as a 32-bit armv7 iOS 10 object (LC_VERSION_MIN_IPHONEOS, 32-bit
   relocations): the same imports and selectors as ``objc_object``.
+- ``stub_object``: ``rr_stubs.o`` (arm64 iOS, MH_OBJECT) from rr_stubs.s, the assembly Xcode 14+
+  clang writes for ``[[NSProcessInfo processInfo] systemUptime]`` with selector stubs (Debian's
+  clang 14 has no ``-fobjc-msgsend-selector-stubs``, so the assembly is written out and
+  assembled by clang): imports ``_OBJC_CLASS_$_NSProcessInfo _objc_msgSend$processInfo
+  _objc_msgSend$systemUptime``; no selector references at all.
+- ``stub_archive``: ``libRRStubs.a`` (BSD ar): members ``rr_stubs.o`` and ``clean.o``; its only
+  trace of ``systemUptime`` is the stub import.
+- ``stub_linked``: ``RRStubs`` (arm64 iOS MH_DYLIB) = rr_stubs.o linked by lld >= 16 against a
+  stand-in libobjc (objc_runtime.s): the linker turns the stubs into ``__objc_stubs`` with
+  ``__objc_selrefs``, as Apple's ld64 does: imports ``_OBJC_CLASS_$_NSProcessInfo
+  _objc_msgSend``, selectors ``processInfo systemUptime``; absent without such an lld.
+- ``stub_dylib``: ``RRStubs_imports`` = rr_stubs.o linked by an lld older than 16, which keeps
+  the stubs as imports bound by dyld-info (``dynamic_lookup``): the stub imports and
+  ``dyld_stub_binder``; absent without such an lld.
 - ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
   simulator and macOS 10.12 with LC_VERSION_MIN_*, Mac Catalyst, tvOS, 32-bit watchOS, arm64
   simulator): imports ``_strlen``.
@@ -103,11 +117,12 @@ def _version_of(path: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in m.group(1).split(".")) if m else (0,)
 
 
-def find_tool(name: str, minimum: int = 0) -> Optional[str]:
+def find_tool(name: str, minimum: int = 0, maximum: int = 0) -> Optional[str]:
     """The newest installed ``name`` (also ``name-NN`` and /usr/lib/llvm-NN/bin/name).
 
     Debian installs versioned names (ld64.lld-14, llvm-lipo-14); an unversioned one on PATH is
-    taken when no versioned one is, or when ``minimum`` asks nothing of the version.
+    taken when no versioned one is, or when ``minimum`` asks nothing of the version. With
+    ``maximum``, the newest whose major version is at most that (an older lld on purpose).
     """
     found: List[str] = []
     for d in os.environ.get("PATH", "").split(os.pathsep) + glob.glob("/usr/lib/llvm-*/bin"):
@@ -122,6 +137,9 @@ def find_tool(name: str, minimum: int = 0) -> Optional[str]:
                 full = os.path.join(d, entry)
                 if os.access(full, os.X_OK):
                     found.append(full)
+    if maximum:
+        found = [p for p in found
+                 if 0 < max(_version_of(os.path.realpath(p)), _version_of(p))[0] <= maximum]
     if not found:
         return None
     best = max(found, key=lambda p: (_version_of(os.path.realpath(p)), _version_of(p)))
@@ -181,6 +199,8 @@ RR = C_IMPORTS | OBJC_IMPORTS
 SWIFT_IMPORTS = frozenset({"_$s7SwiftUI10AppStorageVMn",
                            "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"})
 RR_MEMBERS = ("rr.o", "rr_objective_c_uses.o", "clean.o")
+STUB_IMPORTS = frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend$processInfo",
+                          "_objc_msgSend$systemUptime"})
 
 EXPECTED: Dict[str, Expected] = {
     "object": Expected("arm64", "ios", "object", C_IMPORTS),
@@ -212,6 +232,13 @@ EXPECTED: Dict[str, Expected] = {
     "dsym": Expected("arm64", "ios", "dsym", frozenset()),
     "objc_object_armv7": Expected("armv7", "ios", "object", OBJC_IMPORTS, OBJC_SELECTORS),
     "swiftish": Expected("arm64", "ios", "dylib", SWIFT_IMPORTS),
+    "stub_object": Expected("arm64", "ios", "object", STUB_IMPORTS),
+    "stub_archive": Expected("arm64", "ios", "object", STUB_IMPORTS | CLEAN_IMPORTS,
+                             members=("rr_stubs.o", "clean.o")),
+    "stub_linked": Expected("arm64", "ios", "dylib",
+                            frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend"}),
+                            frozenset({"processInfo", "systemUptime"})),
+    "stub_dylib": Expected("arm64", "ios", "dylib", STUB_IMPORTS | LAZY),
 }
 #: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
 #: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
@@ -269,7 +296,8 @@ def build_all(out: Path) -> Dict[str, Path]:
     """Build every fixture into ``out`` (created); returns fixture key -> file.
 
     Raises ToolMissing when clang, ld64.lld or the llvm tools are absent. ``chained``,
-    ``chained_stripped`` and ``dsym`` are left out when the installed tools cannot make them.
+    ``chained_stripped``, ``stub_linked``, ``stub_dylib`` and ``dsym`` are left out when the
+    installed tools cannot make them.
     """
     missing = missing_tools()
     if missing:
@@ -338,6 +366,22 @@ def build_all(out: Path) -> Dict[str, Path]:
     files["fat_archive"] = out / "libRR_fat.a"
     _run([strip, str(files["dylib"]), "-o", str(out / "RR_stripped")], out)
     files["stripped"] = out / "RR_stripped"
+
+    # Xcode 14+ selector stubs: an object, an archive, and linked by each kind of lld
+    stubs = cc("rr_stubs.s", IOS, "rr_stubs.o")
+    files["stub_object"] = shutil.copyfile(stubs, out / "rr_stubs.o")
+    _run([ar, "--format=darwin", "rcs", str(out / "libRRStubs.a"), str(stubs), str(clean)], work)
+    files["stub_archive"] = out / "libRRStubs.a"
+    ld_stubs = find_tool("ld64.lld", minimum=16)
+    if ld_stubs:
+        runtime = _link(clang, ld_stubs, IOS, work / "libobjc.A.dylib",
+                        [cc("objc_runtime.s", IOS, "objc_runtime.o")], out,
+                        extra=["-install_name", "/usr/lib/libobjc.A.dylib"])
+        files["stub_linked"] = _link(clang, ld_stubs, IOS, out / "RRStubs", [stubs, runtime],
+                                     out)
+    ld_old = find_tool("ld64.lld", maximum=15)
+    if ld_old:
+        files["stub_dylib"] = _link(clang, ld_old, IOS, out / "RRStubs_imports", [stubs], out)
 
     ld_chained = find_tool("ld64.lld", minimum=15)
     if ld_chained:
