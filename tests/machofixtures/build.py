@@ -268,28 +268,92 @@ def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], 
     return out
 
 
-def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
-    """A 64-bit universal file (FAT_MAGIC_64) of the thin files (llvm-lipo 14 cannot write one).
+def write_fat(thin: Sequence[Path], out: Path, align: int = 14, wide: bool = False) -> Path:
+    """A universal file of the thin files, 32-bit (FAT_MAGIC) or, with ``wide``, 64-bit
+    (FAT_MAGIC_64, which llvm-lipo 14 cannot write).
 
-    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch_64`` entries, each slice at a
-    2**align boundary.
+    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch``/``fat_arch_64`` entries, each
+    slice at a 2**align boundary. Written sparse: blocks of zeros (a padding section) are
+    skipped with a seek, so a file of 100 MB costs the disk only its other blocks.
     """
-    blobs = [Path(p).read_bytes() for p in thin]
-    step = 1 << align
-    offsets, at = [], 8 + 32 * len(blobs)
-    for blob in blobs:
+    sizes = [Path(p).stat().st_size for p in thin]
+    step, each = 1 << align, 32 if wide else 20
+    offsets, at = [], 8 + each * len(thin)
+    for size in sizes:
         at = -(-at // step) * step
         offsets.append(at)
-        at += len(blob)
-    data = bytearray(at)
-    struct.pack_into(">II", data, 0, 0xCAFEBABF, len(blobs))
-    for i, (blob, offset) in enumerate(zip(blobs, offsets)):
-        cputype, cpusubtype = struct.unpack_from("<II", blob, 4)
-        struct.pack_into(">IIQQII", data, 8 + 32 * i, cputype, cpusubtype, offset, len(blob),
-                         align, 0)
-        data[offset:offset + len(blob)] = blob
-    out.write_bytes(bytes(data))
+        at += size
+    head = bytearray(8 + each * len(thin))
+    struct.pack_into(">II", head, 0, 0xCAFEBABF if wide else 0xCAFEBABE, len(thin))
+    block = 1 << 20
+    with open(out, "wb") as dst:
+        for i, (path, offset, size) in enumerate(zip(thin, offsets, sizes)):
+            with open(path, "rb") as src:
+                cputype, cpusubtype = struct.unpack_from("<II", src.read(12), 4)
+                if wide:
+                    struct.pack_into(">IIQQII", head, 8 + each * i, cputype, cpusubtype, offset,
+                                     size, align, 0)
+                else:
+                    struct.pack_into(">IIIII", head, 8 + each * i, cputype, cpusubtype, offset,
+                                     size, align)
+                src.seek(0)
+                dst.seek(offset)
+                while True:
+                    chunk = src.read(block)
+                    if not chunk:
+                        break
+                    if chunk.count(0) == len(chunk):
+                        dst.seek(len(chunk), os.SEEK_CUR)
+                    else:
+                        dst.write(chunk)
+        dst.truncate(at)
+        dst.seek(0)
+        dst.write(head)
     return out
+
+
+def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
+    """A 64-bit universal file (FAT_MAGIC_64) of the thin files: ``write_fat(wide=True)``."""
+    return write_fat(thin, out, align, wide=True)
+
+
+#: What ``build_big_fat`` plants: RR's imports and selectors in each slice
+BIG_FAT = Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS, archs=("arm64", "x86_64"))
+
+
+def build_big_fat(out: Path, pad: int = 56 << 20) -> Path:
+    """``out/RRBig``: a universal file over 100 MB whose content is known (``BIG_FAT``).
+
+    Its arm64 iOS and x86_64 simulator slices are RR (rr.c + rr.m) linked with a ``pad``-byte
+    zero-filled ``__TEXT,__pad`` section between the code and the link-edit tables, as a large
+    real binary has its code there. The thin files (written in full by lld) are deleted once
+    the universal file is written sparse, so the file costs the disk little; reading it with
+    the tables in place must not cost memory in proportion to its size either.
+    """
+    missing = missing_tools()
+    if missing:
+        raise ToolMissing("Mach-O fixtures need " + ", ".join(missing)
+                          + " (Debian: apt-get install clang lld llvm)")
+    clang, ld = find_tool("clang"), find_tool("ld64.lld")
+    assert clang and ld
+    out = Path(out)
+    work = out / "big"
+    work.mkdir(parents=True, exist_ok=True)
+    padding = work / "pad.bin"
+    with open(padding, "wb") as fh:
+        fh.truncate(pad)                     # sparse: zeros that take no disk
+    thin = []
+    for target in (IOS, IOS_SIM):
+        objects = []
+        for source in ("rr.c", "rr.m"):
+            obj = work / f"{source}.{target}.o"
+            _run([clang, "-target", target, "-O1", "-c", str(SRC / source), "-o", str(obj)], out)
+            objects.append(obj)
+        thin.append(_link(clang, ld, target, work / f"RRBig.{target}", objects, out,
+                          extra=["-Wl,-sectcreate,__TEXT,__pad," + str(padding)]))
+    big = write_fat(thin, out / "RRBig")
+    shutil.rmtree(work)
+    return big
 
 
 def build_all(out: Path) -> Dict[str, Path]:
