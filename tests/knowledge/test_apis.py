@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import FrozenSet
 
@@ -12,6 +13,7 @@ from trtc_privacy.knowledge.resources import data_dir
 
 FT = "NSPrivacyAccessedAPICategoryFileTimestamp"
 DS = "NSPrivacyAccessedAPICategoryDiskSpace"
+UD = "NSPrivacyAccessedAPICategoryUserDefaults"
 
 
 def raw() -> dict:
@@ -47,6 +49,69 @@ def test_schema_and_sources() -> None:
         assert e.source and e.status in apis.STATUSES, e
         # a source key is resolved to its text; a bare key left over would be a typo
         assert e.source not in doc["sources"], e
+
+
+def test_every_derived_form_says_where_it_comes_from() -> None:
+    """A derived form is not on Apple's list, so its source cannot be Apple's list either."""
+    doc = raw()
+    apple_sources = {doc["sources"]["apple-list"], doc["sources"]["apple-symbol"]}
+    for e in apis.catalogue().binary + apis.catalogue().source:
+        if e.status == "derived":
+            assert e.source not in apple_sources, e
+
+
+#: Derived binary forms found missing by the real-binary trial (issue 22), with their API
+DERIVED = {
+    "_kCFURLVolumeAvailableCapacityForImportantUsageKey":
+        "volumeAvailableCapacityForImportantUsageKey",
+    "_kCFURLVolumeAvailableCapacityForOpportunisticUsageKey":
+        "volumeAvailableCapacityForOpportunisticUsageKey",
+    "17URLResourceValuesV23volumeAvailableCapacity": "volumeAvailableCapacityKey",
+    "17URLResourceValuesV40volumeAvailableCapacityForImportantUsage":
+        "volumeAvailableCapacityForImportantUsageKey",
+    "17URLResourceValuesV44volumeAvailableCapacityForOpportunisticUsage":
+        "volumeAvailableCapacityForOpportunisticUsageKey",
+    "17URLResourceValuesV19volumeTotalCapacity": "volumeTotalCapacityKey",
+    "_OBJC_METACLASS_$_NSUserDefaults": "UserDefaults",
+}
+
+
+def test_derived_forms_of_the_real_binary_trial() -> None:
+    forms = {e.form: e for e in apis.catalogue().binary}
+    for form, api in DERIVED.items():
+        e = forms[form]
+        assert (e.api, e.status) == (api, "derived"), e
+        assert e.categories == ((UD,) if api == "UserDefaults" else (DS,)), e
+        # a Swift token's length prefix is the length of the name after it
+        m = re.fullmatch(r"17URLResourceValuesV(\d+)(\w+)", form)
+        assert m is None or int(m.group(1)) == len(m.group(2)), form
+    spellings = {e.form: e for e in apis.catalogue().source}
+    for usage in ("Important", "Opportunistic"):
+        cf = spellings[f"kCFURLVolumeAvailableCapacityFor{usage}UsageKey"]
+        assert (cf.status, cf.categories) == ("derived", (DS,))
+
+
+def test_derived_forms_are_looked_up_as_imports() -> None:
+    """The CF keys exactly; the Swift getters inside their mangled imports; the metaclass
+    exactly (a subclass of one's own named NSUserDefaultsX is not NSUserDefaults)."""
+    for name, api in (
+            ("_kCFURLVolumeAvailableCapacityForImportantUsageKey",
+             "volumeAvailableCapacityForImportantUsageKey"),
+            ("_$s10Foundation17URLResourceValuesV23volumeAvailableCapacitySiSgvg",
+             "volumeAvailableCapacityKey"),
+            ("_$s10Foundation17URLResourceValuesV40volumeAvailableCapacityForImportantUsages5"
+             "Int64VSgvg", "volumeAvailableCapacityForImportantUsageKey"),
+            ("_$s10Foundation17URLResourceValuesV44volumeAvailableCapacityForOpportunisticUsages5"
+             "Int64VSgvg", "volumeAvailableCapacityForOpportunisticUsageKey"),
+            ("_$s10Foundation17URLResourceValuesV19volumeTotalCapacitySiSgvg",
+             "volumeTotalCapacityKey"),
+            ("_OBJC_METACLASS_$_NSUserDefaults", "UserDefaults")):
+        hit = apis.category_of_symbol(name)
+        assert hit is not None and hit.api == api, name
+    for decoy in ("_OBJC_METACLASS_$_NSUserDefaultsController",
+                  "_$s10Foundation17URLResourceValuesV17volumeIsRemovableSbSgvg",
+                  "_kCFURLVolumeAvailableCapacityForImportantUsageKeyX"):
+        assert apis.category_of_symbol(decoy) is None, decoy
 
 
 def test_apples_listed_symbols_are_all_there() -> None:
