@@ -9,6 +9,11 @@ For each input set it prints MB/s of ``trtc_privacy.usage.macho.read_file`` and 
 read all bytes, close), best of several interleaved rounds of CPU time, and the ratio; and LIEF's
 (deep configuration) when it is installed. Fixtures are built into a temporary directory with
 tests/machofixtures/build.py when clang/lld are installed.
+
+One more row is about memory: a universal file over 100 MB (``build_big_fat``: two slices padded
+by a zero-filled section, written sparse) is read by ``macho.read_file`` and by ``trtc-privacy
+scan`` in child processes, and each child's peak resident set size (tests/helpers/memory.py) is printed
+beside the interpreter's own (``python -c pass`` with the reader imported).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Callable, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +93,24 @@ def measure(label: str, paths: List[str]) -> None:
           f"({t_lief / mb * 1000:.2f} ms/MB)")
 
 
+def measure_memory(tmp: str) -> None:
+    """The memory row: peak RSS reading and scanning a fat file over 100 MB."""
+    from helpers.memory import peak_rss_mib
+    from machofixtures.build import build_big_fat, make_framework
+
+    big = build_big_fat(Path(tmp))
+    size = big.stat().st_size / 1e6
+    py = sys.executable
+    base = peak_rss_mib([py, "-c", "import trtc_privacy.usage.macho"], tmp)[0]
+    read = peak_rss_mib([py, "-c", "import sys; from trtc_privacy.usage import macho; "
+                         "macho.read_file(sys.argv[1])", str(big)], tmp)[0]
+    make_framework(big, Path(tmp) / "Pods", "Big")
+    scan = peak_rss_mib([py, "-m", "trtc_privacy", "scan", "Pods", "--format", "json"], tmp)[0]
+    print(f"{f'fat {size:.0f} MB (sparse)':20}   1 files   2 images | peak RSS: interpreter + "
+          f"reader {base:.0f} MiB | macho.read_file {read:.0f} MiB | trtc-privacy scan "
+          f"{scan:.0f} MiB")
+
+
 def main(argv: List[str]) -> int:
     if argv:
         measure("given files", argv)
@@ -109,6 +133,9 @@ def main(argv: List[str]) -> int:
             print(f"fixtures: skipped ({exc})")
             return 0
         measure("built fixtures", sorted(str(p) for p in files.values()))
+    if hasattr(os, "wait4"):
+        with tempfile.TemporaryDirectory() as tmp:
+            measure_memory(tmp)
     return 0
 
 

@@ -62,6 +62,20 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
   ``_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg`` (illustrative manglings).
 - ``objc_object_armv7``: rr.m as a 32-bit armv7 iOS 10 object (LC_VERSION_MIN_IPHONEOS, 32-bit
   relocations): the same imports and selectors as ``objc_object``.
+- ``stub_object``: ``rr_stubs.o`` (arm64 iOS, MH_OBJECT) from rr_stubs.s, the assembly Xcode 14+
+  clang writes for ``[[NSProcessInfo processInfo] systemUptime]`` with selector stubs (Debian's
+  clang 14 has no ``-fobjc-msgsend-selector-stubs``, so the assembly is written out and
+  assembled by clang): imports ``_OBJC_CLASS_$_NSProcessInfo _objc_msgSend$processInfo
+  _objc_msgSend$systemUptime``; no selector references at all.
+- ``stub_archive``: ``libRRStubs.a`` (BSD ar): members ``rr_stubs.o`` and ``clean.o``; its only
+  trace of ``systemUptime`` is the stub import.
+- ``stub_linked``: ``RRStubs`` (arm64 iOS MH_DYLIB) = rr_stubs.o linked by lld >= 16 against a
+  stand-in libobjc (objc_runtime.s): the linker turns the stubs into ``__objc_stubs`` with
+  ``__objc_selrefs``, as Apple's ld64 does: imports ``_OBJC_CLASS_$_NSProcessInfo
+  _objc_msgSend``, selectors ``processInfo systemUptime``; absent without such an lld.
+- ``stub_dylib``: ``RRStubs_imports`` = rr_stubs.o linked by an lld older than 16, which keeps
+  the stubs as imports bound by dyld-info (``dynamic_lookup``): the stub imports and
+  ``dyld_stub_binder``; absent without such an lld.
 - ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
   simulator and macOS 10.12 with LC_VERSION_MIN_*, Mac Catalyst, tvOS, 32-bit watchOS, arm64
   simulator): imports ``_strlen``.
@@ -103,11 +117,12 @@ def _version_of(path: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in m.group(1).split(".")) if m else (0,)
 
 
-def find_tool(name: str, minimum: int = 0) -> Optional[str]:
+def find_tool(name: str, minimum: int = 0, maximum: int = 0) -> Optional[str]:
     """The newest installed ``name`` (also ``name-NN`` and /usr/lib/llvm-NN/bin/name).
 
     Debian installs versioned names (ld64.lld-14, llvm-lipo-14); an unversioned one on PATH is
-    taken when no versioned one is, or when ``minimum`` asks nothing of the version.
+    taken when no versioned one is, or when ``minimum`` asks nothing of the version. With
+    ``maximum``, the newest whose major version is at most that (an older lld on purpose).
     """
     found: List[str] = []
     for d in os.environ.get("PATH", "").split(os.pathsep) + glob.glob("/usr/lib/llvm-*/bin"):
@@ -122,6 +137,9 @@ def find_tool(name: str, minimum: int = 0) -> Optional[str]:
                 full = os.path.join(d, entry)
                 if os.access(full, os.X_OK):
                     found.append(full)
+    if maximum:
+        found = [p for p in found
+                 if 0 < max(_version_of(os.path.realpath(p)), _version_of(p))[0] <= maximum]
     if not found:
         return None
     best = max(found, key=lambda p: (_version_of(os.path.realpath(p)), _version_of(p)))
@@ -181,6 +199,8 @@ RR = C_IMPORTS | OBJC_IMPORTS
 SWIFT_IMPORTS = frozenset({"_$s7SwiftUI10AppStorageVMn",
                            "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"})
 RR_MEMBERS = ("rr.o", "rr_objective_c_uses.o", "clean.o")
+STUB_IMPORTS = frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend$processInfo",
+                          "_objc_msgSend$systemUptime"})
 
 EXPECTED: Dict[str, Expected] = {
     "object": Expected("arm64", "ios", "object", C_IMPORTS),
@@ -212,6 +232,13 @@ EXPECTED: Dict[str, Expected] = {
     "dsym": Expected("arm64", "ios", "dsym", frozenset()),
     "objc_object_armv7": Expected("armv7", "ios", "object", OBJC_IMPORTS, OBJC_SELECTORS),
     "swiftish": Expected("arm64", "ios", "dylib", SWIFT_IMPORTS),
+    "stub_object": Expected("arm64", "ios", "object", STUB_IMPORTS),
+    "stub_archive": Expected("arm64", "ios", "object", STUB_IMPORTS | CLEAN_IMPORTS,
+                             members=("rr_stubs.o", "clean.o")),
+    "stub_linked": Expected("arm64", "ios", "dylib",
+                            frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend"}),
+                            frozenset({"processInfo", "systemUptime"})),
+    "stub_dylib": Expected("arm64", "ios", "dylib", STUB_IMPORTS | LAZY),
 }
 #: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
 #: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
@@ -241,35 +268,100 @@ def _link(clang: str, ld: str, target: str, out: Path, objects: Sequence[Path], 
     return out
 
 
-def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
-    """A 64-bit universal file (FAT_MAGIC_64) of the thin files (llvm-lipo 14 cannot write one).
+def write_fat(thin: Sequence[Path], out: Path, align: int = 14, wide: bool = False) -> Path:
+    """A universal file of the thin files, 32-bit (FAT_MAGIC) or, with ``wide``, 64-bit
+    (FAT_MAGIC_64, which llvm-lipo 14 cannot write).
 
-    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch_64`` entries, each slice at a
-    2**align boundary.
+    Layout per <mach-o/fat.h>: big-endian header and ``fat_arch``/``fat_arch_64`` entries, each
+    slice at a 2**align boundary. Written sparse: blocks of zeros (a padding section) are
+    skipped with a seek, so a file of 100 MB costs the disk only its other blocks.
     """
-    blobs = [Path(p).read_bytes() for p in thin]
-    step = 1 << align
-    offsets, at = [], 8 + 32 * len(blobs)
-    for blob in blobs:
+    sizes = [Path(p).stat().st_size for p in thin]
+    step, each = 1 << align, 32 if wide else 20
+    offsets, at = [], 8 + each * len(thin)
+    for size in sizes:
         at = -(-at // step) * step
         offsets.append(at)
-        at += len(blob)
-    data = bytearray(at)
-    struct.pack_into(">II", data, 0, 0xCAFEBABF, len(blobs))
-    for i, (blob, offset) in enumerate(zip(blobs, offsets)):
-        cputype, cpusubtype = struct.unpack_from("<II", blob, 4)
-        struct.pack_into(">IIQQII", data, 8 + 32 * i, cputype, cpusubtype, offset, len(blob),
-                         align, 0)
-        data[offset:offset + len(blob)] = blob
-    out.write_bytes(bytes(data))
+        at += size
+    head = bytearray(8 + each * len(thin))
+    struct.pack_into(">II", head, 0, 0xCAFEBABF if wide else 0xCAFEBABE, len(thin))
+    block = 1 << 20
+    with open(out, "wb") as dst:
+        for i, (path, offset, size) in enumerate(zip(thin, offsets, sizes)):
+            with open(path, "rb") as src:
+                cputype, cpusubtype = struct.unpack_from("<II", src.read(12), 4)
+                if wide:
+                    struct.pack_into(">IIQQII", head, 8 + each * i, cputype, cpusubtype, offset,
+                                     size, align, 0)
+                else:
+                    struct.pack_into(">IIIII", head, 8 + each * i, cputype, cpusubtype, offset,
+                                     size, align)
+                src.seek(0)
+                dst.seek(offset)
+                while True:
+                    chunk = src.read(block)
+                    if not chunk:
+                        break
+                    if chunk.count(0) == len(chunk):
+                        dst.seek(len(chunk), os.SEEK_CUR)
+                    else:
+                        dst.write(chunk)
+        dst.truncate(at)
+        dst.seek(0)
+        dst.write(head)
     return out
+
+
+def write_fat64(thin: Sequence[Path], out: Path, align: int = 14) -> Path:
+    """A 64-bit universal file (FAT_MAGIC_64) of the thin files: ``write_fat(wide=True)``."""
+    return write_fat(thin, out, align, wide=True)
+
+
+#: What ``build_big_fat`` plants: RR's imports and selectors in each slice
+BIG_FAT = Expected("arm64", "ios", "dylib", RR | LAZY, OBJC_SELECTORS, archs=("arm64", "x86_64"))
+
+
+def build_big_fat(out: Path, pad: int = 56 << 20) -> Path:
+    """``out/RRBig``: a universal file over 100 MB whose content is known (``BIG_FAT``).
+
+    Its arm64 iOS and x86_64 simulator slices are RR (rr.c + rr.m) linked with a ``pad``-byte
+    zero-filled ``__TEXT,__pad`` section between the code and the link-edit tables, as a large
+    real binary has its code there. The thin files (written in full by lld) are deleted once
+    the universal file is written sparse, so the file costs the disk little; reading it with
+    the tables in place must not cost memory in proportion to its size either.
+    """
+    missing = missing_tools()
+    if missing:
+        raise ToolMissing("Mach-O fixtures need " + ", ".join(missing)
+                          + " (Debian: apt-get install clang lld llvm)")
+    clang, ld = find_tool("clang"), find_tool("ld64.lld")
+    assert clang and ld
+    out = Path(out)
+    work = out / "big"
+    work.mkdir(parents=True, exist_ok=True)
+    padding = work / "pad.bin"
+    with open(padding, "wb") as fh:
+        fh.truncate(pad)                     # sparse: zeros that take no disk
+    thin = []
+    for target in (IOS, IOS_SIM):
+        objects = []
+        for source in ("rr.c", "rr.m"):
+            obj = work / f"{source}.{target}.o"
+            _run([clang, "-target", target, "-O1", "-c", str(SRC / source), "-o", str(obj)], out)
+            objects.append(obj)
+        thin.append(_link(clang, ld, target, work / f"RRBig.{target}", objects, out,
+                          extra=["-Wl,-sectcreate,__TEXT,__pad," + str(padding)]))
+    big = write_fat(thin, out / "RRBig")
+    shutil.rmtree(work)
+    return big
 
 
 def build_all(out: Path) -> Dict[str, Path]:
     """Build every fixture into ``out`` (created); returns fixture key -> file.
 
     Raises ToolMissing when clang, ld64.lld or the llvm tools are absent. ``chained``,
-    ``chained_stripped`` and ``dsym`` are left out when the installed tools cannot make them.
+    ``chained_stripped``, ``stub_linked``, ``stub_dylib`` and ``dsym`` are left out when the
+    installed tools cannot make them.
     """
     missing = missing_tools()
     if missing:
@@ -338,6 +430,22 @@ def build_all(out: Path) -> Dict[str, Path]:
     files["fat_archive"] = out / "libRR_fat.a"
     _run([strip, str(files["dylib"]), "-o", str(out / "RR_stripped")], out)
     files["stripped"] = out / "RR_stripped"
+
+    # Xcode 14+ selector stubs: an object, an archive, and linked by each kind of lld
+    stubs = cc("rr_stubs.s", IOS, "rr_stubs.o")
+    files["stub_object"] = shutil.copyfile(stubs, out / "rr_stubs.o")
+    _run([ar, "--format=darwin", "rcs", str(out / "libRRStubs.a"), str(stubs), str(clean)], work)
+    files["stub_archive"] = out / "libRRStubs.a"
+    ld_stubs = find_tool("ld64.lld", minimum=16)
+    if ld_stubs:
+        runtime = _link(clang, ld_stubs, IOS, work / "libobjc.A.dylib",
+                        [cc("objc_runtime.s", IOS, "objc_runtime.o")], out,
+                        extra=["-install_name", "/usr/lib/libobjc.A.dylib"])
+        files["stub_linked"] = _link(clang, ld_stubs, IOS, out / "RRStubs", [stubs, runtime],
+                                     out)
+    ld_old = find_tool("ld64.lld", maximum=15)
+    if ld_old:
+        files["stub_dylib"] = _link(clang, ld_old, IOS, out / "RRStubs_imports", [stubs], out)
 
     ld_chained = find_tool("ld64.lld", minimum=15)
     if ld_chained:

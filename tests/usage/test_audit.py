@@ -225,6 +225,30 @@ def test_an_encrypted_binary_is_said_to_be_partly_read(binaries: Dict[str, Path]
     assert A.AK not in row["categories_used"]
 
 
+@pytest.mark.parametrize("key, evidence", [("stub_dylib", "_objc_msgSend$systemUptime"),
+                                           ("stub_linked", "systemUptime")])
+def test_selector_stubs_in_an_apps_executable(binaries: Dict[str, Path], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture, key: str,
+                                              evidence: str) -> None:
+    """An executable that still imports ``_objc_msgSend$systemUptime`` (an old lld) sends
+    systemUptime, with the stub as evidence; once a linker turned the stubs into selector
+    references (lld >= 16, Apple's ld64) the selector is the evidence."""
+    if key not in binaries:
+        pytest.skip(f"the installed lld cannot build the {key} fixture")
+    app = tmp_path / "Stubs.app"
+    app.mkdir()
+    shutil.copyfile(binaries[key], app / "Stubs")
+    (app / "PrivacyInfo.xcprivacy").write_bytes(A.manifest({}))
+    code, out, _ = run(["audit", str(app), "--format", "json"], capsys)
+    doc = json.loads(out)
+    [d] = [d for d in doc["diagnostics"] if d["rule"] == "api-not-declared"]
+    assert d["path"] == "Stubs" and A.BT in d["message"]
+    assert d["evidence"] == [f"Stubs (arm64): {evidence}"]
+    [row] = doc["artifact"]["bundles"]
+    assert row["categories_used"] == {A.BT: [evidence]}
+    assert code == 1
+
+
 @pytest.mark.parametrize("fixture, unused_when_read_whole", [("dylib", []), ("decoy", [A.AK])])
 def test_an_encrypted_binary_is_never_said_not_to_use_a_declared_category(
         binaries: Dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture,

@@ -228,3 +228,40 @@ def test_an_encrypted_framework_is_not_said_to_leave_a_declaration_unused(
     assert doc["diagnostics"] == []  # before: "declares ActiveKeyboards, but nothing ... uses it"
     main(["scan"])
     assert "RR.framework/RR: encrypted (FairPlay)" in capsys.readouterr().err
+
+
+def test_a_static_library_sending_systemuptime_only_through_a_selector_stub(
+        fixtures, capsys, monkeypatch) -> None:
+    """Xcode 14+ objects send messages through ``_objc_msgSend$<selector>`` imports, with no
+    ``__objc_selrefs``: libRRStubs.a's only trace of systemUptime is such a stub. Its other
+    stub, processInfo, is no required-reason API and is not reported."""
+    _, fx = fixtures
+    lib = fx["stub_archive"]
+    monkeypatch.chdir(lib.parent)
+    doc = scan_json(capsys, lib.name)
+    [d] = doc["diagnostics"]
+    assert (d["rule"], d["severity"]) == ("api-not-declared", "error")
+    assert d["message"].startswith(f"the app's executable uses System boot time APIs ({BT})")
+    assert d["evidence"] == ["libRRStubs.a (arm64, rr_stubs.o): _objc_msgSend$systemUptime"]
+    assert doc["exit"] == 1
+    main(["scan", lib.name])
+    assert "at libRRStubs.a (arm64, rr_stubs.o): _objc_msgSend$systemUptime" in \
+        capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key, evidence", [
+    # an old lld leaves the stubs as imports of the linked image
+    ("stub_dylib", "Stubs.framework/Stubs (arm64): _objc_msgSend$systemUptime"),
+    # lld >= 16, like Apple's ld64, turns them into __objc_stubs and selector references
+    ("stub_linked", "Stubs.framework/Stubs (arm64): systemUptime")])
+def test_selector_stubs_in_linked_images(fixtures, tmp_path: Path, capsys, monkeypatch,
+                                        key: str, evidence: str) -> None:
+    build, fx = fixtures
+    if key not in fx:
+        pytest.skip(f"the installed lld cannot build the {key} fixture")
+    build.make_framework(fx[key], tmp_path, "Stubs")
+    monkeypatch.chdir(tmp_path)
+    doc = scan_json(capsys, "Stubs.framework")
+    assert [(d["rule"], d["evidence"]) for d in doc["diagnostics"]] == [
+        ("api-not-declared", [evidence])]
+    assert BT in doc["diagnostics"][0]["message"]

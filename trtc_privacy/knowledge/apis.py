@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # only the type; the reader is imported by whoever reads bina
 BINARY_KINDS = ("function", "constant", "class", "selector", "swift")
 SOURCE_MATCHES = ("call", "name", "implicit", "property", "message", "attribute")
 STATUSES = ("apple", "derived")
+#: Since Xcode 14 an object file sends a message through an imported stub named after the
+#: selector (``_objc_msgSend$systemUptime``), not through ``__objc_selrefs``; the linker makes
+#: the stub (and the selector reference) when it links the app
+SELECTOR_STUB = "_objc_msgSend$"
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,14 @@ def catalogue() -> ApiCatalogue:
 def category_of_symbol(name: str) -> Optional[ApiForm]:
     """The entry for an imported symbol exactly as in the binary (``_stat$INODE64``), or None.
 
-    Swift-mangled imports (``_$s...``, ``$s...``) are matched by the length-prefixed tokens the
-    catalogue lists (``10AppStorageV``), never by a substring of a plain C name.
+    A selector stub import (``_objc_msgSend$systemUptime``) is a send of its selector: the
+    selector's entry. Swift-mangled imports (``_$s...``, ``$s...``) are matched by the
+    length-prefixed tokens the catalogue lists (``10AppStorageV``), never by a substring of a
+    plain C name.
     """
     cat = catalogue()
+    if name.startswith(SELECTOR_STUB):
+        return cat.selectors.get(name[len(SELECTOR_STUB):])
     hit = cat.symbols.get(name)
     if hit is not None or not _is_swift(name):
         return hit
@@ -114,7 +122,8 @@ def uses_in_images(images: Iterable["Image"], path: str) -> List[Use]:
     """Every required-reason use in the images of one binary file, one Use per category.
 
     ``path`` is the file as the user sees it; each Use's evidence names the slice
-    (architecture), the static-archive member and the symbol or selector. Sorted by symbol,
+    (architecture), the static-archive member and the symbol or selector (for a send through
+    a selector stub, the stub import: ``_objc_msgSend$systemUptime``). Sorted by symbol,
     architecture and member so that output is stable whatever the reader's set order.
     """
     out: List[Use] = []

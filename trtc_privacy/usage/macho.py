@@ -18,11 +18,13 @@ import re
 import stat as stat_module
 import struct
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
 __all__ = ["MachOError", "Image", "sniff", "read", "read_file"]
 
 Data = Union[bytes, bytearray, memoryview, mmap.mmap]
+#: What images are parsed in: the map of a file, or bytes (a memoryview is copied to bytes once)
+Buffer = Union[bytes, bytearray, mmap.mmap]
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 MH_CIGAM, MH_CIGAM_64 = 0xCEFAEDFE, 0xCFFAEDFE
@@ -34,6 +36,7 @@ AR_THIN = b"!<thin>\n"
 MAX_FAT_ARCHS = 30
 MAX_SELECTOR = 4096          # longest selector string read
 MAX_MEMBERS_NAME = 4096      # longest BSD "#1/NN" member name
+CHUNK = 1 << 16              # tables are walked in pieces of at most this many bytes
 
 LC_REQ_DYLD = 0x80000000
 LC_SEGMENT, LC_SYMTAB, LC_SEGMENT_64 = 0x1, 0x2, 0x19
@@ -129,81 +132,102 @@ def arch_name(cputype: int, cpusubtype: int) -> str:
     return f"cpu-0x{cputype & 0xFFFFFFFF:x}"
 
 
-def _uleb(reader: "_Reader", buf: Union[bytes, mmap.mmap], pos: int,
-          end: int) -> Tuple[int, int]:
-    """(value, next position) of the ULEB128 number at ``pos``; at most 64 bits, inside ``end``."""
+def _uleb(reader: "_Reader", buf: Buffer, pos: int, end: int) -> Tuple[int, int]:
+    """(value, next position) of the ULEB128 number at absolute ``pos``; at most 64 bits,
+    before absolute ``end``."""
     if pos < end and buf[pos] < 0x80:
         return buf[pos], pos + 1
     result = shift = 0
     while True:
         if pos >= end:
             raise reader.fail("corrupt Mach-O: a bind opcode's number runs past the end of "
-                              "the bind opcodes", pos)
+                              "the bind opcodes", pos - reader.at)
         byte = buf[pos]
         pos += 1
         if shift > 63:
             raise reader.fail("corrupt Mach-O: a bind opcode's number is longer than 64 bits",
-                              pos - 1)
+                              pos - 1 - reader.at)
         result |= (byte & 0x7F) << shift
         shift += 7
         if byte < 0x80:
             return result & 0xFFFFFFFFFFFFFFFF, pos
 
 
-class _Reader:
-    """Parses one thin Mach-O image held in ``buf``: bytes of exactly that image, or the mmap of
-    a thin file (read in place: only the pages of the tables read are touched)."""
+def _pieces(buf: Buffer, start: int, size: int, each: int) -> Iterator[Tuple[int, bytes]]:
+    """buf[start:start+size] as (offset, bytes) pieces of at most CHUNK bytes, whole entries
+    of ``each`` bytes: tables are walked a piece at a time, so no copy grows with the file."""
+    step = max(each, CHUNK - CHUNK % each)
+    stop = start + size - size % each
+    for at in range(start, stop, step):
+        yield at, bytes(buf[at:min(stop, at + step)])
 
-    def __init__(self, buf: Union[bytes, mmap.mmap], base: int) -> None:
+
+class _Reader:
+    """Parses one thin Mach-O image in place: ``size`` bytes at offset ``at`` of ``buf``.
+
+    ``buf`` is the whole input (the map of a file, or bytes); the image is a thin file, a fat
+    slice or an archive member inside it. Offsets the image's own fields give are relative to
+    its start, so every read adds ``at``; only the pages of the tables read are touched, and
+    tables are walked in bounded pieces (``_pieces``), never copied out whole.
+    """
+
+    def __init__(self, buf: Buffer, at: int, size: int) -> None:
         self.buf = buf
-        self.size = len(buf)
-        self.base = base   # where the image starts in the file the user gave, for messages
+        self.at = at       # where the image starts in ``buf`` (and in the file, for messages)
+        self.size = size
         self._names: Dict[int, str] = {}
+        self._symtab_at = 0          # absolute offset of the symbol table (object relocations)
+        self._nsyms = 0
         # Names are NUL-terminated strings that offsets point into; offsets that overlap could
         # make each search re-scan the same bytes. Distinct names of a real binary add up to
         # less than the file, so a budget of a few times its size keeps the cost linear.
         self._budget = 4 * self.size + (1 << 20)
 
     def cstring(self, start: int, limit: int, what: str) -> str:
-        """The NUL-terminated string at ``start`` (before ``limit``); an error if unterminated."""
+        """The NUL-terminated string at image offset ``start`` (before ``limit``); an error if
+        unterminated."""
         text = self.lookup(start, limit)
         if text is None:
-            raise self.fail(f"corrupt Mach-O: {what} at offset 0x{self.base + start:x} is not "
+            raise self.fail(f"corrupt Mach-O: {what} at offset 0x{self.at + start:x} is not "
                             f"NUL-terminated", start)
         return text
 
     def lookup(self, start: int, limit: int) -> Optional[str]:
-        """The NUL-terminated string at ``start`` (before ``limit``), or None if unterminated."""
+        """The NUL-terminated string at image offset ``start`` (before ``limit``), or None if
+        unterminated."""
         cached = self._names.get(start)
         if cached is not None:
             return cached
-        end = self.buf.find(b"\0", start, limit)
+        at = self.at
+        end = self.buf.find(b"\0", at + start, at + limit)
         if end < 0:
             return None
+        end -= at
         self._budget -= end - start + 1
         if self._budget < 0:
             raise self.fail("corrupt Mach-O: its names overlap so much that reading them would "
                             "take many times the file's size", start)
-        text = self.buf[start:end].decode("utf-8", "backslashreplace")
+        text = bytes(self.buf[at + start:at + end]).decode("utf-8", "backslashreplace")
         self._names[start] = text
         return text
 
     def fail(self, message: str, offset: Optional[int] = None) -> MachOError:
-        return MachOError(message, None if offset is None else self.base + offset)
+        """A MachOError at image offset ``offset`` (reported as the file offset)."""
+        return MachOError(message, None if offset is None else self.at + offset)
 
     def span(self, offset: int, size: int, what: str) -> None:
         """Check that [offset, offset+size) lies inside the image."""
         if offset < 0 or size < 0 or offset + size > self.size:
-            raise self.fail(f"{what} (offset 0x{self.base + offset:x}, {size} bytes) runs past "
+            raise self.fail(f"{what} (offset 0x{self.at + offset:x}, {size} bytes) runs past "
                             f"the end of the image ({self.size} bytes): the file is truncated "
                             f"or corrupt", offset)
 
     def parse(self, member: str) -> Optional[Image]:
-        buf = self.buf
+        buf, at = self.buf, self.at
         if self.size < 28:
             raise self.fail(f"truncated Mach-O: {self.size} bytes is shorter than a Mach-O "
                             f"header", 0)
-        (magic,) = struct.unpack_from("<I", buf)
+        (magic,) = struct.unpack_from("<I", buf, at)
         if magic in (MH_MAGIC, MH_MAGIC_64):
             e = "<"
         elif magic in (MH_CIGAM, MH_CIGAM_64):
@@ -214,7 +238,8 @@ class _Reader:
         self.e, self.is64 = e, is64
         hsize = 32 if is64 else 28
         self.span(0, hsize, "the Mach-O header")
-        cputype, cpusub, filetype, ncmds, sizeofcmds, _flags = struct.unpack_from(e + "6I", buf, 4)
+        cputype, cpusub, filetype, ncmds, sizeofcmds, _flags = struct.unpack_from(e + "6I", buf,
+                                                                                  at + 4)
         if filetype == MH_DSYM:
             return None
         if sizeofcmds > self.size - hsize:
@@ -238,14 +263,13 @@ class _Reader:
         for index in range(ncmds):
             if off + 8 > end:
                 raise self.fail(f"truncated Mach-O: load command {index} at offset "
-                                f"0x{self.base + off:x} runs past the end of the load commands",
-                                off)
-            cmd, cmdsize = struct.unpack_from(e + "II", buf, off)
+                                f"0x{at + off:x} runs past the end of the load commands", off)
+            cmd, cmdsize = struct.unpack_from(e + "II", buf, at + off)
             if cmdsize < 8 or off + cmdsize > end:
                 raise self.fail(f"corrupt Mach-O: load command {index} at offset "
-                                f"0x{self.base + off:x} has size {cmdsize}, outside the "
+                                f"0x{at + off:x} has size {cmdsize}, outside the "
                                 f"{sizeofcmds} bytes of load commands", off)
-            body = off + 8
+            body = at + off + 8
             if cmd in (LC_SEGMENT, LC_SEGMENT_64):
                 self._segment(cmd == LC_SEGMENT_64, off, cmdsize, index)
             elif cmd == LC_SYMTAB:
@@ -301,28 +325,28 @@ class _Reader:
     def _need(self, cmdsize: int, minimum: int, index: int, off: int) -> None:
         if cmdsize < minimum:
             raise self.fail(f"corrupt Mach-O: load command {index} at offset "
-                            f"0x{self.base + off:x} is {cmdsize} bytes, shorter than its "
+                            f"0x{self.at + off:x} is {cmdsize} bytes, shorter than its "
                             f"{minimum}-byte layout", off)
 
     def _segment(self, is64: bool, off: int, cmdsize: int, index: int) -> None:
-        e, buf = self.e, self.buf
+        e, buf, at = self.e, self.buf, self.at
         if is64:
             self._need(cmdsize, 72, index, off)
             vmaddr, vmsize, fileoff, filesize, _mx, _ini, nsects, _fl = \
-                struct.unpack_from(e + "4Q4I", buf, off + 24)
+                struct.unpack_from(e + "4Q4I", buf, at + off + 24)
             head, each, fmt = 72, 80, e + "16s16s2Q7I"
         else:
             self._need(cmdsize, 56, index, off)
             vmaddr, vmsize, fileoff, filesize, _mx, _ini, nsects, _fl = \
-                struct.unpack_from(e + "8I", buf, off + 24)
+                struct.unpack_from(e + "8I", buf, at + off + 24)
             head, each, fmt = 56, 68, e + "16s16s9I"
         if nsects > (cmdsize - head) // each:
             raise self.fail(f"corrupt Mach-O: segment command {index} at offset "
-                            f"0x{self.base + off:x} claims {nsects} sections but has room for "
+                            f"0x{at + off:x} claims {nsects} sections but has room for "
                             f"{(cmdsize - head) // each}", off)
         self.segments.append((vmaddr, vmsize, fileoff, filesize))
         for i in range(nsects):
-            fields = struct.unpack_from(fmt, buf, off + head + i * each)
+            fields = struct.unpack_from(fmt, buf, at + off + head + i * each)
             sectname = fields[0].split(b"\0", 1)[0].decode("ascii", "replace")
             addr, size, offset, _align, reloff, nreloc, flags = fields[2:9]
             if flags & 0xFF in _ZEROFILL or size == 0:
@@ -335,35 +359,38 @@ class _Reader:
         entry = 16 if self.is64 else 12
         self.span(symoff, nsyms * entry, f"the symbol table ({nsyms} symbols)")
         self.span(stroff, strsize, "the string table")
-        table = self.buf[symoff:symoff + nsyms * entry]
-        self.symbols_table = table
+        self._symtab_at, self._nsyms = self.at + symoff, nsyms
         head = struct.Struct(self.e + "I")
         value = struct.Struct(self.e + ("Q" if self.is64 else "I"))
-        types = table[4::entry]
-        for m in _UNDEFINED_TYPES.finditer(types):
-            at = m.start() * entry
-            if value.unpack_from(table, at + 8)[0]:
-                continue   # an undefined symbol with a value is a common (tentative) definition
-            (strx,) = head.unpack_from(table, at)
-            if strx == 0:
-                continue
-            if strx >= strsize:
-                raise self.fail(f"corrupt Mach-O: symbol {m.start()} names string offset {strx}, "
-                                f"past the {strsize}-byte string table", symoff + at)
-            into.add(self.cstring(stroff + strx, stroff + strsize, "a symbol name"))
+        for piece_at, table in _pieces(self.buf, self.at + symoff, nsyms * entry, entry):
+            first = (piece_at - self.at - symoff) // entry    # index of the piece's first symbol
+            for m in _UNDEFINED_TYPES.finditer(table[4::entry]):
+                at = m.start() * entry
+                if value.unpack_from(table, at + 8)[0]:
+                    continue   # an undefined symbol with a value is a common (tentative) definition
+                (strx,) = head.unpack_from(table, at)
+                if strx == 0:
+                    continue
+                if strx >= strsize:
+                    raise self.fail(f"corrupt Mach-O: symbol {first + m.start()} names string "
+                                    f"offset {strx}, past the {strsize}-byte string table",
+                                    symoff + (first + m.start()) * entry)
+                into.add(self.cstring(stroff + strx, stroff + strsize, "a symbol name"))
 
     def _bind_opcodes(self, off: int, size: int, lazy: bool, into: Set[str]) -> None:
         """Names bound by a bind / weak-bind / lazy-bind opcode stream.
 
         Each opcode consumes at least one byte and none jumps backwards, so the walk is linear
         in the stream; addresses are tracked only to reject binds outside their segment (a
-        stream that would bind billions of slots is an error, not a loop).
+        stream that would bind billions of slots is an error, not a loop). Positions here are
+        absolute (in ``buf``); ``base`` turns them back into image offsets for messages.
         """
         self.span(off, size, "the dyld bind opcodes")
-        buf, end = self.buf, off + size
+        buf, base = self.buf, self.at
+        pos, end = base + off, base + off + size
         ptr = 8 if self.is64 else 4
         segments = self.segments
-        pos, name, seg_size, addr = off, "", -1, 0
+        name, seg_size, addr = "", -1, 0
         threaded = False
         mask = (1 << 64) - 1
         names: Set[str] = set()
@@ -375,8 +402,8 @@ class _Reader:
                 stop = buf.find(b"\0", pos, end)
                 if stop < 0:
                     raise self.fail("corrupt Mach-O: a bind opcode's symbol name is not "
-                                    "NUL-terminated", pos)
-                name = buf[pos:stop].decode("utf-8", "backslashreplace")
+                                    "NUL-terminated", pos - base)
+                name = bytes(buf[pos:stop]).decode("utf-8", "backslashreplace")
                 pos = stop + 1
                 continue
             if op in (0x10, 0x30, 0x50):                     # dylib ordinal / special, type
@@ -393,7 +420,7 @@ class _Reader:
                 imm = byte & 0x0F
                 if imm >= len(segments):
                     raise self.fail(f"corrupt Mach-O: a bind opcode names segment {imm}, but "
-                                    f"there are {len(segments)}", pos - 1)
+                                    f"there are {len(segments)}", pos - 1 - base)
                 seg_size, addr = segments[imm][1], value
             elif op == 0x80:                                 # ADD_ADDR_ULEB
                 addr = (addr + value) & mask
@@ -412,12 +439,12 @@ class _Reader:
                     continue
                 if seg_size < 0 or not name:
                     raise self.fail("corrupt Mach-O: a bind opcode binds before naming a "
-                                    "segment and symbol", pos - 1)
+                                    "segment and symbol", pos - 1 - base)
                 if addr >= seg_size or count > seg_size or \
                         addr + (count - 1) * stride >= seg_size:
                     raise self.fail(f"corrupt Mach-O: bind opcodes bind {count} slot(s) at "
                                     f"offset 0x{addr:x}, outside their {seg_size}-byte segment",
-                                    pos - 1)
+                                    pos - 1 - base)
                 names.add(name)
                 addr = (addr + count * stride + (value if op == 0xA0 else 0)) & mask
             elif op == 0xD0:                                 # THREADED
@@ -425,10 +452,10 @@ class _Reader:
                     threaded = True
                 elif byte != 0xD1:                           # APPLY walks chains: no names
                     raise self.fail(f"corrupt Mach-O: unknown threaded bind opcode "
-                                    f"0x{byte:02x}", pos - 1)
+                                    f"0x{byte:02x}", pos - 1 - base)
             elif op not in (0x20, 0x60):
                 raise self.fail(f"corrupt Mach-O: unknown bind opcode 0x{byte:02x} at offset "
-                                f"0x{self.base + pos - 1:x}", pos - 1)
+                                f"0x{pos - 1:x}", pos - 1 - base)
         into.update(names)
 
     def _chained_fixups(self, off: int, size: int, into: Set[str]) -> Dict[int, int]:
@@ -436,9 +463,9 @@ class _Reader:
         self.span(off, size, "the chained fixups")
         if size < 28:
             raise self.fail("corrupt Mach-O: the chained fixups header is truncated", off)
-        buf, e = self.buf, self.e
+        buf, e, base = self.buf, self.e, self.at
         _version, starts, imports_off, symbols_off, count, fmt, symbols_fmt = \
-            struct.unpack_from(e + "7I", buf, off)
+            struct.unpack_from(e + "7I", buf, base + off)
         width = {1: 4, 2: 8, 3: 16}.get(fmt)
         if width is None:
             raise self.fail(f"corrupt Mach-O: unknown chained import format {fmt}", off)
@@ -454,28 +481,28 @@ class _Reader:
         names_at, names_end = off + symbols_off, off + size
         table = off + imports_off
         if fmt == 3:
-            offsets = [v >> 32 for (v,) in struct.iter_unpack(
-                e + "Q8x", buf[table:table + count * 16])]
+            shape, shift = e + "Q8x", 32
         else:
-            raw = struct.iter_unpack(e + ("I" if fmt == 1 else "I4x"),
-                                     buf[table:table + count * width])
-            offsets = [v >> 9 for (v,) in raw]
-        for name_off in offsets:
-            if name_off >= names_end - names_at:
-                raise self.fail(f"corrupt Mach-O: a chained import's name offset {name_off} is "
-                                f"past the symbol names", table)
-            into.add(self.cstring(names_at + name_off, names_end, "a chained import's name"))
+            shape, shift = e + ("I" if fmt == 1 else "I4x"), 9
+        for _at, piece in _pieces(buf, base + table, count * width, width):
+            for (v,) in struct.iter_unpack(shape, piece):
+                name_off = v >> shift
+                if name_off >= names_end - names_at:
+                    raise self.fail(f"corrupt Mach-O: a chained import's name offset "
+                                    f"{name_off} is past the symbol names", table)
+                into.add(self.cstring(names_at + name_off, names_end,
+                                      "a chained import's name"))
         formats: Dict[int, int] = {}
         if starts and starts + 4 <= size:
             at = off + starts
-            (seg_count,) = struct.unpack_from(e + "I", buf, at)
+            (seg_count,) = struct.unpack_from(e + "I", buf, base + at)
             if seg_count > (size - starts - 4) // 4:
                 raise self.fail(f"corrupt Mach-O: the chained fixups list {seg_count} segments",
                                 at)
-            for i, (seg_off,) in enumerate(struct.iter_unpack(
-                    e + "I", buf[at + 4:at + 4 + 4 * seg_count])):
+            for i in range(seg_count):
+                (seg_off,) = struct.unpack_from(e + "I", buf, base + at + 4 + 4 * i)
                 if seg_off and starts + seg_off + 8 <= size:
-                    formats[i] = struct.unpack_from(e + "H", buf, at + seg_off + 6)[0]
+                    formats[i] = struct.unpack_from(e + "H", buf, base + at + seg_off + 6)[0]
         return formats
 
     def _string_at(self, addr: int) -> Optional[str]:
@@ -511,17 +538,17 @@ class _Reader:
                 self._object_selrefs(offset, size, relocs, word, found)
                 continue
             fmt = self._format_at(addr, formats)
-            for (raw,) in struct.iter_unpack(word.format,
-                                             self.buf[offset:offset + size - size % ptr]):
-                if raw == 0:
-                    continue
-                target = _rebase_target(raw, fmt, base) if fmt else raw
-                text = self._string_at(target)
-                if text is None and not fmt and self.is64:
-                    # arm64e "threaded" rebases look like chained ones
-                    text = self._string_at(_rebase_target(raw, 1, base))
-                if text:
-                    found.add(text)
+            for _at, piece in _pieces(self.buf, self.at + offset, size, ptr):
+                for (raw,) in struct.iter_unpack(word.format, piece):
+                    if raw == 0:
+                        continue
+                    target = _rebase_target(raw, fmt, base) if fmt else raw
+                    text = self._string_at(target)
+                    if text is None and not fmt and self.is64:
+                        # arm64e "threaded" rebases look like chained ones
+                        text = self._string_at(_rebase_target(raw, 1, base))
+                    if text:
+                        found.add(text)
         return found
 
     def _format_at(self, addr: int, formats: Dict[int, int]) -> int:
@@ -536,34 +563,33 @@ class _Reader:
                         into: Set[str]) -> None:
         reloff, nreloc = relocs >> 32, relocs & 0xFFFFFFFF
         self.span(reloff, nreloc * 8, "the relocations of __objc_selrefs")
-        symbols = getattr(self, "symbols_table", b"")
+        buf, at = self.buf, self.at
         entry = 16 if self.is64 else 12
-        for r_address, info in struct.iter_unpack(self.e + "iI",
-                                                   self.buf[reloff:reloff + nreloc * 8]):
-            if r_address < 0:      # a scattered relocation carries the target address itself
-                target = info
-            else:
-                if r_address + word.size > size:
-                    raise self.fail("corrupt Mach-O: a relocation of __objc_selrefs points past "
-                                    "the section", reloff)
-                (target,) = word.unpack_from(self.buf, offset + r_address)
-                if self.e == "<":
-                    symbolnum, extern = info & 0xFFFFFF, (info >> 27) & 1
+        for _piece_at, piece in _pieces(buf, at + reloff, nreloc * 8, 8):
+            for r_address, info in struct.iter_unpack(self.e + "iI", piece):
+                if r_address < 0:  # a scattered relocation carries the target address itself
+                    target = info
                 else:
-                    symbolnum, extern = info >> 8, (info >> 4) & 1
-                if extern:
-                    if symbolnum * entry + entry > len(symbols):
-                        raise self.fail(f"corrupt Mach-O: a relocation names symbol "
-                                        f"{symbolnum}, outside the symbol table", reloff)
-                    n_type = symbols[symbolnum * entry + 4]
-                    if n_type & 0x0E != 0x0E:   # not N_SECT: an external, nothing to read
-                        continue
-                    value = struct.unpack_from(self.e + ("Q" if self.is64 else "I"), symbols,
-                                               symbolnum * entry + 8)[0]
-                    target = (target + value) & ((1 << (8 * word.size)) - 1)
-            text = self._string_at(target)
-            if text:
-                into.add(text)
+                    if r_address + word.size > size:
+                        raise self.fail("corrupt Mach-O: a relocation of __objc_selrefs points "
+                                        "past the section", reloff)
+                    (target,) = word.unpack_from(buf, at + offset + r_address)
+                    if self.e == "<":
+                        symbolnum, extern = info & 0xFFFFFF, (info >> 27) & 1
+                    else:
+                        symbolnum, extern = info >> 8, (info >> 4) & 1
+                    if extern:
+                        if symbolnum >= self._nsyms:
+                            raise self.fail(f"corrupt Mach-O: a relocation names symbol "
+                                            f"{symbolnum}, outside the symbol table", reloff)
+                        symbol = self._symtab_at + symbolnum * entry
+                        if buf[symbol + 4] & 0x0E != 0x0E:   # not N_SECT: an external
+                            continue
+                        (value,) = word.unpack_from(buf, symbol + 8)
+                        target = (target + value) & ((1 << (8 * word.size)) - 1)
+                text = self._string_at(target)
+                if text:
+                    into.add(text)
 
 
 def _rebase_target(raw: int, fmt: int, base: int) -> int:
@@ -585,13 +611,13 @@ def _rebase_target(raw: int, fmt: int, base: int) -> int:
     return target
 
 
-def _chunk(data: Data, start: int, end: int) -> bytes:
-    """A copy of data[start:end] as bytes (no memoryview outlives the call, so an mmap closes)."""
-    part = data[start:end]
-    return part if isinstance(part, bytes) else bytes(part)
+def _chunk(data: Buffer, start: int, end: int) -> bytes:
+    """A copy of the few bytes data[start:end] (a header, a name), as bytes."""
+    return bytes(data[start:end])
 
 
-def _read_fat(data: Data, name: str) -> List[Image]:
+def _read_fat(data: Buffer, name: str) -> List[Image]:
+    """Every image of every slice, each parsed in place at its offset (never copied out)."""
     total = len(data)
     magic, count = struct.unpack_from(">II", data)
     if count == 0 or count > MAX_FAT_ARCHS:
@@ -628,7 +654,7 @@ def _read_fat(data: Data, name: str) -> List[Image]:
         kind = sniff(_chunk(data, offset, offset + 8))
         try:
             if kind == "macho":
-                image = _Reader(_chunk(data, offset, offset + size), offset).parse("")
+                image = _Reader(data, offset, size).parse("")
                 if image is not None:
                     images.append(image)
             elif kind == "archive":
@@ -645,7 +671,7 @@ def _within(exc: MachOError, where: str, name: str) -> MachOError:
     return MachOError(f"{where}: {exc}", exc.offset, name)
 
 
-def _member_name(header: bytes, data: Data, data_at: int, size: int,
+def _member_name(header: bytes, data: Buffer, data_at: int, size: int,
                  long_names: bytes, at: int) -> Tuple[str, int]:
     """(name, bytes of the member's data taken by a BSD long name)."""
     raw = header[:16].rstrip(b" ")
@@ -675,7 +701,7 @@ _SYMBOL_TABLES = frozenset({"/", "//", "/SYM64/", "/SYM64", "__.SYMDEF", "__.SYM
                             "__.SYMDEF_64", "__.SYMDEF_64 SORTED"})
 
 
-def _read_archive(data: Data, start: int, end: int, name: str) -> List[Image]:
+def _read_archive(data: Buffer, start: int, end: int, name: str) -> List[Image]:
     """Every Mach-O member of the ``ar`` archive in data[start:end]; other members yield nothing.
 
     Members that are not Mach-O (LLVM bitcode, ELF, text) are skipped.
@@ -707,7 +733,7 @@ def _read_archive(data: Data, start: int, end: int, name: str) -> List[Image]:
             first = data_at + skip
             if sniff(_chunk(data, first, first + 8)) == "macho":
                 try:
-                    image = _Reader(_chunk(data, first, data_at + size), first).parse(member)
+                    image = _Reader(data, first, data_at + size - first).parse(member)
                 except MachOError as exc:
                     raise _within(exc, f"archive member {member}", name) from None
                 if image is not None:
@@ -722,6 +748,8 @@ def read(data: Data, name: str = "") -> List[Image]:
     ``name`` is kept on the error (``exc.name``) for the caller's message; the message itself
     names slices and archive members, not the file.
     """
+    if isinstance(data, memoryview):
+        data = data.tobytes()    # find() and slices to bytes are needed; a view has neither
     head = _chunk(data, 0, 8)
     if len(head) < 8:
         raise MachOError(f"not a Mach-O file: only {len(head)} bytes", 0, name)
@@ -730,9 +758,8 @@ def read(data: Data, name: str = "") -> List[Image]:
                          "those files instead", 0, name)
     kind = sniff(head)
     if kind == "macho":
-        whole = data if isinstance(data, (bytes, mmap.mmap)) else _chunk(data, 0, len(data))
         try:
-            image = _Reader(whole, 0).parse("")
+            image = _Reader(data, 0, len(data)).parse("")
         except MachOError as exc:
             raise MachOError(str(exc), exc.offset, name) from None
         return [image] if image is not None else []
