@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
-from typing import Any, Dict, Optional, Tuple
-
-from trtc_privacy.records import FrozenRecord
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 
 class Severity(str, enum.Enum):
@@ -21,15 +18,12 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "note": 0}[self.value]
 
 
-@dataclass(init=False, repr=False, eq=False)  # fields() and replace() work; see records.py
-class Diagnostic(FrozenRecord):
+class Diagnostic(NamedTuple):
     """A finding at a place in a file, in the user's terms, with what to do about it.
 
-    Immutable, compared and hashed by its fields, as a frozen dataclass.
+    A value: compared and hashed by its fields (repeated findings are dropped that way), changed
+    only by making another (``_replace``).
     """
-
-    __fields__ = ("path", "line", "column", "rule", "severity", "message", "hint", "itms",
-                  "evidence")
 
     path: str
     line: Optional[int]
@@ -37,27 +31,13 @@ class Diagnostic(FrozenRecord):
     rule: str
     severity: Severity
     message: str
-    hint: str
-    itms: str
+    hint: str = ""
+    itms: str = ""
     #: what the finding rests on, one line each (a symbol in a binary, a source line), if any
-    evidence: Tuple[str, ...]
-
-    def __init__(self, path: str, line: Optional[int], column: Optional[int], rule: str,
-                 severity: Severity, message: str, hint: str = "", itms: str = "",
-                 evidence: Tuple[str, ...] = ()) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "path", path)
-        setattr_(self, "line", line)
-        setattr_(self, "column", column)
-        setattr_(self, "rule", rule)
-        setattr_(self, "severity", severity)
-        setattr_(self, "message", message)
-        setattr_(self, "hint", hint)
-        setattr_(self, "itms", itms)
-        setattr_(self, "evidence", evidence)
+    evidence: Tuple[str, ...] = ()
 
     def with_severity(self, severity: Severity) -> "Diagnostic":
-        return replace(self, severity=severity)
+        return self._replace(severity=severity)
 
     def sort_key(self) -> Tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.message)

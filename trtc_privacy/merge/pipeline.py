@@ -201,17 +201,17 @@ class MergePlan(Record):
         that line; a line the merge added points at the line it is added after."""
         app = self.inputs.app_document
         if app is None or app.binary:
-            return [replace(d, path=self.inputs.app_path, line=None, column=None)
+            return [d._replace(path=self.inputs.app_path, line=None, column=None)
                     if d.path == self.path else d for d in diags]
         mapping = _line_map(self.after, app.text)
         out = []
         for d in diags:
             if d.path != self.path or d.line is None:
-                out.append(replace(d, path=self.inputs.app_path) if d.path == self.path else d)
+                out.append(d._replace(path=self.inputs.app_path) if d.path == self.path else d)
                 continue
             line, exact = mapping(d.line)
-            out.append(replace(d, path=self.inputs.app_path, line=line,
-                               column=d.column if exact else None))
+            out.append(d._replace(path=self.inputs.app_path, line=line,
+                                  column=d.column if exact else None))
         return out
 
     def diff(self) -> str:
