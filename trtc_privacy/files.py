@@ -16,7 +16,6 @@ import time
 from typing import Iterator, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
-from trtc_privacy.records import FrozenRecord
 
 #: Folders no search ever enters (linting, lockfile search, init's app-folder guess, scan):
 #: version control, build output and tool caches, none of which ship in the app as they stand.
@@ -34,24 +33,16 @@ _LOCK_SUFFIX = ".lock"
 # -- reading ------------------------------------------------------------------------------------
 
 
-class FileKind(FrozenRecord):
+class FileKind:
     """What a file is expected to be, in the words its messages use, and how large it may be."""
-
-    __fields__ = ("noun", "expected", "limit", "rule", "missing")
-    noun: str  # "privacy manifest", "lockfile", "configuration file"
-    expected: str  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
-    limit: int  # bytes
-    rule: str
-    missing: str
 
     def __init__(self, noun: str, expected: str, limit: int, rule: str = "unreadable",
                  missing: str = "file not found") -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "noun", noun)
-        setattr_(self, "expected", expected)
-        setattr_(self, "limit", limit)
-        setattr_(self, "rule", rule)
-        setattr_(self, "missing", missing)
+        self.noun = noun  # "privacy manifest", "lockfile", "configuration file"
+        self.expected = expected  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
+        self.limit = limit  # bytes
+        self.rule = rule  # the rule id of the InputError when the file cannot be read
+        self.missing = missing  # the message when it does not exist
 
 
 def read_limited(path: str, kind: FileKind) -> bytes:

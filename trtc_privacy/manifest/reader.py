@@ -17,7 +17,6 @@ from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
-from trtc_privacy.records import Record
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
@@ -41,10 +40,13 @@ def _parser() -> etree.XMLParser:
     )
 
 
-class Span(Record):
-    """Where an element sits in the text: offsets are character indexes into ``Document.text``."""
+class Span:
+    """Where an element sits in the text: offsets are character indexes into ``Document.text``.
 
-    __fields__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
+    Equal to another span of the same place (the tests compare the two ways of finding one).
+    """
+
+    __slots__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
 
     def __init__(self, line: int, column: int, start: int, start_end: int, end_start: int,
                  end: int, empty: bool) -> None:
@@ -56,13 +58,19 @@ class Span(Record):
         self.end = end  # index just after the end tag's ">"
         self.empty = empty  # written as <tag/>
 
+    def _place(self) -> Tuple[int, int, int, int, int, int, bool]:
+        return (self.line, self.column, self.start, self.start_end, self.end_start, self.end,
+                self.empty)
 
-class Document(Record):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._place() == other._place()
+
+    def __repr__(self) -> str:
+        return f"Span{self._place()}"
+
+
+class Document:
     """A parsed property list: the original text, the lxml tree, and positions on demand."""
-
-    __fields__ = ("path", "text", "root", "encoding", "bom", "binary", "stray_text", "_spans",
-                  "_lines", "_locator", "_top")
-    __hidden__ = ("_spans", "_lines", "_locator", "_top")
 
     def __init__(self, path: str, text: str, root: etree._Element, encoding: str = "utf-8",
                  bom: bool = False, binary: bool = False, stray_text: bool = True,

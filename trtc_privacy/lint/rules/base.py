@@ -17,28 +17,22 @@ from lxml import etree
 from trtc_privacy.diagnostics import Severity
 from trtc_privacy.manifest.reader import Document
 from trtc_privacy.manifest.view import Entry, Pair, View, view_of
-from trtc_privacy.records import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from trtc_privacy.lint.fix import Fixer
 
 
-class Finding(FrozenRecord):
+class Finding:
     """What a check reports: the element at fault, the message, and a specific hint if any."""
 
-    __fields__ = ("element", "message", "hint", "offset")
-    element: Optional[etree._Element]
-    message: str
-    hint: str
-    offset: Optional[int]  # a character offset in the text, when not at an element
+    __slots__ = ("element", "message", "hint", "offset")
 
     def __init__(self, element: Optional[etree._Element], message: str, hint: str = "",
                  offset: Optional[int] = None) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "element", element)
-        setattr_(self, "message", message)
-        setattr_(self, "hint", hint)
-        setattr_(self, "offset", offset)
+        self.element = element
+        self.message = message
+        self.hint = hint
+        self.offset = offset  # a character offset in the text, when not at an element
 
 
 #: What a check can look at, in the order the engine visits them, with what it is given:
@@ -54,16 +48,10 @@ Visit = Callable[["Context", Any], Iterable[Finding]]
 Fix = Callable[["Fixer", "Rule"], None]
 
 
-class Rule(Record):
+class Rule:
     """One rule. A rule without visits is reported elsewhere: by the reader (parse failures) or
     by a command that is not lint (``scope`` names it). Each rule is one object: equal only to
     itself."""
-
-    __fields__ = ("name", "severity", "summary", "explanation", "hint", "itms", "fixable",
-                  "visits", "scope", "fix", "fix_phase")
-    __hidden__ = ("visits", "fix")
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
 
     def __init__(self, name: str, severity: Severity, summary: str, explanation: str, hint: str,
                  itms: Tuple[str, ...] = (), fixable: bool = False,
