@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 import time
-from typing import Iterator, Optional
+from typing import Final, Iterator, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
 
@@ -38,11 +38,12 @@ class FileKind:
 
     def __init__(self, noun: str, expected: str, limit: int, rule: str = "unreadable",
                  missing: str = "file not found") -> None:
-        self.noun = noun  # "privacy manifest", "lockfile", "configuration file"
-        self.expected = expected  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
-        self.limit = limit  # bytes
-        self.rule = rule  # the rule id of the InputError when the file cannot be read
-        self.missing = missing  # the message when it does not exist
+        self.noun: Final = noun  # "privacy manifest", "lockfile", "configuration file"
+        #: what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
+        self.expected: Final = expected
+        self.limit: Final = limit  # bytes
+        self.rule: Final = rule  # the rule id of the InputError when the file cannot be read
+        self.missing: Final = missing  # the message when it does not exist
 
 
 def read_limited(path: str, kind: FileKind) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Final, List, Optional, Tuple
 
 from trtc_privacy.knowledge.resources import apple_vocabulary
 
@@ -31,40 +31,41 @@ class Reason:
     __slots__ = ("code", "category", "summary", "sdk_only")
 
     def __init__(self, code: str, category: str, summary: str, sdk_only: bool) -> None:
-        self.code = code
-        self.category = category
-        self.summary = summary
-        self.sdk_only = sdk_only
+        self.code: Final = code
+        self.category: Final = category
+        self.summary: Final = summary
+        self.sdk_only: Final = sdk_only
 
 
 class Vocabulary:
     """Apple's vocabulary, read once from ``data/apple.json`` (shared: nobody changes it)."""
 
     def __init__(self, raw: Dict[str, Any]) -> None:
-        self.read_on: str = raw["read_on"]
-        self.sources: Tuple[str, ...] = tuple(raw["sources"])
+        self.read_on: Final[str] = raw["read_on"]
+        self.sources: Final[Tuple[str, ...]] = tuple(raw["sources"])
         #: API category id -> label
-        self.categories: Dict[str, str] = {c["id"]: c["label"] for c in raw["api_categories"]}
+        self.categories: Final[Dict[str, str]] = {
+            c["id"]: c["label"] for c in raw["api_categories"]}
         #: reason code -> reason
-        self.reasons: Dict[str, Reason] = {
+        self.reasons: Final[Dict[str, Reason]] = {
             r["code"]: Reason(r["code"], c["id"], r["summary"], bool(r["sdk_only"]))
             for c in raw["api_categories"] for r in c["reasons"]}
         #: data type id -> (label, App Store category)
-        self.data_types: Dict[str, Tuple[str, str]] = {
+        self.data_types: Final[Dict[str, Tuple[str, str]]] = {
             d["id"]: (d["label"], d["category"]) for d in raw["data_types"]}
         #: purpose id -> label
-        self.purposes: Dict[str, str] = {p["id"]: p["label"] for p in raw["purposes"]}
-        self.top_keys: Dict[str, str] = dict(raw["top_level_keys"])
-        self.data_keys: Dict[str, str] = dict(raw["collected_data_keys"])
-        self.api_keys: Dict[str, str] = dict(raw["accessed_api_keys"])
+        self.purposes: Final[Dict[str, str]] = {p["id"]: p["label"] for p in raw["purposes"]}
+        self.top_keys: Final[Dict[str, str]] = dict(raw["top_level_keys"])
+        self.data_keys: Final[Dict[str, str]] = dict(raw["collected_data_keys"])
+        self.api_keys: Final[Dict[str, str]] = dict(raw["accessed_api_keys"])
         #: data type id -> Apple's description of it (App Store Connect's wording)
-        self.descriptions: Dict[str, str] = {
+        self.descriptions: Final[Dict[str, str]] = {
             d["id"]: d.get("description", "") for d in raw["data_types"]}
         #: App Store categories in the order App Store Connect lists them
-        self.category_order: Tuple[str, ...] = tuple(
+        self.category_order: Final[Tuple[str, ...]] = tuple(
             dict.fromkeys(d["category"] for d in raw["data_types"]))
         #: reason code -> the kind of app it is reserved for (B728.1 health research ...)
-        self.app_type_reasons: Dict[str, str] = {
+        self.app_type_reasons: Final[Dict[str, str]] = {
             r["code"]: r["app_type"] for c in raw["api_categories"] for r in c["reasons"]
             if r.get("app_type")}
 

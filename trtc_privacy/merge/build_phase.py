@@ -460,7 +460,7 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
     for d in result.diagnostics:
         on_disk = os.path.join(product, d.path)
         if not os.path.isabs(d.path) and os.path.exists(on_disk):
-            d = d._replace(path=on_disk)
+            d = d.replace(path=on_disk)
         if not fails and d.severity is Severity.ERROR:
             d = d.with_severity(Severity.WARNING)
         out.append(d)

@@ -15,7 +15,7 @@ import bisect
 import copy
 import difflib
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Final, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.knowledge import apple as C
@@ -45,19 +45,19 @@ class Options:
                  lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
                  output: Optional[str] = None, command: str = "merge", need_sources: bool = True,
                  merging: bool = True, fresh: bool = False) -> None:
-        self.app_manifest = app_manifest
-        self.sdks = sdks
-        self.lockfiles = lockfiles
-        self.manifests = manifests
-        self.output = output
-        self.command = command
+        self.app_manifest: Final = app_manifest
+        self.sdks: Final = sdks
+        self.lockfiles: Final = lockfiles
+        self.manifests: Final = manifests
+        self.output: Final = output
+        self.command: Final = command
         #: a merge needs something to fold in; a report of the app's file alone is useful
-        self.need_sources = need_sources
+        self.need_sources: Final = need_sources
         #: whether the result is meant to be written (lockfile findings then say the merge is the
         #: remedy); ``report`` only looks
-        self.merging = merging
+        self.merging: Final = merging
         #: start from an empty manifest even if the file exists (``init --force``)
-        self.fresh = fresh
+        self.fresh: Final = fresh
 
 
 class Source:
@@ -165,16 +165,16 @@ class MergePlan:
         that line; a line the merge added points at the line it is added after."""
         app = self.inputs.app_document
         if app is None or app.binary:
-            return [d._replace(path=self.inputs.app_path, line=None, column=None)
+            return [d.replace(path=self.inputs.app_path, line=None, column=None)
                     if d.path == self.path else d for d in diags]
         mapping = _line_map(self.after, app.text)
         out = []
         for d in diags:
             if d.path != self.path or d.line is None:
-                out.append(d._replace(path=self.inputs.app_path) if d.path == self.path else d)
+                out.append(d.replace(path=self.inputs.app_path) if d.path == self.path else d)
                 continue
             line, exact = mapping(d.line)
-            out.append(d._replace(path=self.inputs.app_path, line=line,
+            out.append(d.replace(path=self.inputs.app_path, line=line,
                                   column=d.column if exact else None))
         return out
 

@@ -10,7 +10,7 @@ type is one finding among others rather than the end of the run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Final, Iterable, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
@@ -29,10 +29,10 @@ class Finding:
 
     def __init__(self, element: Optional[etree._Element], message: str, hint: str = "",
                  offset: Optional[int] = None) -> None:
-        self.element = element
-        self.message = message
-        self.hint = hint
-        self.offset = offset  # a character offset in the text, when not at an element
+        self.element: Final = element
+        self.message: Final = message
+        self.hint: Final = hint
+        self.offset: Final = offset  # a character offset in the text, when not at an element
 
 
 #: What a check can look at, in the order the engine visits them, with what it is given:
