@@ -12,7 +12,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
-from trtc_privacy.records import Record
 
 CONFIG_NAMES = (".trtc-privacy.toml", "pyproject.toml")
 
@@ -24,11 +23,8 @@ CONFIG_FILE = FileKind("configuration file", "a .trtc-privacy.toml or pyproject.
                        1024 * 1024, rule="bad-config", missing="configuration file not found")
 
 
-class Config(Record):
-    """A loaded configuration (fields as a dataclass's: repr and equality by field)."""
-
-    __fields__ = ("path", "root", "app_manifest", "sdks", "lockfiles", "manifests", "select",
-                  "ignore", "exclude", "severity", "kind", "xcode_write", "xcode_fail_on", "raw")
+class Config:
+    """A loaded configuration: the file's values, or the defaults where it has none."""
 
     def __init__(self, path: Optional[str] = None, root: str = ".",
                  app_manifest: Optional[str] = None, sdks: Optional[List[str]] = None,

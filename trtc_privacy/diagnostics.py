@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
-from typing import Any, Dict, Optional, Tuple
-
-from trtc_privacy.records import FrozenRecord
+from typing import Any, Dict, Final, Optional, Tuple
 
 
 class Severity(str, enum.Enum):
@@ -21,43 +18,51 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "note": 0}[self.value]
 
 
-@dataclass(init=False, repr=False, eq=False)  # fields() and replace() work; see records.py
-class Diagnostic(FrozenRecord):
+class Diagnostic:
     """A finding at a place in a file, in the user's terms, with what to do about it.
 
-    Immutable, compared and hashed by its fields, as a frozen dataclass.
+    A value: equal and hashed by its fields (repeated findings are dropped that way), changed
+    only by making another (``replace``); mypy holds the fields final.
     """
 
-    __fields__ = ("path", "line", "column", "rule", "severity", "message", "hint", "itms",
-                  "evidence")
-
-    path: str
-    line: Optional[int]
-    column: Optional[int]
-    rule: str
-    severity: Severity
-    message: str
-    hint: str
-    itms: str
-    #: what the finding rests on, one line each (a symbol in a binary, a source line), if any
-    evidence: Tuple[str, ...]
+    __slots__ = ("path", "line", "column", "rule", "severity", "message", "hint", "itms",
+                 "evidence")
 
     def __init__(self, path: str, line: Optional[int], column: Optional[int], rule: str,
                  severity: Severity, message: str, hint: str = "", itms: str = "",
                  evidence: Tuple[str, ...] = ()) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "path", path)
-        setattr_(self, "line", line)
-        setattr_(self, "column", column)
-        setattr_(self, "rule", rule)
-        setattr_(self, "severity", severity)
-        setattr_(self, "message", message)
-        setattr_(self, "hint", hint)
-        setattr_(self, "itms", itms)
-        setattr_(self, "evidence", evidence)
+        self.path: Final = path
+        self.line: Final = line
+        self.column: Final = column
+        self.rule: Final = rule
+        self.severity: Final = severity
+        self.message: Final = message
+        self.hint: Final = hint
+        self.itms: Final = itms
+        #: what the finding rests on, one line each (a symbol in a binary, a source line), if any
+        self.evidence: Final = evidence
+
+    def _fields(self) -> Tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in self.__slots__])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Diagnostic) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(self.__slots__, self._fields()))
+        return f"Diagnostic({shown})"
+
+    def replace(self, **changes: Any) -> "Diagnostic":
+        """This finding with some fields changed (as ``dataclasses.replace``)."""
+        fields = dict(zip(self.__slots__, self._fields()))
+        fields.update(changes)
+        return Diagnostic(**fields)
 
     def with_severity(self, severity: Severity) -> "Diagnostic":
-        return replace(self, severity=severity)
+        return self.replace(severity=severity)
 
     def sort_key(self) -> Tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.message)

@@ -13,10 +13,9 @@ import errno
 import os
 import stat
 import time
-from typing import Iterator, Optional
+from typing import Final, Iterator, Optional
 
 from trtc_privacy.diagnostics import InputError, input_error
-from trtc_privacy.records import FrozenRecord
 
 #: Folders no search ever enters (linting, lockfile search, init's app-folder guess, scan):
 #: version control, build output and tool caches, none of which ship in the app as they stand.
@@ -34,24 +33,17 @@ _LOCK_SUFFIX = ".lock"
 # -- reading ------------------------------------------------------------------------------------
 
 
-class FileKind(FrozenRecord):
+class FileKind:
     """What a file is expected to be, in the words its messages use, and how large it may be."""
-
-    __fields__ = ("noun", "expected", "limit", "rule", "missing")
-    noun: str  # "privacy manifest", "lockfile", "configuration file"
-    expected: str  # what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
-    limit: int  # bytes
-    rule: str
-    missing: str
 
     def __init__(self, noun: str, expected: str, limit: int, rule: str = "unreadable",
                  missing: str = "file not found") -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "noun", noun)
-        setattr_(self, "expected", expected)
-        setattr_(self, "limit", limit)
-        setattr_(self, "rule", rule)
-        setattr_(self, "missing", missing)
+        self.noun: Final = noun  # "privacy manifest", "lockfile", "configuration file"
+        #: what to point at instead, e.g. "a PrivacyInfo.xcprivacy file"
+        self.expected: Final = expected
+        self.limit: Final = limit  # bytes
+        self.rule: Final = rule  # the rule id of the InputError when the file cannot be read
+        self.missing: Final = missing  # the message when it does not exist
 
 
 def read_limited(path: str, kind: FileKind) -> bytes:

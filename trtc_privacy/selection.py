@@ -7,16 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set
 
 from trtc_privacy.diagnostics import Diagnostic, Severity
-from trtc_privacy.records import Record
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
     from trtc_privacy.config import Config
 
 
-class Selection(Record):
+class Selection:
     """The rules to run and their severities, from configuration and command-line options."""
-
-    __fields__ = ("select", "ignore", "severity")
 
     def __init__(self, select: Optional[Set[str]] = None, ignore: Optional[Set[str]] = None,
                  severity: Optional[Dict[str, str]] = None) -> None:

@@ -16,7 +16,6 @@ from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
 from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.knowledge import apple as C
 from trtc_privacy.manifest.reader import Document, LineIndex, read_document
-from trtc_privacy.records import Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:  # configuration is loaded by the caller; only its type is named here
@@ -247,10 +246,8 @@ def _name_check(path: str, sel: Selection) -> List[Diagnostic]:
     return [d] if d is not None else []
 
 
-class LintResult(Record):
+class LintResult:
     """The findings of a whole run, and the files it linted."""
-
-    __fields__ = ("diagnostics", "files", "unreadable")
 
     def __init__(self, diagnostics: List[Diagnostic], files: List[str],
                  unreadable: Optional[List[str]] = None) -> None:

@@ -6,7 +6,6 @@ writer can edit in place and diagnostics can point at the line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from lxml import etree
@@ -15,13 +14,12 @@ from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.knowledge import apple as C
 from trtc_privacy.manifest.reader import Document, elements, text_of
 from trtc_privacy.manifest.view import View, view_of
-from trtc_privacy.records import Record
 
 
-class DataType(Record):
-    """A collected data type; ``element`` (where it was read) is neither shown nor compared."""
+class DataType:
+    """A collected data type, and the element it was read from, if any."""
 
-    __fields__ = ("type", "linked", "tracking", "purposes")
+    __slots__ = ("type", "linked", "tracking", "purposes", "element")
 
     def __init__(self, type: str, linked: Optional[bool] = None, tracking: Optional[bool] = None,
                  purposes: Optional[List[str]] = None,
@@ -33,10 +31,10 @@ class DataType(Record):
         self.element = element
 
 
-class ApiType(Record):
-    """An accessed API category; ``element`` is neither shown nor compared."""
+class ApiType:
+    """An accessed API category, and the element it was read from, if any."""
 
-    __fields__ = ("category", "reasons")
+    __slots__ = ("category", "reasons", "element")
 
     def __init__(self, category: str, reasons: Optional[List[str]] = None,
                  element: Optional[etree._Element] = None) -> None:
@@ -45,17 +43,8 @@ class ApiType(Record):
         self.element = element
 
 
-@dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
-class Manifest(Record):
+class Manifest:
     """What a manifest declares. ``None`` means the key is absent (not the same as empty)."""
-
-    __fields__ = ("tracking", "domains", "data_types", "api_types", "label")
-
-    tracking: Optional[bool]
-    domains: Optional[List[str]]
-    data_types: Optional[List[DataType]]
-    api_types: Optional[List[ApiType]]
-    label: str
 
     def __init__(self, tracking: Optional[bool] = None, domains: Optional[List[str]] = None,
                  data_types: Optional[List[DataType]] = None,

@@ -17,8 +17,6 @@ from lxml import etree
 
 from trtc_privacy.diagnostics import InputError, input_error
 from trtc_privacy.files import FileKind, read_limited
-from trtc_privacy.patterns import lazy
-from trtc_privacy.records import Record
 
 #: Real manifests are a few kilobytes; anything this large is not one and is refused unread.
 MAX_BYTES = 4 * 1024 * 1024
@@ -42,10 +40,13 @@ def _parser() -> etree.XMLParser:
     )
 
 
-class Span(Record):
-    """Where an element sits in the text: offsets are character indexes into ``Document.text``."""
+class Span:
+    """Where an element sits in the text: offsets are character indexes into ``Document.text``.
 
-    __fields__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
+    Equal to another span of the same place (the tests compare the two ways of finding one).
+    """
+
+    __slots__ = ("line", "column", "start", "start_end", "end_start", "end", "empty")
 
     def __init__(self, line: int, column: int, start: int, start_end: int, end_start: int,
                  end: int, empty: bool) -> None:
@@ -57,13 +58,19 @@ class Span(Record):
         self.end = end  # index just after the end tag's ">"
         self.empty = empty  # written as <tag/>
 
+    def _place(self) -> Tuple[int, int, int, int, int, int, bool]:
+        return (self.line, self.column, self.start, self.start_end, self.end_start, self.end,
+                self.empty)
 
-class Document(Record):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._place() == other._place()
+
+    def __repr__(self) -> str:
+        return f"Span{self._place()}"
+
+
+class Document:
     """A parsed property list: the original text, the lxml tree, and positions on demand."""
-
-    __fields__ = ("path", "text", "root", "encoding", "bom", "binary", "stray_text", "_spans",
-                  "_lines", "_locator", "_top")
-    __hidden__ = ("_spans", "_lines", "_locator", "_top")
 
     def __init__(self, path: str, text: str, root: etree._Element, encoding: str = "utf-8",
                  bom: bool = False, binary: bool = False, stray_text: bool = True,
@@ -327,15 +334,16 @@ def _undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str, bom: bool,
 
 
 #: libxml2's wording, in the user's terms; the names of its options and functions never show.
+#: (Patterns only bad files need are compiled when first used, by ``re``, which keeps them.)
 _LXML_MESSAGES = (
-    (lazy(r"Excessive depth in document: (\d+).*"),
+    (r"Excessive depth in document: (\d+).*",
      r"elements are nested more than \1 levels deep; a privacy manifest needs five at most"),
-    (lazy(r"Maximum entity amplification factor exceeded.*"),
+    (r"Maximum entity amplification factor exceeded.*",
      "entities expand to far more text than the file holds"),
-    (lazy(r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*"),
+    (r"(?:Huge input lookup|xmlSAX2Characters: huge text node).*",
      "a single value is larger than any property list needs"),
-    (lazy(r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?"), ""),
-    (lazy(r"^xml\w+: "), ""),
+    (r",?\s*(?:use XML_PARSE_HUGE option|see xmlCtxt\w+)\.?", ""),
+    (r"^xml\w+: ", ""),
 )
 
 
@@ -343,14 +351,14 @@ def _clean_xml_message(msg: str) -> str:
     msg = msg.strip()
     msg = re.sub(r",\s*line \d+, column \d+\s*$", "", msg)
     for pattern, repl in _LXML_MESSAGES:
-        msg = pattern.sub(repl, msg)
+        msg = re.sub(pattern, repl, msg)
     return msg.replace("\n", " ").strip()
 
 
 #: A DOCTYPE's internal subset, which is where entities are declared.
 _SUBSET = re.compile(r"<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*\[", re.S)
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_:]")
-_ENTITY = lazy(r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)")
+_ENTITY = r"<!ENTITY\s+(?:%\s+)?([^\s>\"']+)"  # compiled in the rare file with a subset
 
 
 def _refuse_declared_entities(text: str, path: str) -> None:
@@ -363,7 +371,8 @@ def _refuse_declared_entities(text: str, path: str) -> None:
     if m is None:
         return
     end = text.find("]", m.end())
-    names = [e.group(1) for e in _ENTITY.finditer(text, m.end(), end if end >= 0 else len(text))]
+    entity = re.compile(_ENTITY)
+    names = [e.group(1) for e in entity.finditer(text, m.end(), end if end >= 0 else len(text))]
     if names:
         at = text.find("<!ENTITY", m.end())
         raise _entities(path, names, *LineIndex(text).locate(at))
@@ -491,7 +500,7 @@ def _check_element(doc: Document, el: etree._Element) -> None:
         raise _not_plist(doc, elements(el)[0], f"<{tag}> cannot contain <{elements(el)[0].tag}>")
     elif tag in ("true", "false") and text_of(el).strip():
         raise _not_plist(doc, el, f"<{tag}/> must be empty")
-    elif tag == "integer" and not _INTEGER.fullmatch(text_of(el)):
+    elif tag == "integer" and not re.fullmatch(_INTEGER, text_of(el)):
         raise _not_plist(doc, el, f"<integer> holds \"{text_of(el).strip()}\"")
     elif tag == "real":
         try:
@@ -500,7 +509,7 @@ def _check_element(doc: Document, el: etree._Element) -> None:
             raise _not_plist(doc, el, f"<real> holds \"{text_of(el).strip()}\"") from None
 
 
-_INTEGER = lazy(r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*")
+_INTEGER = r"\s*[+-]?(0x[0-9a-fA-F]+|\d+)\s*"  # compiled for the first <integer>
 
 
 def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
@@ -513,13 +522,13 @@ def _not_plist(doc: Document, el: etree._Element, message: str) -> InputError:
 # --------------------------------------------------------------------------------------------
 # positions
 
-_TOKEN = lazy(
+#: Any markup token, for positions; compiled (with re.S) by the first document that needs one.
+_TOKEN = (
     r"<!--.*?-->"  # comment
     r"|<\?.*?\?>"  # processing instruction / XML declaration
     r"|<!\[CDATA\[.*?\]\]>"  # CDATA
     r"|<!DOCTYPE(?:[^\[>\"']|\"[^\"]*\"|'[^']*'|\[.*?\])*>"  # DOCTYPE: quoted ids may hold ">"
-    r"|<(/?)([A-Za-z_:][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>",
-    re.S,
+    r"|<(/?)([A-Za-z_:][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
 )
 
 
@@ -531,7 +540,7 @@ def _tokenize(text: str, root: etree._Element,
     stack: List[Span] = []
     index = 0
     line_starts = line_starts or LineIndex(text)
-    for m in _TOKEN.finditer(text):
+    for m in re.finditer(_TOKEN, text, re.S):
         name = m.group(2)
         if name is None:
             continue
@@ -573,6 +582,7 @@ class _Locator:
 
     def __init__(self, text: str, root: etree._Element, lines: "LineIndex") -> None:
         self.text, self.root, self.lines = text, root, lines
+        self.token = re.compile(_TOKEN, re.S)
         self.spans: Dict[etree._Element, Span] = {}
         self.closed: Dict[etree._Element, bool] = {}  # whose end is known
         self.spent = 0
@@ -626,7 +636,7 @@ class _Locator:
 
     def _open_at(self, el: etree._Element, pos: int) -> Span:
         """The span of ``el``'s start tag, the first tag token at or after ``pos``."""
-        for m in _TOKEN.finditer(self.text, pos):
+        for m in self.token.finditer(self.text, pos):
             self._charge()
             if m.group(2) is None:
                 continue  # a comment, processing instruction, CDATA section or DOCTYPE
@@ -643,7 +653,7 @@ class _Locator:
         if s.empty:
             self.closed[el] = True
             return
-        text, tag = self.text, str(el.tag)
+        text, tag, token = self.text, str(el.tag), self.token
         depth = 0
         close = -1
         for m in _same_name(tag).finditer(text, s.start_end):
@@ -654,7 +664,7 @@ class _Locator:
                     break
                 depth -= 1
             else:
-                t = _TOKEN.match(text, m.start())
+                t = token.match(text, m.start())
                 if t is None or t.group(2) != tag:
                     raise _TooFar()
                 if t.group(4) != "/":
@@ -662,7 +672,7 @@ class _Locator:
         if close < 0 or text.find("<!", s.start_end, close) >= 0 \
                 or text.find("<?", s.start_end, close) >= 0:
             raise _TooFar()
-        t = _TOKEN.match(text, close)
+        t = token.match(text, close)
         if t is None or t.group(1) != "/" or t.group(2) != tag:
             raise _TooFar()
         s.end_start, s.end = close, t.end()

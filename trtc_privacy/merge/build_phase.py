@@ -444,8 +444,6 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
     could not be read in a build that fails on errors.
     ``merged`` is the manifest the phase just wrote: the merge linted it, so audit only reads it.
     """
-    from dataclasses import replace
-
     from trtc_privacy.usage.audit import audit
 
     base, name = environ.get("TARGET_BUILD_DIR"), (environ.get("WRAPPER_NAME")
@@ -467,7 +465,7 @@ def audit_product(environ: Mapping[str, str], fails: bool = True,
     for d in result.diagnostics:
         on_disk = os.path.join(product, d.path)
         if not os.path.isabs(d.path) and os.path.exists(on_disk):
-            d = replace(d, path=on_disk)
+            d = d.replace(path=on_disk)
         if not fails and d.severity is Severity.ERROR:
             d = d.with_severity(Severity.WARNING)
         out.append(d)

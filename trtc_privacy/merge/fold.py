@@ -10,15 +10,12 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 from trtc_privacy.knowledge.apple import host_key
 from trtc_privacy.manifest.model import ApiType, DataType, Manifest
-from trtc_privacy.records import Record
 
 Decl = Tuple[str, ...]
 
 
-class Contribution(Record):
+class Contribution:
     """What one input brought: declarations new to the result, and ones already there."""
-
-    __fields__ = ("label", "added", "already")
 
     def __init__(self, label: str, added: Optional[List[Decl]] = None,
                  already: Optional[List[Decl]] = None) -> None:
@@ -27,10 +24,8 @@ class Contribution(Record):
         self.already: List[Decl] = [] if already is None else already
 
 
-class MergeResult(Record):
+class MergeResult:
     """The merged manifest, what each input brought, and who declared each declaration."""
-
-    __fields__ = ("target", "contributions", "attribution")
 
     def __init__(self, target: Manifest, contributions: List[Contribution],
                  attribution: Dict[Decl, Tuple[str, ...]]) -> None:

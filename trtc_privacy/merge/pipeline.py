@@ -14,17 +14,16 @@ The pipeline does not know who calls it: what differs between callers comes in t
 from __future__ import annotations
 
 import bisect
+import copy
 import difflib
 import os
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Final, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import Document, parse, read_bytes
 from trtc_privacy.manifest.view import view_of
 from trtc_privacy.merge.fold import MergeResult, merge
-from trtc_privacy.records import FrozenRecord, Record
 from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:
@@ -39,50 +38,34 @@ def empty_app_manifest() -> Manifest:
     return Manifest(tracking=False, domains=[], data_types=[], api_types=[], label=APP_LABEL)
 
 
-class Options(FrozenRecord):
+class Options:
     """What the command line asked for; empty values fall back to the configuration."""
-
-    __fields__ = ("app_manifest", "sdks", "lockfiles", "manifests", "output", "usage_path",
-                  "need_sources", "merging", "fresh", "adds")
-    app_manifest: Optional[str]
-    sdks: Sequence[str]
-    lockfiles: Sequence[str]
-    manifests: Sequence[str]
-    output: Optional[str]
-    #: where a usage error (no app manifest, nothing to merge) is reported: the command's name
-    usage_path: str
-    #: a merge needs something to fold in; a report of the app's file alone is useful
-    need_sources: bool
-    #: whether the result is meant to be written (lockfile findings then say the merge is the
-    #: remedy); ``report`` only looks
-    merging: bool
-    #: start from an empty manifest even if the file exists (``init --force``)
-    fresh: bool
-    #: what a version below the minimum is told will add the declarations it lacks
-    adds: str
 
     def __init__(self, app_manifest: Optional[str] = None, sdks: Sequence[str] = (),
                  lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
                  output: Optional[str] = None, usage_path: str = "merge",
                  need_sources: bool = True, merging: bool = True, fresh: bool = False,
                  adds: str = "this merge adds them") -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "app_manifest", app_manifest)
-        setattr_(self, "sdks", sdks)
-        setattr_(self, "lockfiles", lockfiles)
-        setattr_(self, "manifests", manifests)
-        setattr_(self, "output", output)
-        setattr_(self, "usage_path", usage_path)
-        setattr_(self, "need_sources", need_sources)
-        setattr_(self, "merging", merging)
-        setattr_(self, "fresh", fresh)
-        setattr_(self, "adds", adds)
+        self.app_manifest: Final = app_manifest
+        self.sdks: Final = sdks
+        self.lockfiles: Final = lockfiles
+        self.manifests: Final = manifests
+        self.output: Final = output
+        #: where a usage error (no app manifest, nothing to merge) is reported: the command's name
+        self.usage_path: Final = usage_path
+        #: a merge needs something to fold in; a report of the app's file alone is useful
+        self.need_sources: Final = need_sources
+        #: whether the result is meant to be written (lockfile findings then say the merge is the
+        #: remedy); ``report`` only looks
+        self.merging: Final = merging
+        #: start from an empty manifest even if the file exists (``init --force``)
+        self.fresh: Final = fresh
+        #: what a version below the minimum is told will add the declarations it lacks
+        self.adds: Final = adds
 
 
-class Source(Record):
+class Source:
     """One manifest folded into the app's: its label, its document, its meaning."""
-
-    __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile")
 
     def __init__(self, label: str, document: Document, manifest: Manifest,
                  selection: Optional["TemplateChoice"] = None, spec: str = "",
@@ -95,28 +78,8 @@ class Source(Record):
         self.from_lockfile = from_lockfile
 
 
-@dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
-class Inputs(Record):
+class Inputs:
     """Everything a merge depends on, read once."""
-
-    __fields__ = ("config", "rules", "app_path", "output", "app_bytes", "app_document",
-                  "output_bytes", "sources", "lockfiles", "lock_rows", "diagnostics",
-                  "source_findings", "notes")
-    config: "Config"
-    rules: Selection
-    app_path: str
-    output: str
-    app_bytes: Optional[bytes]  # None: the file does not exist
-    app_document: Optional[Document]
-    output_bytes: Optional[bytes]  # the target's bytes, when it is not the app's file
-    sources: List[Source]
-    lockfiles: List[str]
-    lock_rows: List["Row"]
-    #: findings made while gathering: lockfile findings, versions asked for below the minimum
-    diagnostics: List[Diagnostic]
-    #: each folded-in manifest linted once, as an SDK's
-    source_findings: List[Diagnostic]
-    notes: List[str]
 
     def __init__(self, config: "Config", rules: Selection, app_path: str, output: str,
                  app_bytes: Optional[bytes], app_document: Optional[Document],
@@ -129,15 +92,18 @@ class Inputs(Record):
         self.rules = rules
         self.app_path = app_path
         self.output = output
-        self.app_bytes = app_bytes
+        self.app_bytes = app_bytes  # None: the file does not exist
         self.app_document = app_document
-        self.output_bytes = output_bytes
+        self.output_bytes = output_bytes  # the target's bytes, when it is not the app's file
         self.sources = sources
-        self.lockfiles = [] if lockfiles is None else lockfiles
-        self.lock_rows = [] if lock_rows is None else lock_rows
-        self.diagnostics = [] if diagnostics is None else diagnostics
-        self.source_findings = [] if source_findings is None else source_findings
-        self.notes = [] if notes is None else notes
+        self.lockfiles: List[str] = [] if lockfiles is None else lockfiles
+        self.lock_rows: List["Row"] = [] if lock_rows is None else lock_rows
+        #: findings made while gathering: lockfile findings, versions asked for below the minimum
+        self.diagnostics: List[Diagnostic] = [] if diagnostics is None else diagnostics
+        #: each folded-in manifest linted once, as an SDK's
+        self.source_findings: List[Diagnostic] = [] if source_findings is None \
+            else source_findings
+        self.notes: List[str] = [] if notes is None else notes
 
     @property
     def target_bytes(self) -> Optional[bytes]:
@@ -145,11 +111,8 @@ class Inputs(Record):
         return self.app_bytes if self.output == self.app_path else self.output_bytes
 
 
-class MergePlan(Record):
+class MergePlan:
     """A merge computed but not written: the result, its text, and its findings."""
-
-    __fields__ = ("inputs", "base", "result", "before", "after", "data", "result_document",
-                  "app_findings", "result_findings", "notes")
 
     def __init__(self, inputs: Inputs, base: Manifest, result: MergeResult, before: Optional[str],
                  after: str, data: bytes, result_document: Document,
@@ -202,17 +165,17 @@ class MergePlan(Record):
         that line; a line the merge added points at the line it is added after."""
         app = self.inputs.app_document
         if app is None or app.binary:
-            return [replace(d, path=self.inputs.app_path, line=None, column=None)
+            return [d.replace(path=self.inputs.app_path, line=None, column=None)
                     if d.path == self.path else d for d in diags]
         mapping = _line_map(self.after, app.text)
         out = []
         for d in diags:
             if d.path != self.path or d.line is None:
-                out.append(replace(d, path=self.inputs.app_path) if d.path == self.path else d)
+                out.append(d.replace(path=self.inputs.app_path) if d.path == self.path else d)
                 continue
             line, exact = mapping(d.line)
-            out.append(replace(d, path=self.inputs.app_path, line=line,
-                               column=d.column if exact else None))
+            out.append(d.replace(path=self.inputs.app_path, line=line,
+                                  column=d.column if exact else None))
         return out
 
     def diff(self) -> str:
@@ -331,7 +294,8 @@ def _vendor(spec: str, where: str, line: Optional[int],
         doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
         got = templates[path] = (doc, from_document(doc))
     doc, meaning = got
-    m = replace(meaning, label=sel.label)
+    m = Manifest(meaning.tracking, meaning.domains, meaning.data_types, meaning.api_types,
+                 label=sel.label)
     return Source(sel.label, doc, m, sel, spec, from_lockfile)
 
 
@@ -468,10 +432,8 @@ def _verify(dest: str, raw: bytes, target: Manifest) -> Document:
 # -- write -------------------------------------------------------------------------------------
 
 
-class Outcome(Record):
+class Outcome:
     """A plan and what became of it."""
-
-    __fields__ = ("plan", "written", "blocked")
 
     def __init__(self, plan: MergePlan, written: bool = False, blocked: bool = False) -> None:
         self.plan = plan
@@ -517,7 +479,11 @@ def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
 
 
 def _reread(inputs: Inputs, now: Optional[bytes]) -> Inputs:
+    """The same inputs with the target's bytes as they are now (the plan was made from older)."""
+    fresh = copy.copy(inputs)
     if inputs.output != inputs.app_path:
-        return replace(inputs, output_bytes=now)
-    doc = parse(now, inputs.app_path) if now is not None else None
-    return replace(inputs, app_bytes=now, app_document=doc)
+        fresh.output_bytes = now
+    else:
+        fresh.app_bytes = now
+        fresh.app_document = parse(now, inputs.app_path) if now is not None else None
+    return fresh

@@ -10,45 +10,37 @@ type is one finding among others rather than the end of the run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Final, Iterable, List, Optional, Sequence, Tuple
 
 from lxml import etree
 
 from trtc_privacy.diagnostics import Severity
 from trtc_privacy.manifest.reader import Document
 from trtc_privacy.manifest.view import Entry, Pair, View, view_of
-from trtc_privacy.records import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from trtc_privacy.lint.fixer import Fixer
 
 
-class Finding(FrozenRecord):
+class Finding:
     """What a check reports: the element at fault, the message, and a specific hint if any;
     for a fixable rule also what its fix needs, so that the fix does not decide again."""
 
-    __fields__ = ("element", "message", "hint", "offset", "subject", "repair")
-    element: Optional[etree._Element]
-    message: str
-    hint: str
-    offset: Optional[int]  # a character offset in the text, when not at an element
-    #: the value at fault (a category, a repeated identifier): what a fix that cannot repair
-    #: it files its reason under, so "not fixed" is matched by value, never by message text
-    subject: str
-    #: what the check found the value should be (the near-miss's spelling, the value without
-    #: its padding), for the fix to write; None when it found nothing
-    repair: Optional[str]
+    __slots__ = ("element", "message", "hint", "offset", "subject", "repair")
 
     def __init__(self, element: Optional[etree._Element], message: str, hint: str = "",
                  offset: Optional[int] = None, subject: str = "",
                  repair: Optional[str] = None) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "element", element)
-        setattr_(self, "message", message)
-        setattr_(self, "hint", hint)
-        setattr_(self, "offset", offset)
-        setattr_(self, "subject", subject)
-        setattr_(self, "repair", repair)
+        self.element: Final = element
+        self.message: Final = message
+        self.hint: Final = hint
+        self.offset: Final = offset  # a character offset in the text, when not at an element
+        #: the value at fault (a category, a repeated identifier): what a fix that cannot repair
+        #: it files its reason under, so "not fixed" is matched by value, never by message text
+        self.subject: Final = subject
+        #: what the check found the value should be (the near-miss's spelling, the value without
+        #: its padding), for the fix to write; None when it found nothing
+        self.repair: Final = repair
 
 
 #: What a check can look at, in the order the engine visits them, with what it is given:
@@ -64,16 +56,10 @@ Visit = Callable[["Context", Any], Iterable[Finding]]
 Fix = Callable[["Fixer", "Rule"], None]
 
 
-class Rule(Record):
+class Rule:
     """One rule. A rule without visits is reported elsewhere: by the reader (parse failures) or
     by a command that is not lint (``scope`` names it). Each rule is one object: equal only to
     itself."""
-
-    __fields__ = ("name", "severity", "summary", "explanation", "hint", "itms", "fixable",
-                  "visits", "scope", "fix", "fix_phase")
-    __hidden__ = ("visits", "fix")
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
 
     def __init__(self, name: str, severity: Severity, summary: str, explanation: str, hint: str,
                  itms: Tuple[str, ...] = (), fixable: bool = False,
