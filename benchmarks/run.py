@@ -7,6 +7,9 @@ Usage (from the project root, with the Python that has trtc-privacy installed):
     python benchmarks/run.py --no-peer       # skip installing xcprivacy
     python benchmarks/run.py --profile       # also print where the time goes
     python benchmarks/run.py --no-scaling    # skip the scaling rows (10k files, 100k entries)
+    python benchmarks/run.py --against OTHER/bin/python
+                                             # start-up rows beside another install (a wheel of
+                                             # an earlier commit in its own venv), interleaved
 
 Every figure is the median of repeated runs of a real process, measured side by side in one run
 (runs of the things compared are interleaved, so machine noise hits both). Inputs are generated
@@ -142,9 +145,10 @@ def figures(runs: Dict[str, List[Run]]) -> Dict[str, object]:
             for k, v in runs.items()}
 
 
-def cli_command() -> List[str]:
-    script = os.path.join(os.path.dirname(sys.executable), "trtc-privacy")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "trtc_privacy"]
+def cli_command(python: str = sys.executable) -> List[str]:
+    """How that Python's install runs the tool: its console script, as a user would."""
+    script = os.path.join(os.path.dirname(python), "trtc-privacy")
+    return [script] if os.path.exists(script) else [python, "-m", "trtc_privacy"]
 
 
 def has_command(tool: List[str], name: str) -> bool:
@@ -259,6 +263,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--profile", action="store_true", help="print where the time goes")
     ap.add_argument("--no-scaling", action="store_true",
                     help="skip the scaling rows (lint of 10..10,000 files, merge into 1k..100k)")
+    ap.add_argument("--against", metavar="PYTHON",
+                    help="also time the start-up rows with another install's Python (e.g. a venv "
+                    "holding a wheel of an earlier commit), interleaved with this one's")
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
@@ -299,12 +306,17 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
 
     # 1. start-up ---------------------------------------------------------------------------
     if lint_ok:
-        runs = median_runs({"floor": [py, "-c", FLOOR_IMPORT], "lint": tool + ["lint", one]},
-                           max(args.repeat, 11), cwd=cwd)
+        cases = {"floor": [py, "-c", FLOOR_IMPORT], "lint": tool + ["lint", one]}
+        if args.against:
+            cases["other"] = cli_command(args.against) + ["lint", one]
+        runs = median_runs(cases, max(args.repeat, 11), cwd=cwd)
         rc = runs["lint"][0].rc
         table.add("lint of one clean file", runs["lint"], runs["floor"], floor_import,
                   "<= 1.15x", 1.15,
                   "" if rc == 0 else f"lint exit {rc}: {explain_failure(tool + ['lint', one], cwd)}")
+        if args.against:
+            table.add("lint of one clean file, vs --against", runs["lint"], runs["other"],
+                      "the same command, --against's install", "no slower", 1.0)
         results["startup"] = figures(runs)
 
     # 2. throughput and memory --------------------------------------------------------------
@@ -341,8 +353,10 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
     noop_cmd = tool + ["merge", app, "--manifest", third[0]]
     before = os.stat(app)
     listing = sorted(os.listdir(app_dir))
-    runs = median_runs({"floor": [py, "-c", FLOOR_IMPORT], "noop": noop_cmd},
-                       max(args.repeat, 11), cwd=cwd)
+    cases = {"floor": [py, "-c", FLOOR_IMPORT], "noop": noop_cmd}
+    if args.against:
+        cases["other"] = cli_command(args.against) + noop_cmd[len(tool):]
+    runs = median_runs(cases, max(args.repeat, 11), cwd=cwd)
     after = os.stat(app)
     untouched = ((before.st_ino, before.st_mtime_ns, before.st_ctime_ns, before.st_size) ==
                  (after.st_ino, after.st_mtime_ns, after.st_ctime_ns, after.st_size)
@@ -352,6 +366,9 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
                     "file untouched (inode, mtime, ctime, size, directory listing)" if untouched
                     else "FILE WAS WRITTEN")
     row["met"] = bool(row["met"]) and untouched
+    if args.against:
+        table.add("no-op merge, vs --against", runs["noop"], runs["other"],
+                  "the same command, --against's install", "no slower", 1.0)
     results["noop_merge"] = dict(figures(runs), untouched=untouched)
 
     # 4. the peer -----------------------------------------------------------------------------
