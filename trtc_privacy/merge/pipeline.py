@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from trtc_privacy.config import Config
-    from trtc_privacy.knowledge.vendors import TemplateChoice
+    from trtc_privacy.knowledge.resolve import PodAt
     from trtc_privacy.merge.versions import Row
 
 APP_LABEL = "app"
@@ -77,17 +77,19 @@ class Options(FrozenRecord):
 class Source(Record):
     """One manifest folded into the app's: its label, its document, its meaning."""
 
-    __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile")
+    __fields__ = ("label", "document", "manifest", "selection", "spec", "from_lockfile",
+                  "catalogue_id")
 
     def __init__(self, label: str, document: Document, manifest: Manifest,
-                 selection: Optional["TemplateChoice"] = None, spec: str = "",
-                 from_lockfile: bool = False) -> None:
+                 selection: Optional["PodAt"] = None, spec: str = "",
+                 from_lockfile: bool = False, catalogue_id: str = "") -> None:
         self.label = label
         self.document = document
         self.manifest = manifest
-        self.selection = selection
-        self.spec = spec  # PRODUCT[@VERSION] it was selected by (vendor templates)
+        self.selection = selection  # the vendor pod at its version it stands for
+        self.spec = spec  # POD@VERSION (or the --sdk spec) it was selected by
         self.from_lockfile = from_lockfile
+        self.catalogue_id = catalogue_id  # the catalogue's manifest file it was read from
 
 
 @dataclass(init=False, repr=False, eq=False)  # replace() works; see records.py
@@ -136,7 +138,7 @@ class Inputs(Record):
 
     @property
     def from_lockfiles(self) -> List[str]:
-        return [s.spec for s in self.sources if s.from_lockfile]
+        return list(dict.fromkeys(s.spec for s in self.sources if s.from_lockfile))
 
     @property
     def target_bytes(self) -> Optional[bytes]:
@@ -238,32 +240,24 @@ def gather(config: "Config", options: Options) -> Inputs:
     notes: List[str] = []
     sources: List[Source] = []
     templates: Dict[str, Tuple[Document, Manifest]] = {}
-    explicit = [(s, where, line) for s, where, line in sdks]
-    for spec, where, line in explicit:
-        src = _vendor(spec, where, line, templates)
-        adds = "the new file declares them" if opts.command == "init" else "this merge adds them"
-        w = src.selection.warning(where, line, adds) if src.selection else None
-        if w is not None:
-            diagnostics.append(w)
-        sources.append(src)
+    taken: Set[Tuple[str, Optional[str], str]] = set()  # (pod, version, manifest) folded once
+    for spec, where, line in sdks:
+        sources += _vendor(spec, where, line, templates, taken, diagnostics, notes)
     rows: List["Row"] = []
     found_files: List[str] = []
     if lockfiles:
-        from trtc_privacy.merge.versions import check, specs_for
+        from trtc_privacy.merge.versions import check
 
         report = check(list(lockfiles), merging=opts.merging)
         rows, found_files = report.rows, report.files
         diagnostics += report.diagnostics
-        asked = {s for s, _, _ in explicit}
-        for sp in specs_for(report):
-            e = sp.row.entry
-            src = _vendor(sp.spec, e.path, e.line, templates, from_lockfile=True)
-            shown = sp.row.version or "(version unknown)"
-            assert src.selection is not None
-            notes.append(f"{e.path}:{e.line}: {e.label} {shown} -> {src.selection.product.id} "
-                         f"template {src.selection.template.version}")
-            if sp.spec not in asked:
-                sources.append(src)
+        for row in report.rows:
+            e = row.entry
+            got = _pod_sources(row.at, row.label, f"{row.pod.name}@{row.entry.version}",
+                               templates, taken, from_lockfile=True)
+            shown = ", ".join(row.at.folded_ids) or "nothing to fold"
+            notes.append(f"{e.path}:{e.line}: {row.label} -> {shown}")
+            sources += got
     for path in manifests:
         doc = parse(read_bytes(path), path)
         m = from_document(doc)
@@ -316,18 +310,51 @@ def _choose(cfg: "Config", opts: Options
 
 def _vendor(spec: str, where: str, line: Optional[int],
             templates: Dict[str, Tuple[Document, Manifest]],
-            from_lockfile: bool = False) -> Source:
-    from trtc_privacy.knowledge.vendors import select
+            taken: Set[Tuple[str, Optional[str], str]], diagnostics: List[Diagnostic],
+            notes: List[str]) -> List[Source]:
+    """What ``--sdk NAME[@VERSION]`` folds: the pods a Podfile naming it resolves, each with
+    its findings at the place the spec was written, and a note of what was resolved."""
+    from trtc_privacy.knowledge.resolve import findings, resolve
 
-    sel = select(spec, where, line)
-    path = str(sel.path)
-    got = templates.get(path)
-    if got is None:
-        doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
-        got = templates[path] = (doc, from_document(doc))
-    doc, meaning = got
-    m = replace(meaning, label=sel.label)
-    return Source(sel.label, doc, m, sel, spec, from_lockfile)
+    res = resolve(spec, where, line)
+    out: List[Source] = []
+    for p in res.pods:
+        written = res.name if p is res.root else p.name
+        diagnostics += findings(p, where, line, written, merging=True)
+        label = p.label + (f", via {p.via[0].split(' ')[0]}" if p.via else "")
+        out += _pod_sources(p, label, spec, templates, taken)
+        shown = ", ".join(p.folded_ids) or "nothing to fold"
+        assumed = "".join(f"; {a}" for a in p.assumed)
+        notes.append(f"{where}: {spec}: {label} -> {shown}{assumed}")
+    return out
+
+
+def _pod_sources(p: "PodAt", label: str, spec: str,
+                 templates: Dict[str, Tuple[Document, Manifest]],
+                 taken: Set[Tuple[str, Optional[str], str]],
+                 from_lockfile: bool = False) -> List[Source]:
+    """One source per catalogue manifest the pod folds (its own, a stand-in, or the remedy),
+    each file read once; a pod at a version already folded adds nothing again."""
+    from trtc_privacy.knowledge.vendors import catalogue
+
+    out: List[Source] = []
+    for i, ident in enumerate(p.folded_ids):
+        key = (p.pod.name, p.version, ident)
+        if key in taken:
+            continue
+        taken.add(key)
+        mf = catalogue().manifests[ident]
+        path = str(mf.file)
+        got = templates.get(path)
+        if got is None:
+            doc = parse(read_bytes(path), f"catalogue manifest {ident}")
+            got = templates[path] = (doc, from_document(doc))
+        doc, meaning = got
+        at = next(s.at for s in p.fold if s.manifest == ident)
+        shown = label if i == 0 else f"{label} ({at.split('/')[0]})"
+        out.append(Source(shown, doc, replace(meaning, label=shown), p, spec, from_lockfile,
+                          ident))
+    return out
 
 
 def _existing(path: str) -> Optional[bytes]:
