@@ -41,10 +41,9 @@ def sdks(format: Optional[str] = format_option()) -> None:
                       (r["newest_checked"] or "not checked") +
                       (" (last)" if r["last_version"] else "")) for r in pods]
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    for row, r in zip(rows, [None] + pods):
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip())
+    for row, r in zip(rows[1:], pods):
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-        if r is None:
-            continue
         also = []
         if r["former_names"]:
             also.append("formerly " + ", ".join(r["former_names"]))

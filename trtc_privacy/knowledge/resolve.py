@@ -17,7 +17,6 @@ from packaging.version import Version
 
 from trtc_privacy.diagnostics import Diagnostic, Severity, input_error
 from trtc_privacy.knowledge.vendors import (
-    NONE,
     SHIPS,
     UNKNOWN,
     Pod,
@@ -113,12 +112,12 @@ def at(pod: Pod, version: Optional[str], subspecs: Sequence[str] = (),
             unknown_why = f"\"{version}\" is not a version number"
     if v is None:
         why = unknown_why or "has no version"
+        assumed: Tuple[str, ...] = ()
         if pod.newest_checked is not None:
             known = at(pod, pod.newest_checked.version, subs)
             assumed = (f"{pod.name} {pod.newest_checked.version}, the newest version checked",)
         else:  # no version was checked: the range that covers every version, if there is one
             known = _apply(pod, None, pod.ranges[-1], subs, False, version)
-            assumed = ()
         if known.status == NOT_CHECKED:
             return PodAt(pod, version, UNKNOWN_VERSION, subspecs=subs, unknown_why=why)
         return replace(known, version=version, status=UNKNOWN_VERSION, unknown_why=why,

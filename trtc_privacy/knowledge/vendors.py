@@ -357,3 +357,78 @@ def pitfalls() -> Tuple[Pitfall, ...]:
 
 def sources() -> Dict[str, Source]:
     return dict(catalogue().sources)
+
+
+def problems(data: Dict[str, Any]) -> List[str]:
+    """What is wrong with catalogue data (empty when nothing is): a fact without a source or
+    evidence, a source, manifest, pod or file named but missing, ranges out of order, a
+    requirement that cannot be read. The tests run it on the shipped catalogue."""
+    out: List[str] = []
+    sources = set(data.get("sources", {}))
+    manifests = data.get("manifests", {})
+    names = {p["name"] for p in data.get("pods", ())}
+
+    def cited(where: str, item: Dict[str, Any]) -> None:
+        if item.get("source") not in sources:
+            out.append(f"{where}: source \"{item.get('source', '')}\" is not in 'sources'")
+        if not str(item.get("evidence", "")).strip():
+            out.append(f"{where}: no evidence")
+
+    for mid, m in manifests.items():
+        cited(f"manifest {mid}", m)
+        if not (manifests_dir() / m.get("path", "")).is_file():
+            out.append(f"manifest {mid}: no file {m.get('path')}")
+    for p in data.get("pods", ()):
+        name = p["name"]
+        scheme = p.get("scheme", "plain")
+        if not p.get("versions") and not p.get("note"):
+            out.append(f"pod {name}: no version ranges and no note saying why")
+        if p.get("newest_checked"):
+            cited(f"pod {name} newest_checked", p["newest_checked"])
+        for i, d in enumerate(p.get("default_subspec", ())):
+            cited(f"pod {name} default_subspec {i + 1}", d)
+        for s in p.get("swiftpm", ()):
+            cited(f"pod {name} package {s.get('url')}", s)
+        last: Optional[Version] = None
+        for i, r in enumerate(p.get("versions", ())):
+            where = f"pod {name} range {i + 1}"
+            cited(where, r)
+            kinds = [k for k in ("from", "after", "only") if k in r]
+            if len(kinds) > 1:
+                out.append(f"{where}: more than one of from/after/only")
+            if r.get("ships") not in (SHIPS, NONE, UNKNOWN):
+                out.append(f"{where}: ships must be manifest, none or unknown")
+            if r.get("ships") == SHIPS and not r.get("manifests"):
+                out.append(f"{where}: ships a manifest but names none")
+            for s in list(r.get("manifests", ())) + list(r.get("stand_in", ())):
+                if s.get("id") not in manifests:
+                    out.append(f"{where}: manifest \"{s.get('id')}\" is not in 'manifests'")
+            try:
+                if kinds and kinds[0] in ("from", "after"):
+                    v = parse_version(r[kinds[0]], scheme)
+                    if last is not None and v < last:
+                        out.append(f"{where}: starts before the range above it")
+                    last = v
+                elif kinds and kinds[0] == "only":
+                    parse_version(r["only"], scheme)
+                elif i > 0:
+                    out.append(f"{where}: only the first range may cover every earlier version")
+            except ValueError as exc:
+                out.append(f"{where}: {exc}")
+        for i, e in enumerate(p.get("depends", ())):
+            where = f"pod {name} dependency {i + 1}"
+            cited(where, e)
+            if e.get("on") not in names:
+                out.append(f"{where}: pod \"{e.get('on')}\" is not in 'pods'")
+            req = e.get("requirement", "")
+            if req and not re.fullmatch(r"(=|>=|~>) [0-9{}.a-z]+", req):
+                out.append(f"{where}: requirement \"{req}\" is not '= V', '>= V' or '~> V'")
+    for p in data.get("products", ()):
+        if p.get("root") not in names:
+            out.append(f"product {p.get('id')}: root pod \"{p.get('root')}\" is not in 'pods'")
+    for p in data.get("pitfalls", ()):
+        cited(f"pitfall {p.get('id')}", p)
+        for pod in p.get("pods", ()):
+            if pod not in names:
+                out.append(f"pitfall {p.get('id')}: pod \"{pod}\" is not in 'pods'")
+    return out
