@@ -230,6 +230,24 @@ def resolve(spec: str, where: str = "--sdk", line: Optional[int] = None,
     return out
 
 
+def resolve_all(specs: Sequence[Tuple[str, str, Optional[int]]]) -> List[Resolution]:
+    """Several ``(spec, where, line)`` resolved as one Podfile would: one version per pod, the
+    pods named first (``--sdk trtc-professional@12.0 --sdk TUICallKit_Swift/Professional@2.5``
+    keeps TXLiteAVSDK_Professional at 12.0), then the first place a dependency is reached."""
+    out = [resolve(s, where, line) for s, where, line in specs]
+    named = {r.root.name for r in out}
+    seen: set = set()
+    for r in out:
+        kept = []
+        for i, p in enumerate(r.pods):
+            if p.name in seen or (i > 0 and p.name in named):
+                continue
+            seen.add(p.name)
+            kept.append(p)
+        r.pods = kept
+    return out
+
+
 def _parsed(pod: Pod, version: Optional[str]) -> Optional[Version]:
     try:
         return pod.version(version) if version else None
@@ -280,8 +298,8 @@ def findings(p: PodAt, path: str, line: Optional[int], written: str, merging: bo
             if root.lower() in (n.lower() for n in pod.former_names) else ""
         first = ", ".join(p.folded_ids)
         if merging:
-            hint = (f"{adds} its declarations ({first}) to the app's manifest; upgrading "
-                    f"to {pod.name} {pod.minimum} or later makes them the SDK's own")
+            hint = (f"{adds} them ({first}); upgrading to {pod.name} {pod.minimum} or later "
+                    "makes them the SDK's own")
         else:
             hint = (f"declare what the SDK collects and the APIs it uses in the app's "
                     f"PrivacyInfo.xcprivacy ({remedy or 'trtc-privacy merge adds them'}), or "

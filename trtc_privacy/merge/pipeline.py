@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from trtc_privacy.config import Config
-    from trtc_privacy.knowledge.resolve import PodAt
+    from trtc_privacy.knowledge.resolve import PodAt, Resolution
     from trtc_privacy.merge.versions import Row
 
 APP_LABEL = "app"
@@ -241,8 +241,12 @@ def gather(config: "Config", options: Options) -> Inputs:
     sources: List[Source] = []
     templates: Dict[str, Tuple[Document, Manifest]] = {}
     taken: Set[Tuple[str, Optional[str], str]] = set()  # (pod, version, manifest) folded once
-    for spec, where, line in sdks:
-        sources += _vendor(spec, where, line, templates, taken, diagnostics, notes)
+    if sdks:
+        from trtc_privacy.knowledge.resolve import resolve_all
+
+        adds = "the new file declares" if opts.command == "init" else "this merge adds"
+        for (_, where, line), res in zip(sdks, resolve_all(sdks)):
+            sources += _vendor(res, where, line, templates, taken, diagnostics, notes, adds)
     rows: List["Row"] = []
     found_files: List[str] = []
     if lockfiles:
@@ -308,19 +312,19 @@ def _choose(cfg: "Config", opts: Options
     return app, sdks, lockfiles, manifests
 
 
-def _vendor(spec: str, where: str, line: Optional[int],
+def _vendor(res: "Resolution", where: str, line: Optional[int],
             templates: Dict[str, Tuple[Document, Manifest]],
             taken: Set[Tuple[str, Optional[str], str]], diagnostics: List[Diagnostic],
-            notes: List[str]) -> List[Source]:
+            notes: List[str], adds: str) -> List[Source]:
     """What ``--sdk NAME[@VERSION]`` folds: the pods a Podfile naming it resolves, each with
     its findings at the place the spec was written, and a note of what was resolved."""
-    from trtc_privacy.knowledge.resolve import findings, resolve
+    from trtc_privacy.knowledge.resolve import findings
 
-    res = resolve(spec, where, line)
+    spec = res.spec
     out: List[Source] = []
     for p in res.pods:
         written = res.name if p is res.root else p.name
-        diagnostics += findings(p, where, line, written, merging=True)
+        diagnostics += findings(p, where, line, written, merging=True, adds=adds)
         label = p.label + (f", via {p.via[0].split(' ')[0]}" if p.via else "")
         out += _pod_sources(p, label, spec, templates, taken)
         shown = ", ".join(p.folded_ids) or "nothing to fold"
@@ -334,10 +338,12 @@ def _pod_sources(p: "PodAt", label: str, spec: str,
                  taken: Set[Tuple[str, Optional[str], str]],
                  from_lockfile: bool = False) -> List[Source]:
     """One source per catalogue manifest the pod folds (its own, a stand-in, or the remedy),
-    each file read once; a pod at a version already folded adds nothing again."""
+    each file read once; a pod at a version already folded adds nothing again, and neither does
+    a component's manifest that declares nothing the pod's others do not (TXFFmpeg's)."""
     from trtc_privacy.knowledge.vendors import catalogue
 
     out: List[Source] = []
+    have: Set[Tuple[str, ...]] = set()
     for i, ident in enumerate(p.folded_ids):
         key = (p.pod.name, p.version, ident)
         if key in taken:
@@ -350,6 +356,10 @@ def _pod_sources(p: "PodAt", label: str, spec: str,
             doc = parse(read_bytes(path), f"catalogue manifest {ident}")
             got = templates[path] = (doc, from_document(doc))
         doc, meaning = got
+        declares = set(meaning.declarations())
+        if i > 0 and declares <= have:
+            continue
+        have |= declares
         at = next(s.at for s in p.fold if s.manifest == ident)
         shown = label if i == 0 else f"{label} ({at.split('/')[0]})"
         out.append(Source(shown, doc, replace(meaning, label=shown), p, spec, from_lockfile,
