@@ -11,7 +11,7 @@ for a Podfile naming it. ``findings`` says what the user should know about a pod
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from packaging.version import Version
 
@@ -236,7 +236,7 @@ def resolve_all(specs: Sequence[Tuple[str, str, Optional[int]]]) -> List[Resolut
     keeps TXLiteAVSDK_Professional at 12.0), then the first place a dependency is reached."""
     out = [resolve(s, where, line) for s, where, line in specs]
     named = {r.root.name for r in out}
-    seen: set = set()
+    seen: Set[str] = set()
     for r in out:
         kept = []
         for i, p in enumerate(r.pods):
