@@ -352,3 +352,27 @@ def test_show_unknown_product_is_a_usage_error(tmp_path) -> None:
     assert r.returncode == 2
     assert "unknown product or pod" in r.stderr and "trtc-professional" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_docs_tables_are_generated_from_the_catalogue() -> None:
+    """Regenerate docs/commands.md's products, minimums and pitfalls tables with
+    `trtc-privacy sdks --format markdown`, each between its markers."""
+    from helpers import REPO
+
+    from trtc_privacy.merge.catalogue_view import markdown_tables
+
+    text = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
+    tables = markdown_tables()
+    assert set(tables) == {"products", "minimums", "pitfalls"}
+    for name, table in tables.items():
+        begin, end = f"<!-- catalogue-{name}:begin -->\n", f"<!-- catalogue-{name}:end -->"
+        assert begin in text and end in text, name
+        assert text.split(begin, 1)[1].split(end, 1)[0] == table, name
+    out = invoke(["sdks", "--format", "markdown"]).stdout
+    for table in tables.values():
+        assert table in out
+    for pit in catalogue().pitfalls:
+        assert f"`{pit.id}`" in tables["pitfalls"]
+    for pod in catalogue().pods:
+        if pod.ranges:
+            assert f"`{pod.name}`" in tables["minimums"], pod.name

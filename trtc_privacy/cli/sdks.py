@@ -6,10 +6,10 @@ from typing import Optional
 
 import typer
 
-from trtc_privacy.cli.options import format_option
 
-
-def sdks(format: Optional[str] = format_option()) -> None:
+def sdks(format: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="FORMAT",
+        help="text, json or markdown (the tables in docs/commands.md).")) -> None:
     """List the products (named sets of pods) and every pod of the catalogue: its kind, the
     first version that ships a manifest, and the newest version checked (a newer one gets a
     note wherever it is met)."""
@@ -17,8 +17,12 @@ def sdks(format: Optional[str] = format_option()) -> None:
 
     from trtc_privacy.cli.options import resolve
     from trtc_privacy.knowledge.vendors import catalogue
-    from trtc_privacy.merge.catalogue_view import pod_row
+    from trtc_privacy.merge.catalogue_view import markdown_tables, pod_row
 
+    if format == "markdown":
+        for name, table in markdown_tables().items():
+            typer.echo(f"<!-- catalogue-{name} -->\n{table}")
+        return
     fmt = resolve(format)
     cat = catalogue()
     products = [{"id": p.id, "name": p.name, "root": p.root} for p in cat.products]
@@ -30,7 +34,7 @@ def sdks(format: Optional[str] = format_option()) -> None:
         from trtc_privacy.diagnostics import input_error
 
         raise input_error("--format", f"sdks prints a list, not diagnostics: \"{fmt}\" does not "
-                          "apply", rule="usage", hint="use text or json")
+                          "apply", rule="usage", hint="use text, json or markdown")
     width = max(len(p["id"]) for p in products)
     typer.echo("PRODUCTS (what `--sdk ID[@VERSION]` resolves: the root pod and what it depends on)")
     for p in products:

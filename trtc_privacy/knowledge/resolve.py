@@ -206,9 +206,10 @@ def resolve(spec: str, where: str = "--sdk", line: Optional[int] = None,
             continue
         seen.add(p.name)
         v = _parsed(p, ver)
-        chosen = sub or p.subspec_at(v)
+        default = p.subspec_at(v)
+        chosen = sub or default or ""
         needs_sub = any(e.subspec for e in p.depends) and p.subspecs
-        if not chosen and needs_sub:
+        if not chosen and default is None and needs_sub:
             chosen = p.subspecs[0]
             why += (f"{p.name}'s default subspec is not known: {chosen} assumed (write "
                     f"{p.name}/SUBSPEC to choose)",)

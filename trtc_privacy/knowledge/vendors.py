@@ -204,9 +204,10 @@ class Pod:
             return ""
         return r.start if r.kind == "from" else (f"> {r.start}" if r.kind == "after" else "any")
 
-    def subspec_at(self, version: Optional[Version]) -> str:
-        """The default subspec at ``version`` ("" when there is none or it is not known)."""
-        chosen = ""
+    def subspec_at(self, version: Optional[Version]) -> Optional[str]:
+        """The default subspec at ``version``: "" when the pod has none there, None when it is
+        not known."""
+        chosen: Optional[str] = None
         for w, sub, _, _ in self.default_subspec:
             if version is None or self.in_window(version, w):
                 chosen = sub

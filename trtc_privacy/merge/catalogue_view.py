@@ -84,6 +84,19 @@ def pod_dict(p: PodAt) -> Dict[str, Any]:
     }
 
 
+def first_manifest(pod: Pod) -> str:
+    """The first version that ships a manifest, in words: a version, "never", or the one
+    version checked when only one was."""
+    if pod.minimum:
+        return pod.minimum
+    if pod.ranges and all(r.ships == "none" for r in pod.ranges):
+        return "never"
+    only = [r for r in pod.ranges if r.kind == "only" and r.ships != "none"]
+    if only:
+        return f"{only[0].start} (the only version checked)"
+    return "not known"
+
+
 def pod_row(pod: Pod) -> Dict[str, Any]:
     """A pod as ``sdks`` lists it."""
     return {
@@ -93,11 +106,78 @@ def pod_row(pod: Pod) -> Dict[str, Any]:
         "subspecs": list(pod.subspecs),
         "swiftpm": [k.url for k in pod.packages],
         "minimum_version": pod.minimum or None,
-        "first_manifest": pod.minimum or (
-            "never" if pod.ranges and all(r.ships == "none" for r in pod.ranges) else "not known"),
+        "first_manifest": first_manifest(pod),
         "newest_checked": pod.newest_checked.version if pod.newest_checked else None,
         "last_version": pod.last_version,
         "manifests": list(dict.fromkeys(s.manifest for r in pod.ranges
                                         for s in r.manifests + r.stand_in)),
         "note": pod.note or None,
     }
+
+
+# -- the tables docs/commands.md carries (``trtc-privacy sdks --format markdown``) --------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _versions(r: Dict[str, str]) -> str:
+    parts = []
+    if "from" in r and "through" in r and r["from"] == r["through"]:
+        return r["from"]
+    if "from" in r:
+        parts.append(f"{r['from']}")
+    if "through" in r:
+        parts.append(f"to {r['through']}")
+    if "before" in r:
+        parts.append(f"before {r['before']}")
+    return " ".join(parts)
+
+
+def markdown_tables() -> Dict[str, str]:
+    """The products, the first version of each pod that ships its own manifest, and the
+    pitfalls, as Markdown tables generated from the catalogue (so the docs cannot drift)."""
+    from trtc_privacy.knowledge.resolve import resolve
+
+    cat = catalogue()
+    rows = ["| product | root pod | what `--sdk ID` resolves (at the newest version checked) |",
+            "|---|---|---|"]
+    for p in cat.products:
+        pulled = [f"`{x.name}`" for x in resolve(p.id).pods[1:]]
+        rows.append(f"| `{p.id}` ({_cell(p.name)}) | `{p.root}` | "
+                    f"{', '.join(pulled) or 'nothing more'} |")
+    products = "\n".join(rows) + "\n"
+    rows = ["| pod | ships its own manifest from | how (at that version) | newest checked | "
+            "source |", "|---|---|---|---|---|"]
+    for pod in cat.pods:
+        if not pod.ranges:
+            continue
+        first = pod.first_shipping() or next(
+            (r for r in pod.ranges if r.kind == "only" and r.ships != "none"), None)
+        row = pod_row(pod)
+        names = f"`{pod.name}`" + (f" (formerly {', '.join(pod.former_names)})"
+                                   if pod.former_names else "")
+        if first is None:
+            how, source = "ships none", pod.ranges[0].source
+        else:
+            how = first.delivery
+            if first.ships == "unknown":
+                seen = ", ".join(s.manifest for s in first.stand_in)
+                how = f"{how}; not seen" + (f" ({seen} stands in)" if seen else "")
+            how = how.lstrip("; ")
+            source = first.source
+        newest = (row["newest_checked"] or "not checked") + (" (last)" if pod.last_version else "")
+        rows.append(f"| {names} | {row['first_manifest']} | {_cell(how)} | {newest} | "
+                    f"`{source}` |")
+    minimums = "\n".join(rows) + "\n"
+    rows = ["| rule | pods | versions | what happens | fixed in | source |",
+            "|---|---|---|---|---|---|"]
+    for pit in cat.pitfalls:
+        versions = ", ".join(_versions(r) for r in pit.ranges)
+        what = pit.message.format(pod=pit.pods[0], version="VERSION",
+                                  fixed_in=" or ".join(pit.fixed_in))
+        rows.append(f"| `{pit.id}` | {', '.join(pit.pods)} | {versions} | {_cell(what)} | "
+                    f"{', '.join(pit.fixed_in) or '-'} | `{pit.source}` |")
+    pitfalls = "\n".join(rows) + "\n"
+    return {"products": products, "minimums": minimums, "pitfalls": pitfalls}
