@@ -250,6 +250,7 @@ def gather(config: "Config", options: Options) -> Inputs:
     rows: List["Row"] = []
     found_files: List[str] = []
     if lockfiles:
+        from trtc_privacy.merge.installed import not_installed
         from trtc_privacy.merge.versions import check
 
         report = check(list(lockfiles), merging=opts.merging)
@@ -257,8 +258,20 @@ def gather(config: "Config", options: Options) -> Inputs:
         diagnostics += report.diagnostics
         for row in report.rows:
             e = row.entry
-            got = _pod_sources(row.at, row.label, f"{row.pod.name}@{row.entry.version}",
-                               templates, taken, from_lockfile=True)
+            spec = f"{row.pod.name}@{row.entry.version}"
+            if row.installed_folded:  # what is installed is the truth
+                sources += _installed_sources(row, spec, notes)
+                missing = {s.manifest for s in not_installed(row, row.installed)}
+                if not missing:
+                    continue
+                row_at = replace(row.at, fold=tuple(s for s in row.at.fold
+                                                    if s.manifest in missing))
+                sources += _pod_sources(row_at, row.label, spec, templates, taken,
+                                        from_lockfile=True)
+                notes.append(f"{e.path}:{e.line}: {row.label} -> {', '.join(sorted(missing))} "
+                             "(not installed: from the catalogue)")
+                continue
+            got = _pod_sources(row.at, row.label, spec, templates, taken, from_lockfile=True)
             shown = ", ".join(row.at.folded_ids) or "nothing to fold"
             notes.append(f"{e.path}:{e.line}: {row.label} -> {shown}")
             sources += got
@@ -330,6 +343,23 @@ def _vendor(res: "Resolution", where: str, line: Optional[int],
         shown = ", ".join(p.folded_ids) or "nothing to fold"
         assumed = "".join(f"; {a}" for a in p.assumed)
         notes.append(f"{where}: {spec}: {label} -> {shown}{assumed}")
+    return out
+
+
+def _installed_sources(row: "Row", spec: str, notes: List[str]) -> List[Source]:
+    """The manifests an installed pod holds, folded instead of the catalogue's, each named."""
+    from trtc_privacy.merge.installed import component
+
+    out = []
+    e = row.entry
+    for item in row.installed_folded:
+        label = f"{row.label} (installed {component(item) or item.where})"
+        out.append(Source(label, item.document, replace(item.manifest, label=label), row.at,
+                          spec, True))
+        how = {"same": f"the same as {item.catalogue_id}",
+               "different": f"differs from {item.catalogue_id}"}.get(item.verdict,
+                                                                      "not in the catalogue")
+        notes.append(f"{e.path}:{e.line}: {row.label} -> installed {item.path} ({how})")
     return out
 
 

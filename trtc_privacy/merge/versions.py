@@ -12,7 +12,7 @@ root pod is resolved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic
 from trtc_privacy.knowledge.resolve import (
@@ -29,6 +29,9 @@ from trtc_privacy.knowledge.resolve import (
 from trtc_privacy.knowledge.vendors import Package, Pod, Product, catalogue
 from trtc_privacy.merge.lockfiles import COCOAPODS, Resolved, find_lockfiles, normalise_url, read_lockfile
 
+if TYPE_CHECKING:
+    from trtc_privacy.merge.installed import Installed
+
 #: kept for callers that name the statuses
 UNKNOWN = UNKNOWN_VERSION
 
@@ -41,6 +44,13 @@ class Row:
     entry: Resolved
     via: List[str] = field(default_factory=list)  # the family pods that require it, as written
     package: Optional[Package] = None  # the Swift package it came through
+    #: the manifests its installed copy holds (Pods/ beside the lockfile), compared with the
+    #: catalogue; a merge folds these instead of the catalogue's
+    installed: List["Installed"] = field(default_factory=list)
+
+    @property
+    def installed_folded(self) -> List["Installed"]:
+        return [i for i in self.installed if i.fold]
 
     @property
     def pod(self) -> Pod:
@@ -81,6 +91,7 @@ class Row:
             "folded": p.folded_ids,
             "via": list(self.via),
             "products": [x.id for x in self.products],
+            "installed": [i.as_dict() for i in self.installed],
             "path": self.entry.path,
             "line": self.entry.line,
         }
@@ -166,12 +177,18 @@ def diagnostics_for(rows: List[Row], merging: bool = False) -> List[Diagnostic]:
 
 def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionReport:
     """Read the lockfiles named or found under ``paths`` (default: the current directory), each
-    once; ``merging`` as for :func:`diagnostics_for`."""
+    once, and the installed pods beside them; ``merging`` as for :func:`diagnostics_for`."""
+    from trtc_privacy.merge import installed
+
     files = find_lockfiles(list(paths or []))
     rows: List[Row] = []
     for f in files:
         rows += rows_for(read_lockfile(f).entries)
-    return VersionReport(rows, diagnostics_for(rows, merging), files)
+    diagnostics = diagnostics_for(rows, merging)
+    for r in rows:
+        r.installed, problems = installed.find(r)
+        diagnostics += problems + installed.findings(r, r.installed)
+    return VersionReport(rows, diagnostics, files)
 
 
 def _ships(r: Row) -> str:
@@ -197,20 +214,28 @@ def render_table(report: VersionReport) -> str:
     """The plain-text table ``versions`` prints: one line per family pod or Swift package."""
     if not report.rows:
         return f"no Tencent RTC or Chat pods in {', '.join(report.files)}\n"
-    head = ("LOCATION", "POD OR PACKAGE", "VERSION", "VIA", "SHIPS", "STATUS")
+    head: Tuple[str, ...] = ("LOCATION", "POD OR PACKAGE", "VERSION", "VIA", "SHIPS", "STATUS")
+    pods_dir = any(r.installed for r in report.rows)
+    if pods_dir:
+        head += ("INSTALLED",)
     lines = [head]
     for r in report.rows:
         version = r.version or (f"? ({r.entry.version})" if r.entry.version else "?")
         status = r.status
         pits = [d for d in report.diagnostics if d.path == r.entry.path and d.line == r.entry.line
                 and d.rule not in (BELOW, UNKNOWN_VERSION, "manifest-content-unknown",
-                                   "pod-not-checked", "newer-than-catalogue")]
+                                   "pod-not-checked", "newer-than-catalogue",
+                                   "installed-manifest-differs",
+                                   "installed-manifest-not-catalogued")]
         if pits:
             status += f" +{len(pits)} pitfall" + ("s" if len(pits) > 1 else "")
         if r.at.beyond:
             status += " (newer than checked)"
-        lines.append((f"{r.entry.path}:{r.entry.line}", _short_label(r.entry), version,
-                      _short_via(r.via), _ships(r), status))
+        line: Tuple[str, ...] = (f"{r.entry.path}:{r.entry.line}", _short_label(r.entry),
+                                 version, _short_via(r.via), _ships(r), status)
+        if pods_dir:
+            line += (", ".join(dict.fromkeys(i.verdict for i in r.installed)) or "-",)
+        lines.append(line)
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                      for row in lines) + "\n"
