@@ -22,7 +22,8 @@ from trtc_privacy.merge.versions import check
 LOCKS = FIXTURES / "lockfiles"
 APP = REPO / "examples" / "VideoCallApp" / "VideoCallApp" / "PrivacyInfo.xcprivacy"
 ROW_KEYS = {"pod", "source", "version", "status", "minimum_version", "newest_checked",
-            "newer_than_checked", "ships", "summary", "folded", "via", "products", "path", "line"}
+            "newer_than_checked", "ships", "summary", "folded", "via", "products", "installed",
+            "path", "line"}
 
 
 def _rows(name: str) -> List[dict]:

@@ -67,8 +67,8 @@ INSTALLED_DIFFERS = parse_rule(
     "an installed Tencent pod ships a manifest that differs from the catalogue's",
     """When Pods/ (or SwiftPM's artifacts, or Carthage's build folder) sits beside the lockfile,
     the manifests the installed pods really ship are read and compared with what the catalogue
-    says that pod ships at that version. A difference is said, declaration by declaration; the
-    merge folds the installed file, which is the truth at build time.""",
+    says that pod ships at that version. A difference is said, declaration by declaration, as a
+    warning; the merge folds the installed file, which is the truth at build time.""",
     "if this is a new release, add it to the catalogue (python -m trtc_privacy.merge.intake)",
     scope="versions")
 
@@ -76,8 +76,8 @@ INSTALLED_NOT_CATALOGUED = parse_rule(
     "installed-manifest-not-catalogued", "note",
     "an installed Tencent pod ships a manifest the catalogue does not know",
     """A manifest found in an installed pod where the catalogue expects none, or expects a
-    different framework's: the merge folds it (one in a framework's Headers/ folder excepted,
-    where Apple does not read one).""",
+    different framework's: a note; the merge folds it (one in a framework's Headers/ folder
+    excepted, where Apple does not read one).""",
     "add it to the catalogue with its source (python -m trtc_privacy.merge.intake)",
     scope="versions")
 
@@ -85,8 +85,9 @@ INSTALLED_MISSING = parse_rule(
     "installed-manifest-missing", "warning",
     "an installed Tencent pod lacks a manifest the catalogue says that version ships",
     """The pod is installed, but the framework or bundle where the catalogue expects its
-    manifest holds none: an incomplete install, or a podspec that does not copy it. The merge
-    folds the catalogue's declarations for it, so the app's manifest still carries them.""",
+    manifest holds none: an incomplete install, or a podspec that does not copy it, so a
+    warning. The merge folds the catalogue's declarations for it, so the app's manifest still
+    carries them.""",
     "check that the pod installed completely, and whether its podspec copies the manifest",
     scope="versions")
 
