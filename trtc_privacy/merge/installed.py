@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Protocol, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity
 from trtc_privacy.knowledge.apple import MANIFEST_NAME
@@ -19,9 +19,26 @@ from trtc_privacy.knowledge.vendors import Shipped, catalogue
 from trtc_privacy.merge.lockfiles import COCOAPODS
 
 if TYPE_CHECKING:
+    from trtc_privacy.knowledge.resolve import PodAt
+    from trtc_privacy.knowledge.vendors import Pod
     from trtc_privacy.manifest.model import Manifest
     from trtc_privacy.manifest.reader import Document
-    from trtc_privacy.merge.versions import Row
+    from trtc_privacy.merge.lockfiles import Resolved
+
+
+class Row(Protocol):
+    """What this module reads of a ``versions`` row (``merge.versions.Row`` is one), named here
+    so that the two modules do not import each other."""
+
+    @property
+    def at(self) -> "PodAt": ...
+
+    @property
+    def entry(self) -> "Resolved": ...
+
+    @property
+    def pod(self) -> "Pod": ...
+
 
 SAME, DIFFERENT, NOT_CATALOGUED = "same", "different", "not-catalogued"
 #: how deep a pod's folder is searched (Pods/X/Frameworks/X.xcframework/slice/X.framework/...)
@@ -93,17 +110,14 @@ def _expected_component(s: Shipped) -> str:
 
 def _walk(folder: str) -> List[str]:
     """Every PrivacyInfo.xcprivacy under ``folder`` (links not followed), in a stable order."""
+    from trtc_privacy.discover import LIST, walk
+
     found = []
-    top = folder.rstrip(os.sep).count(os.sep)
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        if dirpath.count(os.sep) - top >= _DEPTH:
-            dirnames[:] = []
-        dirnames[:] = sorted(d for d in dirnames
-                             if not os.path.islink(os.path.join(dirpath, d)))
-        if MANIFEST_NAME in filenames:
-            path = os.path.join(dirpath, MANIFEST_NAME)
-            if not os.path.islink(path):
-                found.append(path)
+    for f in walk(folder, LIST, keep=lambda name: name == MANIFEST_NAME):
+        if f.depth >= _DEPTH:
+            f.enter[:] = []
+        f.enter[:] = [e for e in f.enter if not e.is_link]
+        found += [os.path.join(f.path, e.name) for e in f if not e.is_dir and not e.is_link]
     return found
 
 
