@@ -40,7 +40,7 @@ class Shape:
 
 def source_files() -> List[str]:
     """The vendor manifests, then the shared corpus (when it is beside the project)."""
-    files = sorted(glob.glob(os.path.join(REPO, "manifests", "*", "*", "PrivacyInfo.xcprivacy")))
+    files = sorted(glob.glob(os.path.join(REPO, "manifests", "pods", "*.xcprivacy")))
     files += sorted(glob.glob(os.path.join(SHARED_CORPUS, "*.xcprivacy")))
     return files
 

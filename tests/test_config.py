@@ -75,11 +75,11 @@ def test_the_dotfile_wins_over_pyproject_in_the_same_folder(tmp_path: Path) -> N
 
 def test_command_line_options_replace_the_configured_values(tmp_path: Path) -> None:
     app = project(tmp_path, CONFIG)
-    r = invoke(["merge", "--sdk", "tuicallkit"], cwd=tmp_path)
+    r = invoke(["merge", "--sdk", "chat@8.4.6667"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     text = app.read_text()
-    assert "NSPrivacyCollectedDataTypeUserID" in text  # the kit given on the command line
-    assert "NSPrivacyAccessedAPICategorySystemBootTime" not in text  # not the configured lockfile's SDK
+    assert "C617.1" in text  # the Chat SDK given on the command line
+    assert "NSPrivacyCollectedDataTypeAudioData" not in text  # not the configured lockfile's SDK
 
     other = tmp_path / "Other.xcprivacy"
     shutil.copy(FIXTURES / "xcode" / "PrivacyInfo.xcprivacy", other)
@@ -174,7 +174,7 @@ def test_an_unknown_product_in_sdks_is_reported_at_the_configuration_line(tmp_pa
     assert r.returncode == 2
     m = LOCATION.search(r.stderr)
     assert m and int(m["line"]) == 3, r.stderr
-    assert m["path"].endswith(".trtc-privacy.toml") and 'unknown product "nope"' in m["msg"]
+    assert m["path"].endswith(".trtc-privacy.toml") and 'unknown product or pod "nope"' in m["msg"]
     assert "--sdk" not in r.stderr
 
 

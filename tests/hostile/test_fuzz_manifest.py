@@ -21,7 +21,7 @@ RUNS = 3000
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None,
                     reason="atheris is not installed (pip install '.[fuzz]')")
 def test_atheris_finds_no_crash(tmp_path: Path) -> None:
-    seeds = sorted(REPO.glob("manifests/*/*/PrivacyInfo.xcprivacy"))
+    seeds = sorted(REPO.glob("manifests/pods/*.xcprivacy"))
     if SHARED.is_dir():
         seeds += sorted((SHARED / "corpus").glob("*.xcprivacy"))
     run_atheris(HARNESS, [p.read_bytes() for p in seeds], tmp_path, RUNS, seed=6, max_len=16384)

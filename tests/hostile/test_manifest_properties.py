@@ -203,7 +203,7 @@ def test_merge_writes_every_declaration_or_exits_2_untouched(app: bytes, vendor:
 
 def _seeds() -> List[bytes]:
     repo = Path(__file__).resolve().parents[2]
-    files = sorted(repo.glob("manifests/*/*/PrivacyInfo.xcprivacy"))
+    files = sorted(repo.glob("manifests/pods/*.xcprivacy"))
     corpus = repo.parent / "shared" / "corpus"
     if corpus.is_dir():
         files += sorted(corpus.glob("*.xcprivacy"))

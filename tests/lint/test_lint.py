@@ -7,6 +7,7 @@ import json
 import os
 import plistlib
 import re
+import shutil
 from pathlib import Path
 from typing import Dict
 
@@ -194,11 +195,14 @@ def test_github_actions_environment_selects_github_format(tmp_path: Path) -> Non
 
 
 def test_vendor_manifests_lint_clean_as_sdk_manifests(tmp_path: Path) -> None:
-    manifests = REPO / "manifests"
-    result = lint_paths([str(manifests)], "sdk")
-    assert len(result.files) >= 5
+    # each catalogue file as a pod ships it: named PrivacyInfo.xcprivacy, in a folder of its own
+    for p in (REPO / "manifests" / "pods").glob("*.xcprivacy"):
+        (tmp_path / "pods" / p.stem).mkdir(parents=True)
+        shutil.copy(p, tmp_path / "pods" / p.stem / "PrivacyInfo.xcprivacy")
+    result = lint_paths([str(tmp_path / "pods")], "sdk")
+    assert len(result.files) >= 14
     assert result.diagnostics == []
-    r = invoke(["lint", "--kind", "sdk", "--strict", str(manifests)], cwd=tmp_path)
+    r = invoke(["lint", "--kind", "sdk", "--strict", "pods"], cwd=tmp_path)
     assert r.returncode == 0, r.stdout
 
 

@@ -72,7 +72,7 @@ def test_init_writes_an_xcode_style_manifest_for_the_sdks_given(tmp_path: Path) 
 
 def test_a_kit_without_sdk_only_reasons_lints_with_no_findings_at_all(tmp_path: Path) -> None:
     root = app_project(tmp_path)
-    r = invoke(["init", "--sdk", "tuicallkit"], cwd=root)
+    r = invoke(["init", "--sdk", "tuicore@8.0.5895"], cwd=root)  # TUICore and the Chat SDK
     assert r.returncode == 0, r.stderr
     linted = lint(root / "App" / "PrivacyInfo.xcprivacy", root)
     assert linted.returncode == 0
@@ -146,5 +146,5 @@ def test_the_starter_configuration_drives_merge_check_and_versions(tmp_path: Pat
 def test_an_unknown_product_is_a_usage_error(tmp_path: Path) -> None:
     r = invoke(["init", "--sdk", "trtc-ultimate"], cwd=tmp_path)
     assert r.returncode == 2
-    assert 'unknown product "trtc-ultimate"' in r.stderr
+    assert 'unknown product or pod "trtc-ultimate"' in r.stderr
     assert not (tmp_path / "PrivacyInfo.xcprivacy").exists()

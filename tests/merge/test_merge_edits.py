@@ -1,7 +1,8 @@
 """Golden tests of merge's minimal edits, run through the real command.
 
 Each folder in tests/fixtures/merge/ holds an app manifest and the expected result of merging
-the full-feature TRTC SDK 12.0 and TUICallKit 2.5.0 into it. Regenerate the expected files with
+the full-feature TRTC SDK 12.0 and TUICallKit_Swift/Professional 2.5.0 (with the engine, TUICore
+and the Chat SDK it pulls) into it. Regenerate the expected files with
 TRTC_PRIVACY_UPDATE_GOLDEN=1 and review the diff.
 """
 
@@ -17,7 +18,7 @@ import pytest
 from helpers import FIXTURES, invoke
 
 CASES = sorted(p.name for p in (FIXTURES / "merge").iterdir() if p.is_dir())
-SDKS = ["--sdk", "trtc-professional@12.0", "--sdk", "tuicallkit@2.5.0"]
+SDKS = ["--sdk", "trtc-professional@12.0", "--sdk", "TUICallKit_Swift/Professional@2.5.0"]
 # cases whose existing lines must change: an <dict/> opened up, inline arrays (repeats stay)
 LINES_MAY_CHANGE = {"empty-dict", "unknown-key-inline-array"}
 
@@ -127,12 +128,14 @@ def test_json_summary_says_what_each_source_added(tmp_path: Path) -> None:
     r = _merge(app, "--format", "json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    pro, call = out["sources"]
-    assert pro["source"] == "TXLiteAVSDK_Professional 12.0" and pro["template"] == "11.7"
+    pro, call, engine = out["sources"][:3]
+    assert pro["source"] == "TXLiteAVSDK_Professional 12.0"
+    assert pro["catalogue_manifest"] == "TXLiteAVSDK_Professional-11.7"
     assert ["reason", "NSPrivacyAccessedAPICategoryDiskSpace", "E174.1"] in pro["added"]
     assert ["reason", "NSPrivacyAccessedAPICategoryUserDefaults", "CA92.1"] not in pro["added"]
     assert call["added"] == [] or all(d[0] != "reason" or d[2] == "CA92.1" for d in call["added"])
-    assert ["reason", "NSPrivacyAccessedAPICategoryDiskSpace", "E174.1"] in call["already_declared"]
+    assert ["reason", "NSPrivacyAccessedAPICategoryDiskSpace", "E174.1"] in \
+        engine["already_declared"]
     assert out["changed"] and out["written"]
 
 

@@ -64,11 +64,11 @@ def test_a_two_sdk_merge_that_writes_parses_each_input_once(tmp_path: Path, pars
                                                             locks: List[str]) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     shutil.copyfile(APP, app)
-    r = invoke(["merge", str(app), "--sdk", "trtc", "--sdk", "tuicallkit"], cwd=tmp_path)
+    r = invoke(["merge", str(app), "--sdk", "trtc@12.8", "--sdk", "tuicallkit@3.2"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "written" in r.stdout
-    templates = {k: v for k, v in parses.items() if k.endswith(" template")}
-    assert len(templates) == 2 and set(templates.values()) == {1}, parses
+    templates = {k: v for k, v in parses.items() if k.startswith("catalogue manifest ")}
+    assert len(templates) >= 6 and set(templates.values()) == {1}, parses
     assert parses[str(app)] <= 2, parses  # once to plan, once to check what is written
     assert locks == [str(app)]
 
@@ -91,15 +91,15 @@ def test_a_write_under_the_lock_replans_when_another_run_wrote_first(
     shutil.copyfile(APP, app)
     inputs = pipeline.gather(Config(), pipeline.Options(str(app), sdks=["trtc"]))
     plan = pipeline.plan(inputs)
-    # meanwhile another build step folds in TUICallKit
-    assert invoke(["merge", str(app), "--sdk", "tuicallkit"], cwd=tmp_path).returncode == 0
+    # meanwhile another build step folds in the Chat SDK
+    assert invoke(["merge", str(app), "--sdk", "chat@8.4.6667"], cwd=tmp_path).returncode == 0
     other = app.read_text()
     out = pipeline.write(plan)
     assert out.written
     text = app.read_text()
     assert text != plan.after  # planned again from what is there now
-    callkit_only = set(re.findall(r"<string>([^<]+)</string>", other))
-    assert callkit_only <= set(re.findall(r"<string>([^<]+)</string>", text))
+    chat_only = set(re.findall(r"<string>([^<]+)</string>", other))
+    assert chat_only <= set(re.findall(r"<string>([^<]+)</string>", text))
 
 
 def test_report_init_and_xcode_use_the_same_plan_as_merge(tmp_path: Path) -> None:
@@ -209,11 +209,11 @@ def test_merge_format_github_prints_workflow_annotations(tmp_path: Path) -> None
 def test_merge_format_sarif_and_json_are_machine_readable(tmp_path: Path) -> None:
     import json
 
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc", "-f", "sarif", "--diff"],
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc@12.8", "-f", "sarif", "--diff"],
                cwd=tmp_path)
     sarif = json.loads(r.stdout)
     assert {x["ruleId"] for x in sarif["runs"][0]["results"]} == {"sdk-only-reason"}
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc", "-f", "json"], cwd=tmp_path)
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc@12.8", "-f", "json"], cwd=tmp_path)
     data = json.loads(r.stdout)
     assert data["written"] and {d["rule"] for d in data["diagnostics"]} == {"sdk-only-reason"}
 

@@ -1,8 +1,9 @@
 """`trtc-privacy report`: label answers, attribution, findings, golden JSON and Markdown.
 
-The fixed input is the README quick start: the example app's manifest with
-``--sdk trtc-professional@12.0 --sdk tuicallkit@2.5.0``. Regenerate the goldens after an
-intended change with ``TRTC_PRIVACY_UPDATE_GOLDEN=1 pytest tests/merge/test_report.py``.
+The fixed input: the example app's manifest with ``--sdk trtc-professional@12.0 --sdk
+TUICallKit_Swift/Professional@2.5.0`` (the kit, and the engine, TUICore and Chat SDK it pulls).
+Regenerate the goldens after an intended change with
+``TRTC_PRIVACY_UPDATE_GOLDEN=1 pytest tests/merge/test_report.py``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ EXAMPLE = REPO / "examples" / "VideoCallApp"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "report"
 HERE = FIXTURES / "report"
 QUICK_START = ["VideoCallApp/PrivacyInfo.xcprivacy", "--sdk", "trtc-professional@12.0",
-               "--sdk", "tuicallkit@2.5.0"]
+               "--sdk", "TUICallKit_Swift/Professional@2.5.0"]
 TRTC, CALLKIT = "TXLiteAVSDK_Professional 12.0", "TUICallKit_Swift 2.5.0"
+ENGINE, CORE = "TUICallEngine 2.5.0, via TUICallKit_Swift", "TUICore 9.0.7652, via TUICallKit_Swift"
+IM = "TXIMSDK_Plus_iOS_XCFramework 8.4.6667, via TUICallEngine"
 UPDATE = os.environ.get("TRTC_PRIVACY_UPDATE_GOLDEN") == "1"
 
 
@@ -94,7 +97,8 @@ def test_example_label_answers(app: Path) -> None:
     data = report_json(QUICK_START, app)
     tracking = data["label"]["tracking"]
     assert tracking["enabled"] is False and tracking["declared_by"] == []
-    assert tracking["stated_false_by"] == ["app", CALLKIT]  # TRTC's manifest omits the key
+    # TRTC's manifest (Tencent's page) omits the key
+    assert tracking["stated_false_by"] == ["app", CALLKIT, ENGINE, CORE, IM]
     assert tracking["domains"] == []
     assert section(data, "used_to_track_you") == {}
     linked = section(data, "linked_to_you")
@@ -107,10 +111,13 @@ def test_example_label_answers(app: Path) -> None:
         ["User Content", "Identifiers", "Diagnostics"]
     assert set(not_linked) == {"Photos or Videos", "Audio Data", "User ID", "Performance Data",
                                "Other Diagnostic Data"}
-    assert not_linked["User ID"]["declared_by"] == [TRTC, CALLKIT]
+    assert not_linked["User ID"]["declared_by"] == [TRTC, CALLKIT, ENGINE, CORE]
     assert not_linked["Audio Data"]["declared_by"] == [TRTC]
-    assert [p["label"] for p in not_linked["User ID"]["purposes"]] == ["App Functionality"]
+    assert [(p["label"], p["declared_by"]) for p in not_linked["User ID"]["purposes"]] == [
+        ("Product Personalization", [CORE]), ("App Functionality", [TRTC, CALLKIT, ENGINE])]
     assert data["label"]["sections"]["not_linked_to_you"]["by_purpose"] == [{
+        "id": "NSPrivacyCollectedDataTypePurposeProductPersonalization",
+        "label": "Product Personalization", "categories": ["Identifiers"]}, {
         "id": "NSPrivacyCollectedDataTypePurposeAppFunctionality", "label": "App Functionality",
         "categories": ["User Content", "Identifiers", "Diagnostics"]}]
 
@@ -120,12 +127,13 @@ def test_example_required_reason_apis(app: Path) -> None:
     assert list(a) == ["File timestamp APIs", "System boot time APIs", "Disk space APIs",
                        "User defaults APIs"]
     defaults = {r["code"]: r for r in a["User defaults APIs"]["reasons"]}
-    assert a["User defaults APIs"]["declared_by"] == ["app", TRTC, CALLKIT]
-    assert defaults["CA92.1"]["declared_by"] == ["app", CALLKIT]
+    assert a["User defaults APIs"]["declared_by"] == ["app", TRTC, CALLKIT, ENGINE, CORE, IM]
+    assert defaults["CA92.1"]["declared_by"] == ["app", CALLKIT, ENGINE, CORE, IM]
     assert defaults["C56D.1"]["declared_by"] == [TRTC]
     assert defaults["C56D.1"]["sdk_only"] is True and defaults["CA92.1"]["sdk_only"] is False
     assert defaults["CA92.1"]["meaning"] == vocabulary().reasons["CA92.1"].summary
-    assert a["Disk space APIs"]["reasons"][0]["declared_by"] == [TRTC, CALLKIT]
+    assert a["Disk space APIs"]["reasons"][0]["declared_by"] == [TRTC, ENGINE, IM]
+    assert a["File timestamp APIs"]["declared_by"] == [TRTC, IM]
 
 
 def test_every_line_is_attributed(app: Path) -> None:
@@ -141,7 +149,7 @@ def test_every_line_is_attributed(app: Path) -> None:
         for who in [a["declared_by"]] + [r["declared_by"] for r in a["reasons"]]:
             assert who and set(who) <= labels
             seen += 1
-    assert seen == 12 + 9
+    assert seen == 13 + 10
 
 
 def test_example_tool_inputs_and_catalogue(app: Path) -> None:
@@ -149,11 +157,16 @@ def test_example_tool_inputs_and_catalogue(app: Path) -> None:
     assert data["tool"] == {"name": "trtc-privacy", "version": __version__}
     assert data["catalogue"]["read_on"] == vocabulary().read_on
     assert [(s["label"], s["kind"]) for s in data["sources"]] == \
-        [("app", "app"), (TRTC, "sdk"), (CALLKIT, "sdk")]
+        [("app", "app"), (TRTC, "sdk"), (CALLKIT, "sdk"), (ENGINE, "sdk"), (CORE, "sdk"),
+         (IM, "sdk")]
     trtc = data["sources"][1]
-    assert (trtc["product"], trtc["version"], trtc["template"], trtc["from"]) == \
-        ("trtc-professional", "12.0", "11.7", "--sdk")
-    assert [f["rule"] for f in data["findings"]] == ["sdk-only-reason", "sdk-only-reason"]
+    assert (trtc["pod"], trtc["version"], trtc["catalogue_manifest"], trtc["from"]) == \
+        ("TXLiteAVSDK_Professional", "12.0", "TXLiteAVSDK_Professional-11.7", "--sdk")
+    engine = data["sources"][3]
+    assert (engine["status"], engine["catalogue_manifest"]) == \
+        ("content-unknown", "TUICallKit-2.3.0.920-documented")
+    assert [f["rule"] for f in data["findings"]] == ["sdk-only-reason", "sdk-only-reason",
+                                                      "manifest-content-unknown"]
 
 
 def test_report_never_writes_the_app_manifest(app: Path) -> None:
@@ -173,11 +186,11 @@ def test_configuration_and_lockfile_like_merge(tmp_path: Path) -> None:
     assert data["config"] == ".trtc-privacy.toml"
     assert data["lockfiles"] == ["Podfile.lock"]
     sdks = [s for s in data["sources"] if s["kind"] == "sdk"]
-    assert [(s["product"], s["from"]) for s in sdks] == \
-        [("trtc-professional", "lockfile"), ("tuicallkit", "lockfile")]
-    assert all(s["label"].split()[0] in ("TXLiteAVSDK_Professional", "TUICallKit_Swift")
-               for s in sdks)
-    assert {r["status"] for r in data["lockfile_sdks"]} == {"ok"}
+    assert [(s["pod"], s["from"]) for s in sdks] == [
+        ("TUICallEngine", "lockfile"), ("TUICallKit_Swift", "lockfile"), ("TUICore", "lockfile"),
+        ("TXIMSDK_Plus_iOS_XCFramework", "lockfile"), ("TXLiteAVSDK_Professional", "lockfile")]
+    assert all(s["label"].split("/")[0].split()[0] == s["pod"] for s in sdks)
+    assert {r["status"] for r in data["lockfile_sdks"]} == {"ok", "content-unknown"}
 
 
 def test_configured_sdks_are_reported_where_the_configuration_names_them(tmp_path: Path) -> None:
@@ -217,7 +230,7 @@ def test_versions_findings_for_a_lockfile(tmp_path: Path) -> None:
     md = invoke(["report", "PrivacyInfo.xcprivacy", "--lockfile", "Podfile.lock",
                   "--markdown", "-"], cwd=tmp_path).stdout
     assert "| error | Podfile.lock:2 |" in md
-    assert "**no: below 11.7**" in md
+    assert "**none (declare TXLiteAVSDK\\_Professional-11.7)**" in md
 
 
 def test_lint_findings_point_at_real_lines(tmp_path: Path) -> None:
@@ -291,7 +304,7 @@ def test_malformed_manifest_is_exit_2_with_a_location(tmp_path: Path) -> None:
 def test_unknown_product_is_exit_2(app: Path) -> None:
     proc = invoke(["report", "VideoCallApp/PrivacyInfo.xcprivacy", "--sdk", "nosuchsdk",
                     "--format", "json"], cwd=app)
-    assert proc.returncode == 2 and 'unknown product "nosuchsdk"' in proc.stderr
+    assert proc.returncode == 2 and 'unknown product or pod "nosuchsdk"' in proc.stderr
     assert proc.stdout == ""
 
 

@@ -20,7 +20,7 @@ EXAMPLE = REPO / "examples" / "VideoCallApp"
 SCREENSHOT = REPO / "docs" / "report.png"
 UPDATE = os.environ.get("TRTC_PRIVACY_UPDATE_GOLDEN") == "1"
 QUICK_START = ["VideoCallApp/PrivacyInfo.xcprivacy", "--sdk", "trtc-professional@12.0",
-               "--sdk", "tuicallkit@2.5.0"]
+               "--sdk", "TUICallKit_Swift/Professional@2.5.0"]
 
 
 @pytest.fixture
@@ -78,7 +78,8 @@ def test_chromium_sees_the_report_text(report_html: Path, tmp_path: Path) -> Non
         "Data Linked to You", "Data Not Linked to You", "Email Address", "Contact Info",
         "Photos or Videos", "User ID", "Identifiers", "Required-reason APIs",
         "User defaults APIs", "C56D.1", "for third-party SDKs only",
-        "TXLiteAVSDK_Professional 12.0", "TUICallKit_Swift 2.5.0", "Tencent's template for 11.7",
+        "TXLiteAVSDK_Professional 12.0", "TUICallKit_Swift 2.5.0",
+        "the catalogue's TXLiteAVSDK_Professional-11.7", "TUICallEngine 2.5.0, via TUICallKit_Swift",
         "Read and write information that is only accessible to the app itself.",
         "sdk-only-reason", "read on 2026-11-01",
     ):

@@ -28,7 +28,7 @@ def test_source_needs_nothing_newer_than_python_3_9() -> None:
 
 
 def test_data_is_found_next_to_the_imported_package() -> None:
-    assert (manifests_dir() / "index.json").is_file()
+    assert (manifests_dir() / "catalogue.json").is_file()
     assert (templates_dir() / "PrivacyInfo.xcprivacy.j2").is_file()
     installed = os.environ.get("TRTC_PRIVACY_TEST_INSTALLED")
     if installed:
@@ -69,14 +69,14 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_built_wheel_carries_templates_manifests_and_catalogue(dists: Path) -> None:
     wheel = next(dists.glob("trtc_privacy-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "trtc_privacy/manifests/index.json" in names
+    assert "trtc_privacy/manifests/catalogue.json" in names
     assert "trtc_privacy/templates/PrivacyInfo.xcprivacy.j2" in names
     assert "trtc_privacy/knowledge/data/apple.json" in names
     assert f"trtc_privacy-{trtc_privacy.__version__}.dist-info/licenses/LICENSE" in names
-    for pid, version in (("trtc", "11.7"), ("trtc-professional", "11.7"),
-                         ("tuicallkit", "2.3.0.920"), ("tuiroomkit", "2.3.0"),
-                         ("tuilivekit", "2.1.1")):
-        assert f"trtc_privacy/manifests/{pid}/{version}/PrivacyInfo.xcprivacy" in names
+    from trtc_privacy.knowledge.vendors import catalogue
+
+    for mf in catalogue().manifests.values():  # every manifest the catalogue points at
+        assert f"trtc_privacy/manifests/{mf.path}" in names
     assert not any(n.startswith(("tests/", "examples/", "docs/")) for n in names)
 
 

@@ -50,7 +50,7 @@ def init(
             scaffold.refuse_existing(config_path, force)
         inputs = pipeline.gather(cfg, pipeline.Options(
             path, sdks, lockfiles, usage_path="init", need_sources=False, fresh=True,
-            adds="the new file declares them"))
+            adds="the new file declares"))
         plan = pipeline.plan(inputs)
         used = inputs.lockfiles if (lockfiles or not sdks) else []
         config_text = (scaffold.render_config(os.path.relpath(path), list(sdk), used)

@@ -74,7 +74,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
             "written": outcome.written,
             "sources": [{
                 "source": c.label,
-                "template": (s.selection.template.version if s.selection else None),
+                "catalogue_manifest": s.catalogue_id or None,
                 "added": [list(d) for d in c.added],
                 "already_declared": [list(d) for d in c.already],
             } for c, s in contributions],
@@ -93,7 +93,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
     if show_diff and plan.changed:
         human.write(plan.diff())
     for c, s in contributions:
-        origin = f" (template {s.selection.template.version})" if s.selection else ""
+        origin = f" ({s.catalogue_id})" if s.catalogue_id else ""
         human.write(f"{c.label}{origin}: {len(c.added)} added, {len(c.already)} already "
                     "declared\n")
         for d in c.added:

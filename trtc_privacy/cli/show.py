@@ -1,4 +1,4 @@
-"""``trtc-privacy show PRODUCT[@VERSION]``: print the vendor manifest a merge would fold in."""
+"""``trtc-privacy show NAME[@VERSION]``: what a product or pod ships, as a merge would fold it."""
 
 from __future__ import annotations
 
@@ -10,37 +10,47 @@ from trtc_privacy.cli.options import format_option
 
 
 def show(
-    product: str = typer.Argument(..., metavar="PRODUCT[@VERSION]",
-                                  help="A product id or alias, optionally with a version."),
+    product: str = typer.Argument(..., metavar="NAME[@VERSION]",
+                                  help="A product id or any pod of the catalogue, optionally "
+                                  "with a subspec (/Professional) and a version."),
+    no_deps: bool = typer.Option(False, "--no-deps",
+                                 help="Only the pod named, not what it depends on."),
     format: Optional[str] = format_option(),
 ) -> None:
-    """Print the vendor manifest selected for PRODUCT[@VERSION] (findings about it on stderr).
+    """Print the manifest a merge folds for NAME[@VERSION]: the pod's own and those of the pods
+    a Podfile naming it resolves (what each ships, and the findings, on stderr).
 
-    json prints the selection, the manifest's text and the findings as one object; sarif only
-    the findings.
+    json prints the pods, the manifest's text and the findings as one object; sarif only the
+    findings.
     """
     import json
     import sys
 
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import rows
-    from trtc_privacy.knowledge.vendors import select
+    from trtc_privacy.knowledge.resolve import findings
+    from trtc_privacy.knowledge.resolve import resolve as resolve_spec
+    from trtc_privacy.merge.catalogue_view import pod_dict, pod_lines, union_text
 
     with chosen_format(format) as fmt:
-        sel = select(product, "PRODUCT")
-        # show adds nothing: the hint names the command that would
-        w = sel.warning("PRODUCT",
-                        adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds them")
-        found = [w] if w is not None else []
-        text = sel.path.read_text(encoding="utf-8")
+        res = resolve_spec(product, "NAME", follow=not no_deps)
+        found = []
+        for p in res.pods:
+            written = res.name if p is res.root else p.name
+            found += findings(p, "NAME", None, written, merging=True,
+                              adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds")
+        text = union_text(res.pods)
         if fmt == "json":
             sys.stdout.write(json.dumps({
-                "product": sel.product.id, "requested": sel.requested,
-                "template": sel.template.version, "below_minimum": sel.below_minimum,
+                "spec": product, "product": res.product.id if res.product else None,
+                "requested": res.requested, "pods": [pod_dict(p) for p in res.pods],
                 "manifest": text, "diagnostics": rows(found),
             }, indent=2) + "\n")
             return
         emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout,
              quiet_when_clean=True)
-        if fmt != "sarif":
+        if fmt == "text":
+            for line in pod_lines(res.pods):
+                sys.stderr.write(f"note: {line}\n")
+        if fmt != "sarif" and text:
             sys.stdout.write(text)

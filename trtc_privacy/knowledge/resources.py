@@ -43,8 +43,8 @@ def load_json(path: str) -> Any:
         return json.load(fh)
 
 
-def vendor_index() -> Any:
-    return load_json(str(manifests_dir() / "index.json"))
+def vendor_catalogue() -> Any:
+    return load_json(str(manifests_dir() / "catalogue.json"))
 
 
 def apple_vocabulary() -> Any:

@@ -42,6 +42,8 @@ class Resolved:
     subspecs: List[str] = field(default_factory=list)
     external: str = ""  # e.g. ":path ../call/": the version is whatever that podspec says
     url: str = ""  # SwiftPM repository URL
+    #: the root pods this pod's PODS entries require (a Podfile.lock's dependency edges)
+    requires: List[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -195,6 +197,7 @@ def parse_podfile_lock(text: str, path: str) -> Lockfile:
     seen_sections = set()
     ext_pod: Optional[str] = None
     in_top_item = False
+    current: Optional[Resolved] = None  # the pod whose requirements follow
 
     def bad(lineno: int, message: str, hint: str = "") -> Exception:
         return input_error(path, message, line=lineno, rule="malformed-lockfile",
@@ -233,6 +236,9 @@ def parse_podfile_lock(text: str, path: str) -> Lockfile:
             if len(m.group(1)) == 4:  # a requirement of the pod above; it resolves nothing
                 if m.group(3):
                     raise bad(lineno, "a requirement line cannot have requirements of its own")
+                if current is not None and pod.group(1) != current.name \
+                        and pod.group(1) not in current.requires:
+                    current.requires.append(pod.group(1))
                 continue
             version = pod.group(3)
             if version is None or not _VERSION.fullmatch(version.strip()):
@@ -249,6 +255,7 @@ def parse_podfile_lock(text: str, path: str) -> Lockfile:
                           f"{e.line}) and {version.strip()}")
             if sub and sub not in e.subspecs:
                 e.subspecs.append(sub)
+            current = e
         elif section == "EXTERNAL SOURCES":
             m = _KEY.fullmatch(line)
             if not m:

@@ -17,6 +17,7 @@ import bisect
 import copy
 import difflib
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Dict, Final, List, Optional, Sequence, Set, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
@@ -28,7 +29,7 @@ from trtc_privacy.selection import Selection
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
-    from trtc_privacy.knowledge.vendors import TemplateChoice
+    from trtc_privacy.knowledge.resolve import PodAt, Resolution
     from trtc_privacy.merge.versions import Row
 
 APP_LABEL = "app"
@@ -45,7 +46,7 @@ class Options:
                  lockfiles: Sequence[str] = (), manifests: Sequence[str] = (),
                  output: Optional[str] = None, usage_path: str = "merge",
                  need_sources: bool = True, merging: bool = True, fresh: bool = False,
-                 adds: str = "this merge adds them") -> None:
+                 adds: str = "this merge adds") -> None:
         self.app_manifest: Final = app_manifest
         self.sdks: Final = sdks
         self.lockfiles: Final = lockfiles
@@ -68,14 +69,15 @@ class Source:
     """One manifest folded into the app's: its label, its document, its meaning."""
 
     def __init__(self, label: str, document: Document, manifest: Manifest,
-                 selection: Optional["TemplateChoice"] = None, spec: str = "",
-                 from_lockfile: bool = False) -> None:
+                 selection: Optional["PodAt"] = None, spec: str = "",
+                 from_lockfile: bool = False, catalogue_id: str = "") -> None:
         self.label = label
         self.document = document
         self.manifest = manifest
-        self.selection = selection
-        self.spec = spec  # PRODUCT[@VERSION] it was selected by (vendor templates)
+        self.selection = selection  # the vendor pod at its version it stands for
+        self.spec = spec  # POD@VERSION (or the --sdk spec) it was selected by
         self.from_lockfile = from_lockfile
+        self.catalogue_id = catalogue_id  # the catalogue's manifest file it was read from
 
 
 class Inputs:
@@ -214,31 +216,40 @@ def read(config: "Config", options: Options) -> Inputs:
     notes: List[str] = []
     sources: List[Source] = []
     templates: Dict[str, Tuple[Document, Manifest]] = {}
-    explicit = [(s, where, line) for s, where, line in sdks]
-    for spec, where, line in explicit:
-        src = _vendor(spec, where, line, templates)
-        w = src.selection.warning(where, line, opts.adds) if src.selection else None
-        if w is not None:
-            diagnostics.append(w)
-        sources.append(src)
+    taken: Set[Tuple[str, Optional[str], str]] = set()  # (pod, version, manifest) folded once
+    if sdks:
+        from trtc_privacy.knowledge.resolve import resolve_all
+
+        for (_, where, line), res in zip(sdks, resolve_all(sdks)):
+            sources += _vendor(res, where, line, templates, taken, diagnostics, notes, opts.adds)
     rows: List["Row"] = []
     found_files: List[str] = []
     if lockfiles:
-        from trtc_privacy.merge.versions import check, specs_for
+        from trtc_privacy.merge.installed import not_installed
+        from trtc_privacy.merge.versions import check
 
         report = check(list(lockfiles), merging=opts.merging)
         rows, found_files = report.rows, report.files
         diagnostics += report.diagnostics
-        asked = {s for s, _, _ in explicit}
-        for sp in specs_for(report):
-            e = sp.row.entry
-            src = _vendor(sp.spec, e.path, e.line, templates, from_lockfile=True)
-            shown = sp.row.version or "(version unknown)"
-            assert src.selection is not None
-            notes.append(f"{e.path}:{e.line}: {e.label} {shown} -> {src.selection.product.id} "
-                         f"template {src.selection.template.version}")
-            if sp.spec not in asked:
-                sources.append(src)
+        for row in report.rows:
+            e = row.entry
+            spec = f"{row.pod.name}@{row.entry.version}"
+            if row.installed_folded:  # what is installed is the truth
+                sources += _installed_sources(row, spec, notes)
+                missing = {s.manifest for s in not_installed(row, row.installed)}
+                if not missing:
+                    continue
+                row_at = replace(row.at, fold=tuple(s for s in row.at.fold
+                                                    if s.manifest in missing))
+                sources += _pod_sources(row_at, row.label, spec, templates, taken,
+                                        from_lockfile=True)
+                notes.append(f"{e.path}:{e.line}: {row.label} -> {', '.join(sorted(missing))} "
+                             "(not installed: from the catalogue)")
+                continue
+            got = _pod_sources(row.at, row.label, spec, templates, taken, from_lockfile=True)
+            shown = ", ".join(row.at.folded_ids) or "nothing to fold"
+            notes.append(f"{e.path}:{e.line}: {row.label} -> {shown}")
+            sources += got
     for path in manifests:
         doc = parse(read_bytes(path), path)
         m = from_document(doc)
@@ -282,21 +293,81 @@ def _choose(cfg: "Config", opts: Options
     return app, sdks, lockfiles, manifests
 
 
-def _vendor(spec: str, where: str, line: Optional[int],
+def _vendor(res: "Resolution", where: str, line: Optional[int],
             templates: Dict[str, Tuple[Document, Manifest]],
-            from_lockfile: bool = False) -> Source:
-    from trtc_privacy.knowledge.vendors import select
+            taken: Set[Tuple[str, Optional[str], str]], diagnostics: List[Diagnostic],
+            notes: List[str], adds: str) -> List[Source]:
+    """What ``--sdk NAME[@VERSION]`` folds: the pods a Podfile naming it resolves, each with
+    its findings at the place the spec was written, and a note of what was resolved."""
+    from trtc_privacy.knowledge.resolve import findings
 
-    sel = select(spec, where, line)
-    path = str(sel.path)
-    got = templates.get(path)
-    if got is None:
-        doc = parse(read_bytes(path), f"{sel.product.id}@{sel.template.version} template")
-        got = templates[path] = (doc, from_document(doc))
-    doc, meaning = got
-    m = Manifest(meaning.tracking, meaning.domains, meaning.data_types, meaning.api_types,
-                 label=sel.label)
-    return Source(sel.label, doc, m, sel, spec, from_lockfile)
+    spec = res.spec
+    out: List[Source] = []
+    for p in res.pods:
+        written = res.name if p is res.root else p.name
+        diagnostics += findings(p, where, line, written, merging=True, adds=adds)
+        label = p.label + (f", via {p.via[0].split(' ')[0]}" if p.via else "")
+        out += _pod_sources(p, label, spec, templates, taken)
+        shown = ", ".join(p.folded_ids) or "nothing to fold"
+        assumed = "".join(f"; {a}" for a in p.assumed)
+        notes.append(f"{where}: {spec}: {label} -> {shown}{assumed}")
+    return out
+
+
+def _labelled(m: Manifest, label: str) -> Manifest:
+    """The same declarations under another label (who they are attributed to)."""
+    return Manifest(m.tracking, m.domains, m.data_types, m.api_types, label=label)
+
+
+def _installed_sources(row: "Row", spec: str, notes: List[str]) -> List[Source]:
+    """The manifests an installed pod holds, folded instead of the catalogue's, each named."""
+    from trtc_privacy.merge.installed import component
+
+    out = []
+    e = row.entry
+    for item in row.installed_folded:
+        label = f"{row.label} (installed {component(item) or item.where})"
+        out.append(Source(label, item.document, _labelled(item.manifest, label), row.at,
+                          spec, True))
+        how = {"same": f"the same as {item.catalogue_id}",
+               "different": f"differs from {item.catalogue_id}"}.get(item.verdict,
+                                                                      "not in the catalogue")
+        notes.append(f"{e.path}:{e.line}: {row.label} -> installed {item.path} ({how})")
+    return out
+
+
+def _pod_sources(p: "PodAt", label: str, spec: str,
+                 templates: Dict[str, Tuple[Document, Manifest]],
+                 taken: Set[Tuple[str, Optional[str], str]],
+                 from_lockfile: bool = False) -> List[Source]:
+    """One source per catalogue manifest the pod folds (its own, a stand-in, or the remedy),
+    each file read once; a pod at a version already folded adds nothing again, and neither does
+    a component's manifest that declares nothing the pod's others do not (TXFFmpeg's)."""
+    from trtc_privacy.knowledge.vendors import catalogue
+
+    out: List[Source] = []
+    have: Set[Tuple[str, ...]] = set()
+    for i, ident in enumerate(p.folded_ids):
+        key = (p.pod.name, p.version, ident)
+        if key in taken:
+            continue
+        taken.add(key)
+        mf = catalogue().manifests[ident]
+        path = str(mf.file)
+        got = templates.get(path)
+        if got is None:
+            doc = parse(read_bytes(path), f"catalogue manifest {ident}")
+            got = templates[path] = (doc, from_document(doc))
+        doc, meaning = got
+        declares = set(meaning.declarations())
+        if i > 0 and declares <= have:
+            continue
+        have |= declares
+        at = next(s.at for s in p.fold if s.manifest == ident)
+        shown = label if i == 0 else f"{label} ({at.split('/')[0]})"
+        out.append(Source(shown, doc, _labelled(meaning, shown), p, spec, from_lockfile,
+                          ident))
+    return out
 
 
 def _existing(path: str) -> Optional[bytes]:

@@ -247,13 +247,13 @@ def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]
         if sel is not None:
             row.update({
                 "kind": "sdk",
-                "product": sel.product.id,
-                "name": sel.product.name,
-                "version": sel.requested,
-                "template": sel.template.version,
-                "reconstructed": sel.template.reconstructed,
-                "minimum_version": sel.product.minimum_version,
-                "below_minimum": sel.below_minimum,
+                "pod": sel.pod.name,
+                "version": sel.version,
+                "status": sel.status,
+                "catalogue_manifest": s.catalogue_id,
+                "minimum_version": sel.pod.minimum or None,
+                "below_minimum": sel.status == "below-minimum",
+                "newer_than_checked": sel.beyond,
                 "from": "lockfile" if s.from_lockfile else "--sdk",
             })
         else:

@@ -1,49 +1,97 @@
-"""Where an app stands: which TRTC-family products its lockfiles resolve, at which versions, and
-whether those versions ship their own privacy manifest.
+"""Where an app stands: every pod of Tencent's RTC and Chat family its lockfiles resolve, each at
+its own version, and what each ships as its privacy manifest.
 
-Everything about the products (pod names, subspecs, SwiftPM URLs, minimums, pitfalls and the
-source of each claim) comes from ``manifests/index.json``; this module only applies it.
-
-One row per product and pod: the subspecs of a pod (``TXLiteAVSDK_Professional/Professional``,
-``/ReplayKitExt``) are one row, while a kit and the engine that carries its manifest
-(``TUICallKit_Swift`` and ``TUICallEngine``) are two rows of the same product, because each has
-its own version and minimum. An engine shared by several products (RTCRoomEngine) is reported
-under each of those products whose kit the lockfile also resolves, or under the first product
-that lists it when it is resolved alone.
+Everything about the pods (names, Swift packages, version ranges, minimums, pitfalls and the
+source of each fact) comes from the catalogue (``manifests/catalogue.json``, read by
+``trtc_privacy.knowledge``); this module only applies it to lockfiles. One row per resolved pod
+(its subspecs together) or Swift package, named as the lockfile names it, with the family pods
+that require it ("RTCRoomEngine 3.1.0, via TUICallKit_Swift"). A product is named only when its
+root pod is resolved.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic, Severity
-from trtc_privacy.knowledge.vendors import Package, Pitfall, Product, pitfalls, products
+from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.knowledge.resolve import (
+    BELOW,
+    CONTENT_UNKNOWN,
+    NO_MANIFEST,
+    NOT_CHECKED,
+    OK,
+    UNKNOWN_VERSION,
+    PodAt,
+    at,
+    findings,
+)
+from trtc_privacy.knowledge.vendors import Package, Pod, Product, catalogue
 from trtc_privacy.merge.lockfiles import COCOAPODS, Resolved, find_lockfiles, normalise_url, read_lockfile
 
-OK, BELOW, UNKNOWN = "ok", "below-minimum", "unknown-version"
-_RANK = {"sdk": 0, "kit": 0, "engine": 1}  # a product's own pod before the engine under it
+if TYPE_CHECKING:
+    from trtc_privacy.merge.installed import Installed
+
+#: kept for callers that name the statuses
+UNKNOWN = UNKNOWN_VERSION
 
 
 @dataclass
 class Row:
-    """One product reached through one pod or package of one lockfile."""
+    """One family pod (or Swift package) of one lockfile, and what it ships at its version."""
 
-    product: Product
-    package: Package
+    at: PodAt
     entry: Resolved
-    status: str
-    version: Optional[str]  # None when the lockfile's version cannot be trusted
-    pitfalls: List[Pitfall] = field(default_factory=list)
-    carried_by: Optional["Row"] = None  # the engine row that brings this kit's manifest
+    via: List[str] = field(default_factory=list)  # the family pods that require it, as written
+    package: Optional[Package] = None  # the Swift package it came through
+    #: the manifests its installed copy holds (Pods/ beside the lockfile), compared with the
+    #: catalogue; a merge folds these instead of the catalogue's
+    installed: List["Installed"] = field(default_factory=list)
+
+    @property
+    def installed_folded(self) -> List["Installed"]:
+        return [i for i in self.installed if i.fold]
+
+    @property
+    def pod(self) -> Pod:
+        return self.at.pod
+
+    @property
+    def status(self) -> str:
+        return self.at.status
+
+    @property
+    def version(self) -> Optional[str]:
+        """The version, None when the lockfile's cannot be trusted."""
+        return None if self.status == UNKNOWN_VERSION else self.entry.version
+
+    @property
+    def products(self) -> List[Product]:
+        return catalogue().products_of(self.pod)
+
+    @property
+    def label(self) -> str:
+        """``RTCRoomEngine/Professional 3.1.0, via TUICallKit_Swift/Professional 3.1.0.824``."""
+        shown = f"{self.entry.label} {self.entry.version}" if self.entry.version else \
+            self.entry.label
+        return f"{shown}, via {', '.join(self.via)}" if self.via else shown
 
     def as_dict(self) -> Dict[str, Any]:
+        p = self.at
         return {
-            "product": self.product.id,
+            "pod": self.pod.name,
             "source": self.entry.label,
             "version": self.version,
-            "minimum_version": self.package.minimum_version,
-            "status": self.status,
+            "status": p.status,
+            "minimum_version": self.pod.minimum or None,
+            "newest_checked": self.pod.newest_checked.version if self.pod.newest_checked else None,
+            "newer_than_checked": p.beyond,
+            "ships": [s.manifest for s in p.ships],
+            "summary": _ships(self),
+            "folded": p.folded_ids,
+            "via": list(self.via),
+            "products": [x.id for x in self.products],
+            "installed": [i.as_dict() for i in self.installed],
             "path": self.entry.path,
             "line": self.entry.line,
         }
@@ -59,219 +107,171 @@ class VersionReport:
     def below_minimum(self) -> bool:
         return any(r.status == BELOW for r in self.rows)
 
+    @property
+    def products(self) -> List[Tuple[Product, Row]]:
+        """The products whose root pod the lockfiles resolve, each with that pod's row."""
+        return [(p, r) for r in self.rows for p in r.products]
+
     def as_dict(self) -> Dict[str, Any]:
         return {"sdks": [r.as_dict() for r in self.rows],
+                "products": [{"id": p.id, "name": p.name, "pod": r.pod.name,
+                              "version": r.version, "path": r.entry.path, "line": r.entry.line}
+                             for p, r in self.products],
                 "diagnostics": [d.as_dict() for d in self.diagnostics]}
 
 
-def _lookup() -> Tuple[Dict[str, List[Tuple[Product, Package]]],
-                       Dict[str, List[Tuple[Product, Package]]]]:
-    """Pod name (lower case) and normalised SwiftPM URL -> the (product, package) pairs meant."""
-    pods: Dict[str, List[Tuple[Product, Package]]] = {}
-    urls: Dict[str, List[Tuple[Product, Package]]] = {}
-    for prod in products():
-        for pkg in prod.packages:
-            for n in pkg.names:
-                pods.setdefault(n.lower(), []).append((prod, pkg))
-            for u in pkg.swiftpm:
-                urls.setdefault(normalise_url(u), []).append((prod, pkg))
-    return pods, urls
+def _package(url: str) -> Optional[Tuple[Pod, Package]]:
+    want = normalise_url(url)
+    for pod in catalogue().pods:
+        for pkg in pod.packages:
+            if normalise_url(pkg.url) == want:
+                return pod, pkg
+    return None
+
+
+def _row(e: Resolved) -> Optional[Row]:
+    cat = catalogue()
+    package: Optional[Package] = None
+    if e.manager == COCOAPODS:
+        pod = cat.pod(e.name)
+    else:
+        found = _package(e.url)
+        pod, package = found if found is not None else (None, None)
+    if pod is None:
+        return None
+    why = ""
+    if e.external and e.manager == COCOAPODS:
+        why = f"comes from {e.external}: its version"
+        why += f" {e.version} is that podspec's placeholder" if e.version else " is unknown"
+    elif e.external:
+        why = f"is pinned to a {e.external}"
+    elif package is not None and package.own_tags and e.version:
+        why = f"pins {e.version}, a tag of {normalise_url(e.url)} that is not a {pod.name} version"
+    elif not e.version:
+        why = "has no version"
+    return Row(at(pod, e.version, e.subspecs, unknown_why=why), e, package=package)
 
 
 def rows_for(entries: List[Resolved]) -> List[Row]:
-    """The TRTC-family rows of one lockfile's entries; every other pod is ignored."""
-    pods, urls = _lookup()
-    matched: List[Tuple[Resolved, List[Tuple[Product, Package]]]] = []
-    for e in entries:
-        cands = pods.get(e.name.lower()) if e.manager == COCOAPODS else \
-            urls.get(normalise_url(e.url))
-        if cands:
-            matched.append((e, cands))
-    own = {prod.id for _, cands in matched if len(cands) == 1 for prod, _ in cands}
-    rows = []
-    for e, cands in matched:
-        if len(cands) > 1:  # a shared engine: the products whose kit is here, else the first
-            cands = [c for c in cands if c[0].id in own] or cands[:1]
-        for prod, pkg in cands:
-            rows.append(_row(prod, pkg, e))
-    for r in rows:  # a kit that never holds a manifest stands or falls with its engine
-        via = r.package.manifest_via
-        carrier = next((o for o in rows if o.status != UNKNOWN and o.product is r.product
-                        and o.package.pod == via), None) if via else None
-        if carrier is not None:
-            r.carried_by = carrier
-            if r.status != UNKNOWN:
-                r.status = carrier.status
-    order = {p.id: i for i, p in enumerate(products())}
-    rows.sort(key=lambda r: (order[r.product.id], _RANK.get(r.package.role, 2), r.entry.line))
+    """The family rows of one lockfile's entries, in the lockfile's order; other pods are
+    ignored. ``via`` names the family pods whose entries require each one."""
+    rows = [r for r in (_row(e) for e in entries) if r is not None]
+    names = {r.entry.name for r in rows}
+    for r in rows:
+        r.via = [o.entry.label for o in rows
+                 if o is not r and r.entry.name in o.entry.requires and o.entry.name in names]
     return rows
 
 
-def _row(prod: Product, pkg: Package, e: Resolved) -> Row:
-    if e.external or not e.version:
-        return Row(prod, pkg, e, UNKNOWN, None)
-    try:
-        v = prod.version(e.version)
-    except ValueError:
-        return Row(prod, pkg, e, UNKNOWN, None)
-    status = BELOW if v < prod.version(pkg.minimum_version) else OK
-    row = Row(prod, pkg, e, status, e.version)
-    if status == OK:
-        row.pitfalls = [p for p in pitfalls() if p.applies(e.name, e.manager, prod, e.version)]
-    return row
-
-
 def diagnostics_for(rows: List[Row], merging: bool = False) -> List[Diagnostic]:
-    """Below-minimum errors, unknown-version warnings (notes when another pod covers the
-    product), and pitfall warnings, each at the lockfile line that names the pod.
-
-    ``merging``: the findings are for a merge that folds these SDKs' declarations into the
-    app's manifest. That merge is the remedy for an SDK below its minimum, so there it is a
-    warning that says so, not an error.
-    """
+    """Each row's findings at the lockfile line that names the pod: below its first manifest
+    (an error, a warning in a merge, which is the remedy), a manifest not seen, a version not
+    checked or newer than any checked, an unknown version, and the pitfalls."""
     out: List[Diagnostic] = []
     for r in rows:
-        e, pkg, prod = r.entry, r.package, r.product
-        via = f" (through {pkg.manifest_via})" if pkg.manifest_via else ""
-        former = ""
-        if e.name != pkg.pod:
-            former = f" ({e.name} is {pkg.pod}'s former name)"
-        c = r.carried_by
-        if c is not None and r.status == BELOW:
-            pass  # the engine's own row says it
-        elif c is not None and r.status == OK and r.version is not None \
-                and prod.version(r.version) < prod.version(pkg.minimum_version):
-            out.append(Diagnostic(
-                e.path, e.line, None, "below-minimum", Severity.NOTE,
-                f"{e.label} {e.version} is below {pkg.minimum_version}, the version Tencent names "
-                f"for {prod.name}'s manifest, but that manifest comes with {c.entry.label} "
-                f"{c.version}, which carries it",
-                hint=f"{pkg.pod} never contains a manifest itself; nothing to do while "
-                f"{c.package.pod} stays at {c.package.minimum_version} or later"))
-        elif r.status == BELOW:
-            if merging:
-                hint = (f"this merge adds its declarations to the app's manifest; upgrading to "
-                        f"{pkg.pod} {pkg.minimum_version} or later makes them the SDK's own")
-            else:
-                hint = (f"declare what the SDK collects and the APIs it uses in the app's "
-                        f"PrivacyInfo.xcprivacy (`trtc-privacy merge APP_MANIFEST --lockfile "
-                        f"{e.path}` adds them), or upgrade to {pkg.pod} {pkg.minimum_version} "
-                        "or later")
-            out.append(Diagnostic(
-                e.path, e.line, None, "below-minimum",
-                Severity.WARNING if merging else Severity.ERROR,
-                f"{e.label} {e.version} bundles no privacy manifest{former}: {prod.name} ships "
-                f"one{via} from {pkg.pod} {pkg.minimum_version}", hint=hint))
-        elif r.status == UNKNOWN:
-            covered = [o for o in rows if o is not r and o.product is prod and o.status == OK
-                       and o.entry.path == e.path and o.carried_by is None]
-            if e.external:
-                why = f"comes from {e.external}: its version"
-                why += f" {e.version} is that podspec's placeholder" if e.version else " is unknown"
-            else:
-                why = f"version \"{e.version}\" is not a version number" if e.version else \
-                    "has no version"
-            msg = f"{e.label} {why}, so whether it bundles a privacy manifest is unknown"
-            hint = f"{prod.name} ships its manifest{via} from {pkg.pod} {pkg.minimum_version}"
-            if covered:
-                o = covered[0]
-                hint += f"; {o.entry.label} {o.version} in the same lockfile carries it"
-            else:
-                hint += "; check the version of those sources, or keep the SDK's declarations " \
-                        "in the app's manifest"
-            out.append(Diagnostic(e.path, e.line, None, UNKNOWN,
-                                  Severity.NOTE if covered else Severity.WARNING, msg, hint=hint))
-        for p in r.pitfalls:
-            fill = {"pod": e.name, "version": e.version or "",
-                    "fixed_in": " or ".join(p.fixed_in)}
-            out.append(Diagnostic(e.path, e.line, None, p.id, p.severity,
-                                  p.message.format(**fill), hint=p.hint.format(**fill)))
-    return list(dict.fromkeys(out))  # a shared engine's pitfall is said once
+        e = r.entry
+        remedy = f"`trtc-privacy merge APP_MANIFEST --lockfile {e.path}` adds them"
+        out += findings(r.at, e.path, e.line, e.label, merging, e.manager, remedy)
+    return list(dict.fromkeys(out))
 
 
 def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionReport:
     """Read the lockfiles named or found under ``paths`` (default: the current directory), each
-    once; ``merging`` as for :func:`diagnostics_for`."""
+    once, and the installed pods beside them; ``merging`` as for :func:`diagnostics_for`."""
+    from trtc_privacy.merge import installed
+
     files = find_lockfiles(list(paths or []))
     rows: List[Row] = []
     for f in files:
         rows += rows_for(read_lockfile(f).entries)
-    return VersionReport(rows, diagnostics_for(rows, merging), files)
+    diagnostics = diagnostics_for(rows, merging)
+    for r in rows:
+        r.installed, problems = installed.find(r)
+        diagnostics += problems + installed.findings(r, r.installed)
+    return VersionReport(rows, diagnostics, files)
 
 
-def _preferred(rows: List[Row]) -> Row:
-    """The row whose version stands for the product: a known version first, then the SDK or
-    kit (the product's own version scheme) before an engine, then the first written."""
-    return min(rows, key=lambda r: (r.version is None, _RANK.get(r.package.role, 2), r.entry.line))
-
-
-@dataclass(frozen=True)
-class Spec:
-    """The ``PRODUCT[@VERSION]`` a lockfile asks a merge for, and the row it was read from."""
-
-    spec: str
-    row: Row
-
-
-def specs_for(report: VersionReport) -> List[Spec]:
-    """One spec per product and lockfile, in the index's product order (pure).
-
-    Its version is that of the product's own pod (SDK or kit); an engine's version belongs to
-    another version line, so a product reached only through its engine gets the newest template.
-    """
-    groups: Dict[Tuple[str, str], List[Row]] = {}
-    for r in report.rows:
-        groups.setdefault((r.product.id, r.entry.path), []).append(r)
-    order = {p.id: i for i, p in enumerate(products())}
-    file_rank = {f: i for i, f in enumerate(report.files)}
-    out: List[Spec] = []
-    seen = set()
-    for key in sorted(groups, key=lambda k: (order[k[0]], file_rank.get(k[1], 0))):
-        r = _preferred(groups[key])
-        own = r.version is not None and r.package.role != "engine" and r.carried_by is None
-        spec = f"{r.product.id}@{r.version}" if own else r.product.id
-        if spec not in seen:
-            seen.add(spec)
-            out.append(Spec(spec, r))
-    return out
+def _ships(r: Row) -> str:
+    p = r.at
+    ids = ", ".join(p.folded_ids)
+    if p.status == OK:
+        return ids or "nothing to fold"
+    if p.status == BELOW:
+        return f"none (declare {ids})"
+    if p.status == NO_MANIFEST:
+        return "none"
+    if p.status == CONTENT_UNKNOWN:
+        verb = "stand" if len(p.folded_ids) > 1 else "stands"
+        return f"not seen ({ids} {verb} in)" if ids else "not seen"
+    if p.status == NOT_CHECKED:
+        return "not checked" + (f" ({r.pod.kind})" if r.pod.kind == "wrapper" else "")
+    if ids:
+        return f"? ({ids} assumed)"
+    return "none (never has)" if r.pod.first_shipping() is None and r.pod.ranges else "?"
 
 
 def render_table(report: VersionReport) -> str:
-    """The plain-text table ``versions`` prints: one line per product and pod."""
+    """The plain-text table ``versions`` prints: one line per family pod or Swift package."""
     if not report.rows:
-        return f"no TRTC-family SDKs in {', '.join(report.files)}\n"
-    head = ("LOCATION", "PRODUCT", "POD OR PACKAGE", "VERSION", "MINIMUM", "OWN MANIFEST", "STATUS")
+        return f"no Tencent RTC or Chat pods in {', '.join(report.files)}\n"
+    head: Tuple[str, ...] = ("LOCATION", "POD OR PACKAGE", "VERSION", "VIA", "SHIPS", "STATUS")
+    pods_dir = any(r.installed for r in report.rows)
+    if pods_dir:
+        head += ("INSTALLED",)
     lines = [head]
     for r in report.rows:
-        if r.status == UNKNOWN:
-            manifest = "unknown"
-        elif r.status == BELOW:
-            manifest = f"no ({r.carried_by.entry.name} {r.carried_by.version})" \
-                if r.carried_by is not None else "no"
-        elif r.carried_by is not None:
-            manifest = f"yes, via {r.carried_by.entry.name} {r.carried_by.version}"
-        else:
-            manifest = f"yes, via {r.package.manifest_via}" if r.package.manifest_via else "yes"
         version = r.version or (f"? ({r.entry.version})" if r.entry.version else "?")
-        pit = f" +{len(r.pitfalls)} pitfall" + ("s" if len(r.pitfalls) > 1 else "") \
-            if r.pitfalls else ""
-        lines.append((f"{r.entry.path}:{r.entry.line}", r.product.id, r.entry.label, version,
-                      r.package.minimum_version, manifest, r.status + pit))
+        status = r.status
+        pits = [d for d in report.diagnostics if d.path == r.entry.path and d.line == r.entry.line
+                and d.rule not in (BELOW, UNKNOWN_VERSION, "manifest-content-unknown",
+                                   "pod-not-checked", "newer-than-catalogue",
+                                   "installed-manifest-differs",
+                                   "installed-manifest-not-catalogued")]
+        if pits:
+            status += f" +{len(pits)} pitfall" + ("s" if len(pits) > 1 else "")
+        if r.at.beyond:
+            status += " (newer than checked)"
+        line: Tuple[str, ...] = (f"{r.entry.path}:{r.entry.line}", _short_label(r.entry),
+                                 version, _short_via(r.via), _ships(r), status)
+        if pods_dir:
+            line += (", ".join(dict.fromkeys(i.verdict for i in r.installed)) or "-",)
+        lines.append(line)
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                      for row in lines) + "\n"
-    below = len({r.product.id for r in report.rows if r.status == BELOW})
-    unknown = sum(1 for r in report.rows if r.status == UNKNOWN)
-    n_products = len({r.product.id for r in report.rows})
-    summary = f"{n_products} product{'s' if n_products != 1 else ''} in {len(report.rows)} " \
-              f"pod{'s' if len(report.rows) != 1 else ''}/package" \
-              f"{'s' if len(report.rows) != 1 else ''}: "
-    parts = []
-    if below:
-        parts.append(f"{below} product{'s' if below > 1 else ''} below the minimum (the "
-                     f"app's manifest must declare what {'they do' if below > 1 else 'it does'})")
-    if unknown:
-        parts.append(f"{unknown} pod{'s' if unknown > 1 else ''} of unknown version")
-    if not parts:
-        parts.append("every one ships its own privacy manifest")
-    return text + summary + "; ".join(parts) + "\n"
+    return text + _summary(report)
+
+
+def _short_label(e: Resolved) -> str:
+    """The pod as the table shows it: its subspecs listed when there are two or three."""
+    return e.label if len(e.subspecs) <= 3 else f"{e.name}/{{{len(e.subspecs)} subspecs}}"
+
+
+def _short_via(via: List[str]) -> str:
+    names = list(dict.fromkeys(x.split("/")[0] for x in via))
+    return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} +{len(names) - 3}"
+
+
+def _summary(report: VersionReport) -> str:
+    rows = report.rows
+    count: Dict[str, int] = {}
+    for r in rows:
+        count[r.status] = count.get(r.status, 0) + 1
+    n = len(rows)
+    parts = [f"{n} Tencent pod{'s' if n != 1 else ''}"]
+    said = [(OK, "ship{s} a manifest"), (NO_MANIFEST, "ship{s} none (nothing to declare)"),
+            (BELOW, "below the first version with a manifest (the app's must declare what "
+             "{they})"),
+            (CONTENT_UNKNOWN, "carr{ies} a manifest not seen"),
+            (NOT_CHECKED, "not checked"), (UNKNOWN_VERSION, "of unknown version")]
+    for status, words in said:
+        k = count.get(status, 0)
+        if k:
+            parts.append(f"{k} " + words.format(s="" if k > 1 else "s",
+                                                ies="y" if k > 1 else "ies",
+                                                they="they do" if k > 1 else "it does"))
+    text = parts[0] + ": " + "; ".join(parts[1:]) + "\n"
+    if report.products:
+        text += "products: " + ", ".join(
+            f"{p.id} ({r.entry.label} {r.version or '?'})" for p, r in report.products) + "\n"
+    return text
