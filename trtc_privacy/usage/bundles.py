@@ -183,8 +183,12 @@ def _framework_root(tree: Tree, path: str) -> str:
 
 
 def _layout_of(tree: Tree, path: str, kind: str) -> str:
+    """A macOS framework keeps its Info.plist in ``Resources/``: under ``Versions/A``, or, where
+    npm flattened the links away, in the framework's own ``Resources/``."""
     if kind == "framework":
-        return "macos" if tree.is_dir(_join(path, "Versions")) else "ios"
+        flattened = tree.is_file(_join(path, "Resources/Info.plist")) and \
+            not tree.is_file(_join(path, "Info.plist"))
+        return "macos" if tree.is_dir(_join(path, "Versions")) or flattened else "ios"
     return "macos" if tree.is_dir(_join(path, "Contents")) else "ios"
 
 
