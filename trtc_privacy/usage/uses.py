@@ -63,12 +63,15 @@ class Evidence:
     arch: str = ""  # binary slice, e.g. "arm64"
     member: str = ""  # static-archive member, e.g. "stat.o"
     symbol: str = ""  # the symbol, selector or source spelling that matched
+    #: the development pod or local package the file belongs to, when a lockfile or project
+    #: named it ("pod RNBackgroundFetch", "package MyKit"); "" for everything else
+    origin: str = ""
 
     def describe(self) -> str:
-        """One line for a diagnostic's evidence: ``path:line:col: symbol`` or
-        ``path (arm64, member.o): _fstat``."""
+        """One line for a diagnostic's evidence: ``path:line:col: symbol``,
+        ``path (arm64, member.o): _fstat`` or ``path (arm64, pod X): _fstat``."""
         where = place(self.path, self.line, self.column)
-        extra = ", ".join(p for p in (self.arch, self.member) if p)
+        extra = ", ".join(p for p in (self.arch, self.member, self.origin) if p)
         if extra:
             where += f" ({extra})"
         return f"{where}: {self.symbol}" if self.symbol else where
