@@ -171,7 +171,7 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
             setattr(cfg, key.replace("-", "_"), table[key])
     choices = {"kind": ("app", "sdk", "auto"), "xcode-write": ("product", "source"),
                "xcode-fail-on": ("always", "release", "never"),
-               "platform": ("ios", "visionos", "macos", "maccatalyst")}
+               "platform": ("ios", "visionos", "macos", "maccatalyst", "tvos", "watchos")}
     for key, allowed in choices.items():
         if key in table and table[key] not in allowed:
             raise input_error(path, f"configuration key \"{where(key)}\": expected one of "

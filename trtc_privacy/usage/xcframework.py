@@ -34,12 +34,13 @@ DEFAULT_TARGET = "ios"
 #: The platforms an app can target (the configuration's ``platform``), as an xcframework's
 #: Info.plist names the device slices each links: (SupportedPlatform, SupportedPlatformVariant).
 TARGETS = {"ios": ("ios", ""), "visionos": ("xros", ""), "macos": ("macos", ""),
-           "maccatalyst": ("ios", "maccatalyst")}
+           "maccatalyst": ("ios", "maccatalyst"), "tvos": ("tvos", ""), "watchos": ("watchos", "")}
 TARGET_NAMES = {"ios": "iOS", "visionos": "visionOS", "macos": "macOS",
-                "maccatalyst": "Mac Catalyst"}
+                "maccatalyst": "Mac Catalyst", "tvos": "tvOS", "watchos": "watchOS"}
 #: How Xcode names the device slices of each target's platform
 TARGET_FOLDERS = {"ios": "ios-...", "visionos": "xros-...", "macos": "macos-...",
-                  "maccatalyst": "ios-...-maccatalyst"}
+                  "maccatalyst": "ios-...-maccatalyst", "tvos": "tvos-...",
+                  "watchos": "watchos-..."}
 #: What a Mach-O image's platform (usage.macho.PLATFORMS) is in the Info.plist's terms.
 _IMAGE_PLATFORMS = {"ios": ("ios", ""), "ios-simulator": ("ios", "simulator"),
                     "maccatalyst": ("ios", "maccatalyst"), "macos": ("macos", ""),
@@ -89,6 +90,13 @@ def image_role(platform: str, target: str = DEFAULT_TARGET) -> str:
     if not platform:
         return DEVICE
     return role(*_IMAGE_PLATFORMS.get(platform, (platform, "")), target=target)
+
+
+def target_of(platform: str) -> Optional[str]:
+    """The app platform a Mach-O image's platform belongs to (a simulator's to its device's):
+    ``ios-simulator`` -> "ios"; None for one no app targets (driverkit, an unknown number)."""
+    base = platform[:-len("-simulator")] if platform.endswith("-simulator") else platform
+    return base if base in TARGETS else None
 
 
 def ships(ident: str, platform: Optional[str] = None, variant: Optional[str] = None,
