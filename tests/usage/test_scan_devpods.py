@@ -217,3 +217,13 @@ def test_static_archives_of_another_platform_or_the_simulator_are_not_the_apps(
             "(`platform` in the configuration); not read") in err
     assert ("note: libDefaults_sim.a: built for the iOS simulator only (x86_64): it never "
             "reaches the App Store; not read") in err
+
+
+def test_a_pod_at_the_file_systems_root_is_not_walked(tmp_path: Path, monkeypatch) -> None:
+    _source(tmp_path / "Podfile.lock", "PODS:\n  - Everything (1.0)\n\nEXTERNAL SOURCES:\n"
+            "  Everything:\n    :path: \"/\"\n")
+    monkeypatch.chdir(tmp_path)
+    found = find_inputs(["."])
+    assert found.sources == [] and found.complete is False
+    assert "Podfile.lock:2: pod Everything is at /, the file system's root; not read" in \
+        found.notes

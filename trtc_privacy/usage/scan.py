@@ -208,6 +208,12 @@ def _follow_local(found: _Found, add: _Add, visited: Set[int], cfg: Optional["Co
         named += got
         found.notes += notes
     for local in named:
+        real = os.path.realpath(local.path)
+        if real == os.path.dirname(real):  # "/" would be the whole file system
+            found.notes.append(f"{local.named_at}: {local.label} is at {local.path}, the file "
+                               "system's root; not read")
+            found.complete = False
+            continue
         if not os.path.isdir(local.path):
             found.notes.append(f"{local.named_at}: {local.label} is at {local.path}, which is not "
                                "there (install the dependencies first); not read")
