@@ -16,7 +16,7 @@ from trtc_privacy.files import FileKind, read_limited
 CONFIG_NAMES = (".trtc-privacy.toml", "pyproject.toml")
 
 _LIST_KEYS = ("sdks", "lockfiles", "manifests", "select", "ignore", "exclude")
-_STR_KEYS = ("app-manifest", "kind", "xcode-write", "xcode-fail-on")
+_STR_KEYS = ("app-manifest", "kind", "xcode-write", "xcode-fail-on", "platform")
 _TABLE_KEYS = ("severity",)
 #: A configuration is a few hundred bytes; a pyproject.toml rarely passes 20 kB.
 CONFIG_FILE = FileKind("configuration file", "a .trtc-privacy.toml or pyproject.toml file",
@@ -32,7 +32,7 @@ class Config:
                  select: Optional[List[str]] = None, ignore: Optional[List[str]] = None,
                  exclude: Optional[List[str]] = None, severity: Optional[Dict[str, str]] = None,
                  kind: str = "auto", xcode_write: str = "product", xcode_fail_on: str = "always",
-                 raw: Optional[Dict[str, Any]] = None) -> None:
+                 raw: Optional[Dict[str, Any]] = None, platform: str = "") -> None:
         self.path = path  # the file it came from (None: defaults)
         self.root = root  # the directory paths are relative to
         self.app_manifest = app_manifest
@@ -46,6 +46,9 @@ class Config:
         self.kind = kind
         self.xcode_write = xcode_write  # "product" (the built app) or "source" (in place)
         self.xcode_fail_on = xcode_fail_on  # "always", "release" or "never"
+        #: the app's platform (usage.xcframework.TARGETS); "" when not set: iOS, or what a built
+        #: app's executable says (docs/scan.md, "Which slices count")
+        self.platform = platform
         self.raw: Dict[str, Any] = {} if raw is None else raw
 
     def resolve(self, p: str) -> str:
@@ -167,7 +170,8 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
                 raise bad(key, "a string")
             setattr(cfg, key.replace("-", "_"), table[key])
     choices = {"kind": ("app", "sdk", "auto"), "xcode-write": ("product", "source"),
-               "xcode-fail-on": ("always", "release", "never")}
+               "xcode-fail-on": ("always", "release", "never"),
+               "platform": ("ios", "visionos", "macos", "maccatalyst", "tvos", "watchos")}
     for key, allowed in choices.items():
         if key in table and table[key] not in allowed:
             raise input_error(path, f"configuration key \"{where(key)}\": expected one of "

@@ -76,6 +76,11 @@ Images linked with dyld-info binds also import ``dyld_stub_binder`` (lld adds it
 - ``stub_dylib``: ``RRStubs_imports`` = rr_stubs.o linked by an lld older than 16, which keeps
   the stubs as imports bound by dyld-info (``dynamic_lookup``): the stub imports and
   ``dyld_stub_binder``; absent without such an lld.
+- ``defaults_archive``: ``libDefaults.a`` (BSD ar, arm64 iOS) from defaults.m, what a vendored
+  static framework such as a background-fetch module carries: member ``defaults.o`` imports
+  ``_OBJC_CLASS_$_NSUserDefaults _objc_msgSend``, selectors ``standardUserDefaults
+  setBool:forKey:`` (User defaults only). ``defaults_archive_sim`` is the same for the x86_64
+  iOS simulator, ``defaults_archive_mac`` for x86_64 macOS (another platform than the app's).
 - ``platform-<triple>``: clean.c for each triple of ``PLATFORM_TARGETS`` (iOS 10, iOS 10
   simulator and macOS 10.12 with LC_VERSION_MIN_*, Mac Catalyst, tvOS, 32-bit watchOS, arm64
   simulator): imports ``_strlen``.
@@ -199,6 +204,8 @@ RR = C_IMPORTS | OBJC_IMPORTS
 SWIFT_IMPORTS = frozenset({"_$s7SwiftUI10AppStorageVMn",
                            "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"})
 RR_MEMBERS = ("rr.o", "rr_objective_c_uses.o", "clean.o")
+DEFAULTS_IMPORTS = frozenset({"_OBJC_CLASS_$_NSUserDefaults", "_objc_msgSend"})
+DEFAULTS_SELECTORS = frozenset({"standardUserDefaults", "setBool:forKey:"})
 STUB_IMPORTS = frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend$processInfo",
                           "_objc_msgSend$systemUptime"})
 
@@ -239,6 +246,12 @@ EXPECTED: Dict[str, Expected] = {
                             frozenset({"_OBJC_CLASS_$_NSProcessInfo", "_objc_msgSend"}),
                             frozenset({"processInfo", "systemUptime"})),
     "stub_dylib": Expected("arm64", "ios", "dylib", STUB_IMPORTS | LAZY),
+    "defaults_archive": Expected("arm64", "ios", "object", DEFAULTS_IMPORTS, DEFAULTS_SELECTORS,
+                                 members=("defaults.o",)),
+    "defaults_archive_sim": Expected("x86_64", "ios-simulator", "object", DEFAULTS_IMPORTS,
+                                     DEFAULTS_SELECTORS, members=("defaults.o",)),
+    "defaults_archive_mac": Expected("x86_64", "macos", "object", DEFAULTS_IMPORTS,
+                                     DEFAULTS_SELECTORS, members=("defaults.o",)),
 }
 #: clean.c compiled for other platforms: target triple -> (arch, platform the reader reports);
 #: old deployment targets get LC_VERSION_MIN_* instead of LC_BUILD_VERSION
@@ -446,6 +459,16 @@ def build_all(out: Path) -> Dict[str, Path]:
     ld_old = find_tool("ld64.lld", maximum=15)
     if ld_old:
         files["stub_dylib"] = _link(clang, ld_old, IOS, out / "RRStubs_imports", [stubs], out)
+
+    # a static library that uses User defaults only, for three platforms (same member name)
+    for key, target, sub in (("defaults_archive", IOS, "ios"), ("defaults_archive_sim", IOS_SIM,
+                                                                "sim"),
+                             ("defaults_archive_mac", MACOS, "mac")):
+        (work / sub).mkdir(exist_ok=True)
+        obj = cc("defaults.m", target, f"{sub}/defaults.o")
+        lib = out / ("libDefaults.a" if sub == "ios" else f"libDefaults_{sub}.a")
+        _run([ar, "--format=darwin", "rcs", str(lib), str(obj)], work / sub)
+        files[key] = lib
 
     ld_chained = find_tool("ld64.lld", minimum=15)
     if ld_chained:

@@ -67,7 +67,8 @@ def project(fixtures, tmp_path: Path) -> Path:
         build.Slice(fx["dylib"], "ios", ("arm64",), manifest=_manifest(*sorted(ALL))),
         build.Slice(fx["fat"], "ios", ("arm64", "x86_64"), "simulator", manifest=_manifest()),
     ])
-    # Swift-shaped imports (@AppStorage, URLResourceValues.creationDate) and x86_64 variants
+    # Swift-shaped imports (@AppStorage, URLResourceValues.creationDate); a macOS framework,
+    # which is not part of an iOS app
     build.make_framework(fx["swiftish"], pods / "SwiftKit", "Swiftish")
     build.make_framework(fx["statmac"], pods / "MacKit", "StatMac", manifest=_manifest())
     # a static library: linked into the app
@@ -108,10 +109,9 @@ def test_every_planted_use_is_reported_and_nothing_for_the_decoy(project: Path, 
         # RRObjC has no manifest
         ("api-not-declared", objc, BT), ("api-not-declared", objc, AK),
         ("api-not-declared", objc, FT), ("api-declared-by-app-only", objc, UD),
-        # Swift-mangled tokens; $INODE64 variants
+        # Swift-mangled tokens (StatMac, built for macOS, is not the iOS app's)
         ("api-declared-by-app-only", "Frameworks/Swiftish.framework/Swiftish", UD),
         ("api-not-declared", "Frameworks/Swiftish.framework/Swiftish", FT),
-        ("api-not-declared", "Frameworks/StatMac.framework/StatMac", FT),
         # the app: libRR.a and Clock.swift; UserDefaults is declared
         ("api-not-declared", appx, FT), ("api-not-declared", appx, DS),
         ("api-not-declared", appx, BT), ("api-not-declared", appx, AK),
@@ -130,20 +130,37 @@ def test_every_planted_use_is_reported_and_nothing_for_the_decoy(project: Path, 
     assert ev[(rr, AK)] == ["Pods/RRKit/RR.framework/RR (arm64): activeInputModes"]
     assert set(ev[(objc, FT)]) == {"Pods/RRObjC/RRObjC.framework/RRObjC (arm64): "
                                    + s for s in ("_NSFileCreationDate", "fileModificationDate")}
-    assert ev[("Frameworks/StatMac.framework/StatMac", FT)] == [
-        "Pods/MacKit/StatMac.framework/StatMac (x86_64): " + s
-        for s in ("_fstat$INODE64", "_stat$INODE64")]
     assert ev[("Frameworks/Swiftish.framework/Swiftish", FT)] == [
         "Pods/SwiftKit/Swiftish.framework/Swiftish (arm64): "
         "_$s10Foundation17URLResourceValuesV12creationDateAA0D0VSgvg"]
     # the per-bundle picture
     pic = {b["name"]: b for b in doc["bundles"]}
     assert set(pic) == {"the app", "RR.framework", "RRObjC.framework", "Decoy.framework",
-                        "RRX.framework", "Swiftish.framework", "StatMac.framework"}
+                        "RRX.framework", "Swiftish.framework"}
     assert pic["Decoy.framework"]["used"] == {} and pic["Decoy.framework"]["has_manifest"]
     assert pic["RRObjC.framework"]["has_manifest"] is False
     assert set(pic["RRX.framework"]["used"]) == ALL
     assert pic["RR.framework"]["declared"] == [FT]
+
+
+def test_a_framework_of_another_platform_is_read_only_for_an_app_of_that_platform(
+        project: Path, capsys, monkeypatch) -> None:
+    """StatMac (x86_64 macOS, ``_stat$INODE64``) is no part of an iOS app: a note says so. For
+    a macOS app (``platform = "macos"``) it is read, and its uses are notes (Apple does not
+    require the declarations on macOS)."""
+    monkeypatch.chdir(project)
+    main(["scan", "--format", "json"])
+    assert ("note: Pods/MacKit/StatMac.framework/StatMac: built for macos (x86_64), not for iOS, "
+            "the app's platform (`platform` in the configuration); not read"
+            ) in capsys.readouterr().err
+    (project / ".trtc-privacy.toml").write_text('platform = "macos"\n')
+    doc = scan_json(capsys)
+    [d] = [d for d in doc["diagnostics"] if "StatMac" in d["message"]]
+    assert (d["rule"], d["severity"], d["itms"]) == ("api-not-declared", "note", None)
+    assert d["evidence"] == ["Pods/MacKit/StatMac.framework/StatMac (x86_64): " + s
+                             for s in ("_fstat$INODE64", "_stat$INODE64")]
+    # the iOS frameworks are another platform's now; RRX has no macOS slice
+    assert {b["name"] for b in doc["bundles"]} == {"the app", "StatMac.framework"}
 
 
 def test_malformed_binary_is_bad_input_and_the_rest_is_still_scanned(project: Path, capsys,

@@ -65,8 +65,8 @@ def test_listed_skips_what_is_not_a_library() -> None:
         {"LibraryIdentifier": "macos-arm64", "LibraryPath": "X.framework",
          "SupportedPlatform": "macos"},
         {"LibraryIdentifier": "ios-arm64", "LibraryPath": "X.framework"}]}
-    assert X.listed(info) == [X.Library("macos-arm64", "X.framework", False),
-                              X.Library("ios-arm64", "X.framework", True)]
+    assert X.listed(info) == [X.Library("macos-arm64", "X.framework", X.OTHER),
+                              X.Library("ios-arm64", "X.framework", X.DEVICE)]
     assert X.listed(None) == [] and X.listed({"AvailableLibraries": "x"}) == []
 
 

@@ -22,13 +22,25 @@ def audit(
 
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
-    from trtc_privacy.cli.options import chosen_format
+    from trtc_privacy.cli.options import chosen_format, note
+    from trtc_privacy.diagnostics import InputError
     from trtc_privacy.formatters import render
     from trtc_privacy.usage.audit import audit as run
 
     with chosen_format(format) as fmt:
         cfg = cfgmod.load(config)
-        result = run(artifact, cfg)
+        try:
+            result = run(artifact, cfg)
+        except InputError as exc:
+            if fmt in ("json", "sarif"):  # the document a reader waits for, with the error
+                from trtc_privacy.usage.artifact import kind_of
+
+                sys.stdout.write(render([exc.diagnostic], fmt, files=0, extra={"artifact": {
+                    "path": artifact, "kind": kind_of(artifact) or None, "signatures": None,
+                    "bundles": []}}))
+            raise  # main says it on stderr (and in github and xcode formats), and exits 2
+        for text in result.notes:
+            note(text)
         read = result.manifests + sum(v.read_executable for v in result.views)
         # json: the same document as lint's, plus the per-bundle picture
         sys.stdout.write(render(result.diagnostics, fmt, files=read,

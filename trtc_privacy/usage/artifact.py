@@ -23,7 +23,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from trtc_privacy.diagnostics import InputError, input_error
 
 RULE = "bad-artifact"
-ARTIFACT_SUFFIXES = (".ipa", ".xcarchive", ".app", ".framework", ".xcframework", ".appex")
+ARTIFACT_SUFFIXES = (".ipa", ".xcarchive", ".app", ".framework", ".xcframework", ".appex", ".a")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Tree:
 
     def __init__(self, source: str, kind: str, limits: Limits = LIMITS) -> None:
         self.source = source  # the path the user gave
-        self.kind = kind  # "ipa", "xcarchive", "app", "framework", "xcframework"
+        self.kind = kind  # "ipa", "xcarchive", "app", "framework", "xcframework", "library"
         self.limits = limits
         self.entries: Dict[str, Member] = {"": Member("", "dir")}
         self._children: Dict[str, List[str]] = {}
@@ -248,7 +248,7 @@ def kind_of(path: str) -> str:
     name = os.path.basename(os.path.normpath(path)).lower()
     for suffix in ARTIFACT_SUFFIXES:
         if name.endswith(suffix):
-            return "app" if suffix == ".appex" else suffix[1:]
+            return {".appex": "app", ".a": "library"}.get(suffix, suffix[1:])
     return ""
 
 
@@ -264,8 +264,14 @@ def open_artifact(path: str, limits: Limits = LIMITS) -> Tree:
         raise input_error(path, f"cannot read: {(exc.strerror or str(exc)).lower()}",
                           rule="unreadable") from None
     kind = kind_of(path)
+    if kind == "library" and stat.S_ISREG(st.st_mode):
+        # a loose static archive: a tree of the one file, in the folder that holds it
+        folder, name = os.path.split(os.path.normpath(path))
+        tree = Tree(folder or os.curdir, kind, limits)
+        tree._add(Member(name, "file", size=st.st_size))
+        return tree
     if stat.S_ISDIR(st.st_mode):
-        if kind in ("", "ipa"):
+        if kind in ("", "ipa", "library"):
             kind = _folder_kind(path)
         tree = Tree(path, kind, limits)
         _walk_folder(tree, path)

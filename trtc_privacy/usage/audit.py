@@ -4,8 +4,12 @@
 finds its bundles (``bundles.py``), and makes each finding once, where it arises:
 
 - every manifest is linted with the existing rules, as an app's or an SDK's by where it sits;
-- each executable is read with the Mach-O reader and its uses of required-reason APIs compared
-  with the manifests that cover it (``usage.compare``, shared with ``scan``): ITMS-91053;
+- each executable (and each static library: an xcframework's ``libX.a``, or a loose ``.a``) is
+  read with the Mach-O reader and its uses of required-reason APIs compared with the manifests
+  that cover it (``usage.compare``, shared with ``scan``): ITMS-91053. Which slices count is
+  ``usage.xcframework``'s rule: the app's platform (what its executable is built for; without
+  an app, the configuration's ``platform``), device slices as findings, the simulator's as
+  notes, another platform's not read;
 - frameworks on Apple's list of commonly used SDKs without their own manifest: ITMS-91061;
 - ``Signatures/*.signature`` receipts that say a listed SDK is unsigned: ITMS-91065.
 
@@ -20,13 +24,15 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from trtc_privacy.diagnostics import Diagnostic, InputError
+from trtc_privacy.diagnostics import Diagnostic, InputError, Severity
 from trtc_privacy.manifest.model import Manifest as Declared
+from trtc_privacy.usage import xcframework as X
 from trtc_privacy.usage.artifact import LIMITS, Limits, Tree, open_artifact
 from trtc_privacy.usage.bundles import Bundle, BundleManifest, Layout, walk
 
 if TYPE_CHECKING:
     from trtc_privacy.config import Config
+    from trtc_privacy.usage.macho import Image
     from trtc_privacy.usage.uses import BundleUsage, Use
 
 #: Executables are read whole into memory (from a zip) or mapped (from disk), up to this size.
@@ -58,6 +64,10 @@ class BundleView:
     archs: List[str] = field(default_factory=list)
     encrypted: bool = False
     read_executable: bool = False
+    #: the executable's images, until the app's platform says which count (then released)
+    images: List["Image"] = field(default_factory=list)
+    simulator: bool = False  # what counts of it is a simulator's: its findings are notes
+    counted: bool = True  # False: built for another platform than the app's, not compared
 
     @property
     def own(self) -> List[Read]:
@@ -74,7 +84,11 @@ class BundleView:
         from trtc_privacy.usage.uses import NOT_REQUIRED_ON
 
         mac = sorted(self.platforms & NOT_REQUIRED_ON)
-        return mac[0] if mac else ("macos" if self.bundle.layout == "macos" else "ios")
+        if mac:
+            return mac[0]
+        if self.bundle.layout == "macos":
+            return "macos"
+        return "ios-simulator" if self.simulator else "ios"
 
     @property
     def resource_declared(self) -> Dict[str, Tuple[str, ...]]:
@@ -94,6 +108,7 @@ class AuditResult:
     views: List[BundleView]
     manifests: int  # how many manifests were linted
     signatures: Optional[str]
+    notes: List[str] = field(default_factory=list)  # what was not read, and why (stderr)
 
     def to_json(self) -> Dict[str, Any]:
         """The per-bundle privacy picture, JSON-ready (``audit --format json`` adds it)."""
@@ -111,8 +126,9 @@ def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS,
     from trtc_privacy.selection import Selection
 
     sel = Selection.from_config(cfg)
+    configured = cfg.platform if cfg is not None else ""
     with open_artifact(path, limits) as tree:
-        layout = walk(tree)
+        layout = walk(tree, configured or X.DEFAULT_TARGET)
         diags: List[Diagnostic] = []
         views = [BundleView(b) for b in layout.bundles]
         n = 0
@@ -128,12 +144,18 @@ def audit(path: str, cfg: Optional["Config"] = None, limits: Limits = LIMITS,
             n += 1
         for v in views:
             diags += _executable(tree, v)
+        notes = _count_slices(tree, layout, views, configured)
         diags += _compare_all(layout, views)
         diags += _listed_sdks(layout, views)
         diags += _signatures(tree, layout, views)
         kind, sigs = tree.kind, layout.signatures
+        simulators = tuple(_slice_prefix(tree, v.bundle.path) for v in views
+                           if v.simulator and v.bundle.role == X.SIMULATOR)
     stamped = [s for s in (sel.stamp(d) for d in diags) if s is not None]
-    return AuditResult(path, kind, sorted(stamped, key=lambda d: d.sort_key()), views, n, sigs)
+    stamped = [_simulator_note(d) if d.path.startswith(simulators) else d for d in stamped] \
+        if simulators else stamped
+    return AuditResult(path, kind, sorted(stamped, key=lambda d: d.sort_key()), views, n, sigs,
+                       notes)
 
 
 # -- manifests --------------------------------------------------------------------------------
@@ -159,7 +181,6 @@ def _lint(tree: Tree, m: BundleManifest, cfg: Optional["Config"]) -> Tuple[Read,
 
 
 def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
-    from trtc_privacy.knowledge import apis
     from trtc_privacy.usage import macho
 
     b = v.bundle
@@ -179,9 +200,9 @@ def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
                           hint="rebuild or re-export the app; `file PATH` says what it is"
                           ) from None
     v.read_executable = True
+    v.images = images
     v.platforms = {i.platform for i in images if i.platform}
     v.archs = sorted({i.arch for i in images})
-    v.uses = apis.uses_in_images(images, b.executable_shown)
     out: List[Diagnostic] = []
     if any(i.encrypted for i in images):
         v.encrypted = True
@@ -189,6 +210,81 @@ def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
                          "the executable is encrypted (FairPlay, cryptid 1): its imports were "
                          "read, its selectors could not be, so uses may be missing"))
     return out
+
+
+# -- which slices count: the app's platform -----------------------------------------------------
+
+
+def _count_slices(tree: Tree, layout: Layout, views: List[BundleView], configured: str
+                  ) -> List[str]:
+    """Decide, bundle by bundle, which of its images count (``usage.xcframework``'s rule) and
+    find its uses in those; return notes for what is not read.
+
+    The app's platform is what the app's own executable (the app or extension holding the
+    bundle) is built for; without one (a framework, an xcframework or a static library audited
+    on its own) the configuration's ``platform``, else iOS for an xcframework, else what the
+    binary itself is built for. An xcframework's slice counts whole, as its Info.plist says (a
+    simulator slice as notes); elsewhere device images count, a bundle with none counts its
+    simulator images, as notes, and one built only for another platform is not read.
+    """
+    from trtc_privacy.knowledge import apis
+
+    by_path = {v.bundle.path: v for v in views}
+    notes = [f"{_slice_prefix(tree, lib)[:-1]}: a slice for another platform than "
+             f"{X.TARGET_NAMES[configured or X.DEFAULT_TARGET]}, the app's (set `platform` in "
+             "the configuration to audit it); not read" for lib in layout.other_slices]
+    targets = {v.bundle.path: _target(v, by_path, configured, tree.kind) for v in views}
+    for v in views:
+        images, v.images = v.images, []
+        if not v.read_executable:
+            continue
+        target = targets[v.bundle.path]
+        roles = [X.image_role(i.platform, target) for i in images]
+        counted = [i for i, r in zip(images, roles) if r == X.DEVICE]
+        if v.bundle.role:  # an xcframework's slice: its Info.plist said
+            counted, v.simulator = images, v.bundle.role == X.SIMULATOR
+        elif images and not counted:
+            counted = [i for i, r in zip(images, roles) if r == X.SIMULATOR]
+            v.simulator = bool(counted)
+            if not counted:
+                v.counted = False
+                built = ", ".join(sorted({i.platform or "?" for i in images}))
+                notes.append(f"{v.bundle.executable_shown}: built for {built}, not for "
+                             f"{X.TARGET_NAMES[target]}, the app's platform; not read")
+                continue
+        if len(counted) != len(images):
+            v.platforms = {i.platform for i in counted if i.platform}
+            v.archs = sorted({i.arch for i in counted})
+        v.uses = apis.uses_in_images(counted, v.bundle.executable_shown)
+    return notes
+
+
+def _target(v: BundleView, by_path: Dict[str, BundleView], configured: str, kind: str) -> str:
+    """The platform of the app this bundle is part of (see ``_count_slices``)."""
+    app = _app_of(v, by_path)
+    for view in ([app] if app is not None else []) + ([] if configured else [v]):
+        if view is v and kind == "xcframework":
+            break
+        for image in view.images:
+            target = X.target_of(image.platform)
+            if target is not None:
+                return target
+    return configured or X.DEFAULT_TARGET
+
+
+def _slice_prefix(tree: Tree, path: str) -> str:
+    """How findings in the xcframework slice holding ``path`` begin: ``X.xcframework/ios-.../``."""
+    name = posixpath.basename(tree.source.rstrip("/\\"))
+    return f"{name}/{path.split('/', 1)[0]}/"
+
+
+def _simulator_note(d: Diagnostic) -> Diagnostic:
+    """A finding in a simulator slice, which never reaches the App Store: a note at most."""
+    from trtc_privacy.usage.uses import SIMULATOR_NOTE
+
+    if d.severity is Severity.NOTE:
+        return d
+    return d.replace(severity=Severity.NOTE, itms="", message=d.message + SIMULATOR_NOTE)
 
 
 # -- ITMS-91053: uses against the manifests that cover them ------------------------------------
@@ -202,7 +298,7 @@ def _compare_all(layout: Layout, views: List[BundleView]) -> List[Diagnostic]:
     by_path = {v.bundle.path: v for v in views}
     groups: Dict[Optional[str], List[BundleView]] = {}
     for v in views:
-        if v.read_executable:
+        if v.read_executable and v.counted:
             app = _app_of(v, by_path)
             groups.setdefault(app.bundle.path if app is not None else None, []).append(v)
     out: List[Diagnostic] = []

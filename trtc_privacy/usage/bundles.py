@@ -10,6 +10,11 @@ copies of the same code and are skipped.
 
 Paths are shown the way App Store Connect names files in its emails: relative to the app
 (``Frameworks/TXFFmpeg.framework/TXFFmpeg``).
+
+An .xcframework's slices (``usage.xcframework`` says which count for the app's platform) hold
+frameworks or static libraries; a static library (a slice's ``libX.a``, or a loose one) is a
+``library`` bundle whose "executable" is the archive itself and whose manifest sits beside it
+in the slice: its code reaches the app's executable.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from trtc_privacy.usage import xcframework as X
 from trtc_privacy.usage.artifact import Tree
 
 MANIFEST_NAME = "PrivacyInfo.xcprivacy"
@@ -55,7 +61,7 @@ class Bundle:
 
     path: str  # tree path of the bundle folder
     shown: str  # e.g. "Frameworks/TXFFmpeg.framework"
-    kind: str  # "app", "appex", "framework", "xpc", ... (the suffix without its dot)
+    kind: str  # "app", "appex", "framework", "xpc", ..., or "library" (a static archive)
     name: str  # "TXFFmpeg"
     layout: str  # "ios" or "macos"
     executable: Optional[str] = None  # tree path of the executable file, if present
@@ -67,6 +73,9 @@ class Bundle:
     manifest_dir: str = ""  # tree path of the folder its own manifest belongs in
     manifest_shown: str = ""  # where its own manifest is (or would be), as shown
     problems: List[str] = field(default_factory=list)  # what could not be read, in words
+    #: an xcframework slice's role for the app's platform (usage.xcframework); "" for a bundle
+    #: that is no slice, whose images say
+    role: str = ""
 
     @property
     def is_app(self) -> bool:
@@ -84,17 +93,27 @@ class Layout:
     signatures: Optional[str]  # tree path of Signatures/, if the artifact has one
     platform: str  # "ios" or "macos"
     stray: List[BundleManifest] = field(default_factory=list)  # manifests in no bundle
+    #: an xcframework's slices built for another platform than the app's: not read
+    other_slices: List[str] = field(default_factory=list)
 
 
-def walk(tree: Tree) -> Layout:
-    """Find the bundles of an opened artifact; InputError (exit 2) when none or too many."""
-    roots, app_root = _roots(tree)
+def walk(tree: Tree, target: str = X.DEFAULT_TARGET) -> Layout:
+    """Find the bundles of an opened artifact; InputError (exit 2) when none or too many.
+    ``target``: the app's platform, which says which of an xcframework's slices count."""
+    roles: Dict[str, str] = {}
+    other: List[str] = []
+    if tree.kind == "xcframework":
+        roots, app_root = _xcframework_slices(tree, target, roles, other), ""
+    else:
+        roots, app_root = _roots(tree)
     signatures = next((p for p in ("Signatures", "Products/Signatures") if tree.is_dir(p)), None)
     bundles: List[Bundle] = []
     stack: List[Tuple[str, Optional[str]]] = [(r, None) for r in reversed(roots)]
     while stack:
         path, parent = stack.pop()
-        b = _bundle(tree, path, parent, app_root)
+        b = _library(tree, path) if path.endswith(".a") or tree.kind == "library" else \
+            _bundle(tree, path, parent, app_root)
+        b.role = roles.get(path, "")
         bundles.append(b)
         if len(bundles) > MAX_BUNDLES:
             raise tree.error(path, f"the artifact holds more than {MAX_BUNDLES:,} executable "
@@ -112,7 +131,8 @@ def walk(tree: Tree) -> Layout:
                         and not tree.is_link(child):
                     nested.append(child)
         stack.extend((c, path) for c in reversed(nested))
-    layout = Layout(tree, bundles, app_root, signatures, bundles[0].layout if bundles else "ios")
+    layout = Layout(tree, bundles, app_root, signatures, bundles[0].layout if bundles else "ios",
+                    other_slices=other)
     _assign_manifests(layout)
     return layout
 
@@ -130,8 +150,8 @@ def _roots(tree: Tree) -> Tuple[List[str], str]:
         base = "Products/Applications"
         apps = [_join(base, n) for n in tree.children(base) if n.endswith(".app")]
         where = "Products/Applications/"
-    elif tree.kind == "xcframework":
-        return _xcframework_slices(tree), ""
+    elif tree.kind == "library":  # a loose static archive: the one file
+        return tree.children(""), ""
     else:  # a bundle given directly: names are relative to it (the app) or include it
         return [""], ""
     if not apps:
@@ -148,26 +168,48 @@ def _roots(tree: Tree) -> Tuple[List[str], str]:
     return apps, apps[0]
 
 
-def _xcframework_slices(tree: Tree) -> List[str]:
-    """The framework in each slice the xcframework's Info.plist lists (else every one found),
-    read by the rule ``scan`` shares (``usage.xcframework``). Every slice is audited, the
-    simulator's too: ``scan`` reads only those that ship."""
-    from trtc_privacy.usage import xcframework as X
-
-    out: List[str] = []
-    for lib in X.listed(_plist(tree, X.INFO_PLIST)):
+def _xcframework_slices(tree: Tree, target: str = X.DEFAULT_TARGET,
+                        roles: Optional[Dict[str, str]] = None,
+                        other: Optional[List[str]] = None) -> List[str]:
+    """The framework or static library in each slice the xcframework's Info.plist lists (else
+    every one found), by the rule ``scan`` shares (``usage.xcframework``): the device slices of
+    the app's platform and its simulator's (whose findings are notes) are read; the slices of
+    other platforms go to ``other``, unread. ``roles`` receives each library's role."""
+    found: List[Tuple[str, str]] = []  # (library, role)
+    for lib in X.listed(_plist(tree, X.INFO_PLIST), target):
         p = _join(lib.ident, lib.path)
-        if p.endswith(".framework") and tree.is_dir(p):
-            out.append(p)
-    if not out:
+        if (p.endswith(".framework") and tree.is_dir(p)) or (p.endswith(".a") and
+                                                            tree.is_file(p)):
+            found.append((p, lib.role))
+    if not found:
         for slice_ in tree.children(""):
             for name in tree.children(slice_):
-                if name.endswith(".framework") and tree.is_dir(_join(slice_, name)):
-                    out.append(_join(slice_, name))
-    if not out:
-        raise tree.error("Info.plist", "the xcframework lists no framework slice",
-                         hint="static-library xcframeworks are checked by `scan` before a build")
+                p = _join(slice_, name)
+                if (name.endswith(".framework") and tree.is_dir(p)) or (
+                        name.endswith(".a") and tree.is_file(p)):
+                    found.append((p, X.slice_role(slice_, target=target)))
+    if not found:
+        raise tree.error("Info.plist", "the xcframework lists no framework or static library "
+                         "slice", hint="an xcframework's Info.plist lists its slices "
+                         "(AvailableLibraries); rebuild it with `xcodebuild -create-xcframework`")
+    out = [p for p, r in found if r != X.OTHER]
+    if other is not None:
+        other += [p for p, r in found if r == X.OTHER]
+    if roles is not None:
+        roles.update(found)
     return out
+
+
+def _library(tree: Tree, path: str) -> Bundle:
+    """A static archive: its code reaches the app's executable; its manifest, if any, sits
+    beside it (in an xcframework's slice)."""
+    folder = posixpath.dirname(path)
+    name = posixpath.basename(path)
+    b = Bundle(path, _shown(tree, path, "") or name, "library", name[:-len(".a")], "ios",
+               manifest_dir=folder)
+    b.manifest_shown = _shown(tree, _join(folder, MANIFEST_NAME), "")
+    b.executable, b.executable_shown = path, b.shown
+    return b
 
 
 def _framework_root(tree: Tree, path: str) -> str:
@@ -183,8 +225,12 @@ def _framework_root(tree: Tree, path: str) -> str:
 
 
 def _layout_of(tree: Tree, path: str, kind: str) -> str:
+    """A macOS framework keeps its Info.plist in ``Resources/``: under ``Versions/A``, or, where
+    npm flattened the links away, in the framework's own ``Resources/``."""
     if kind == "framework":
-        return "macos" if tree.is_dir(_join(path, "Versions")) else "ios"
+        flattened = tree.is_file(_join(path, "Resources/Info.plist")) and \
+            not tree.is_file(_join(path, "Info.plist"))
+        return "macos" if tree.is_dir(_join(path, "Versions")) or flattened else "ios"
     return "macos" if tree.is_dir(_join(path, "Contents")) else "ios"
 
 
@@ -265,8 +311,12 @@ def _assign_manifests(layout: Layout) -> None:
     tree = layout.tree
     by_path: Dict[str, Bundle] = {b.path: b for b in layout.bundles}
     own_dirs: Dict[str, Bundle] = {b.manifest_dir: b for b in layout.bundles}
+    # a static library's folder (its slice) holds its manifest: the library owns that folder
+    by_path.update((b.manifest_dir, b) for b in layout.bundles if b.kind == "library")
+    unread = {posixpath.dirname(p) for p in layout.other_slices}
     for e in tree.files():
-        if posixpath.basename(e.path) != MANIFEST_NAME or _skipped(e.path):
+        if posixpath.basename(e.path) != MANIFEST_NAME or _skipped(e.path) or \
+                e.path.split("/", 1)[0] in unread:
             continue
         folder = posixpath.dirname(e.path)
         owner = _innermost(folder, by_path)

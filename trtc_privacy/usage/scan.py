@@ -28,7 +28,10 @@ from trtc_privacy.files import SKIP_DIRS
 from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import Document, parse, read_bytes
+from trtc_privacy.merge import lockfiles as L
 from trtc_privacy.selection import Selection
+from trtc_privacy.usage import devpods
+from trtc_privacy.usage import xcframework as X
 from trtc_privacy.usage.uses import BundleUsage, Use, compare
 
 if TYPE_CHECKING:
@@ -48,6 +51,10 @@ _NO_CODE_SUFFIXES = (".app", ".appex", ".dSYM", ".xcassets", ".xcodeproj", ".xcw
 #: (parent, folder) pairs never entered: CocoaPods' header symlinks (the sources are read where
 #: they live) and Carthage's checkouts (what ships is the framework built in Carthage/Build).
 _NOT_CODE_OF_APP = frozenset({("Pods", "Headers"), ("Carthage", "Checkouts")})
+#: Never entered by the walk (besides SKIP_DIRS, node_modules among them): Flutter's links to
+#: every plugin; the plugins the app builds are the development pods Podfile.lock names.
+_ONLY_WHEN_NAMED = frozenset({".symlinks"})
+_PRUNE = SKIP_DIRS | _ONLY_WHEN_NAMED
 _BINARY_LIMIT = 2 << 30
 
 
@@ -123,6 +130,11 @@ class _Found:
     frameworks: List[str] = field(default_factory=list)  # .framework directories
     app_manifests: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    #: what names development pods or local packages: (kind, file, the app's folder it is in)
+    namers: List[Tuple[str, str, str]] = field(default_factory=list)
+    owners: devpods.Owners = field(default_factory=devpods.Owners)
+    complete: bool = True  # False: a development pod or package named is not there
+    target: str = X.DEFAULT_TARGET  # the app's platform: which slices and images count
 
 
 def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
@@ -130,7 +142,7 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
     SKIP_DIRS and the configuration's ``exclude`` patterns)."""
     from trtc_privacy.usage.sourcescan import is_source
 
-    found = _Found()
+    found = _Found(target=(cfg.platform if cfg is not None else "") or X.DEFAULT_TARGET)
     visited: Set[int] = set()
     seen_files: Set[str] = set()
 
@@ -147,11 +159,11 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
             elif p.endswith(".framework"):
                 add(found.frameworks, p)
             else:
-                _walk(p, found, add, visited, cfg)
+                _walk(p, found, add, visited, cfg, own=True)
                 for parts in DEPENDENCY_DIRS:
                     dep = os.path.join(p, *parts)
                     if os.path.isdir(dep) and not excluded(dep, cfg):
-                        _walk(dep, found, add, visited, cfg)
+                        _walk(dep, found, add, visited, cfg, own=True, namers=False)
         elif os.path.lexists(p):
             if p.endswith(".a"):
                 add(found.archives, p)
@@ -165,19 +177,68 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
         else:
             raise input_error(p, "file or directory not found", rule="unreadable",
                               hint="give the project's folder, or run scan inside it")
+    if cfg is not None:  # lockfiles the configuration names name development pods too
+        for lock in cfg.lockfiles:
+            full = cfg.resolve(lock)
+            if os.path.basename(full) in (L.PODFILE_LOCK, L.PACKAGE_RESOLVED):
+                _namer(found, "lockfile", full, os.path.dirname(full))
+    _follow_local(found, add, visited, cfg)
     return found
 
 
+def _namer(found: _Found, kind: str, path: str, app_folder: str) -> None:
+    entry = (kind, os.path.normpath(path), app_folder)
+    if (os.path.isdir if kind == "project" else os.path.isfile)(path) and \
+            entry not in found.namers:
+        found.namers.append(entry)
+
+
+def _follow_local(found: _Found, add: _Add, visited: Set[int], cfg: Optional["Config"]) -> None:
+    """Walk the development pods and local packages the lockfiles and projects found name
+    (``usage.devpods``), each folder as named and nothing around it; remember whose each is."""
+    named: List[devpods.Local] = []
+    for kind, path, app_folder in found.namers:
+        found.owners.app(app_folder)
+        if kind == "project":
+            got, notes = devpods.in_xcode_project(path)
+        elif os.path.basename(path) == L.PACKAGE_RESOLVED:
+            got, notes = devpods.in_package_resolved(path)
+        else:
+            got, notes = devpods.in_podfile_lock(path)
+        named += got
+        found.notes += notes
+    for local in named:
+        real = os.path.realpath(local.path)
+        if real == os.path.dirname(real):  # "/" would be the whole file system
+            found.notes.append(f"{local.named_at}: {local.label} is at {local.path}, the file "
+                               "system's root; not read")
+            found.complete = False
+            continue
+        if not os.path.isdir(local.path):
+            found.notes.append(f"{local.named_at}: {local.label} is at {local.path}, which is not "
+                               "there (install the dependencies first); not read")
+            found.complete = False
+            continue
+        found.owners.add(local.path, local.label)
+        if not (cfg is not None and cfg.exclude and excluded(local.path, cfg)):
+            _walk(local.path, found, add, visited, cfg, own=False, namers=False)
+
+
 def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
-          cfg: Optional["Config"]) -> None:
+          cfg: Optional["Config"], own: bool, namers: bool = True) -> None:
     """Search a folder, following links into folders and entering each folder once (the
-    walk's ``visited`` is shared by the walks of one scan)."""
+    walk's ``visited`` is shared by the walks of one scan). ``own``: the app's folders, where
+    its manifest is looked for (a development pod's folder is searched for code only);
+    ``namers``: where what names development pods and local packages is looked for (the
+    folders given, not the dependencies' checkouts)."""
+    namers = own and namers
     from trtc_privacy.usage.sourcescan import is_source
 
     def read_by_name(name: str) -> bool:  # the files kept: sources, libraries, manifests
-        return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME
+        return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME or (
+            namers and name in _NAMERS)
 
-    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=SKIP_DIRS,
+    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=_PRUNE,
                                 seen=visited):
         root = folder.path
         parent = os.path.basename(os.path.normpath(root))
@@ -185,6 +246,8 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
         for e in folder.enter:
             d = e.name
             full = os.path.join(root, d)
+            if namers and d.endswith(L.XCODE_CONTAINERS):  # not entered, but they name packages
+                _containers(found, full, root)
             if d.endswith(_NO_CODE_SUFFIXES) or (parent, d) in _NOT_CODE_OF_APP:
                 continue
             if cfg is not None and cfg.exclude and excluded(full, cfg):
@@ -196,6 +259,7 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
             else:
                 enter.append(e)
         folder.enter = enter
+        names = set()
         for e in folder:
             if e.is_dir:
                 continue
@@ -205,17 +269,32 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
                 add(found.sources, full)
             elif f.endswith(".a"):
                 add(found.archives, full)
-            elif f == MANIFEST_NAME and kind_for_path(full) == "app":
-                add(found.app_manifests, full)
+            elif f == MANIFEST_NAME:
+                if own and kind_for_path(full) == "app":
+                    add(found.app_manifests, full)
+            else:
+                names.add(f)
+        for lock in L.lockfiles_in(root, names) if namers else []:
+            _namer(found, "lockfile", lock, root)
 
 
-def device_slices(xcf: str) -> List[Tuple[str, List[str]]]:
-    """The slices of an .xcframework that ship to the App Store (``usage.xcframework`` says
-    which), each with the libraries read in it: the one its Info.plist lists, else every
-    .framework and .a in the folder."""
-    from trtc_privacy.usage import xcframework as X
+#: The files that name development pods and local packages (``usage.devpods``).
+_NAMERS = frozenset({L.PODFILE_LOCK, L.PACKAGE_RESOLVED, L.PACKAGE_SWIFT})
 
-    libs = X.listed(_info_plist(xcf))
+
+def _containers(found: _Found, container: str, folder: str) -> None:
+    """An .xcodeproj or .xcworkspace: its Package.resolved and (a project) its local packages."""
+    for resolved in (L.workspace_resolved(container), L.project_resolved(container)):
+        _namer(found, "lockfile", resolved, folder)
+    if container.endswith(".xcodeproj"):
+        _namer(found, "project", container, folder)
+
+
+def device_slices(xcf: str, target: str = X.DEFAULT_TARGET) -> List[Tuple[str, List[str]]]:
+    """The slices of an .xcframework that ship to the App Store in an app for ``target``
+    (``usage.xcframework`` says which), each with the libraries read in it: the one its
+    Info.plist lists, else every .framework and .a in the folder."""
+    libs = X.listed(_info_plist(xcf), target)
     if libs:
         out: Dict[str, List[str]] = {}
         for lib in sorted(libs, key=lambda lib: (lib.ident, lib.path)):
@@ -229,7 +308,7 @@ def device_slices(xcf: str) -> List[Tuple[str, List[str]]]:
         return []
     found = []
     for n in names:
-        if X.ships(n):
+        if X.ships(n, target=target):
             s = os.path.join(xcf, n)
             try:
                 entries = sorted(os.listdir(s))
@@ -243,7 +322,6 @@ def device_slices(xcf: str) -> List[Tuple[str, List[str]]]:
 def _info_plist(xcf: str) -> object:
     """An xcframework's Info.plist as data, or None when it is absent or unreadable."""
     from trtc_privacy.files import FileKind, read_limited
-    from trtc_privacy.usage import xcframework as X
 
     try:
         data = read_limited(os.path.join(xcf, X.INFO_PLIST),
@@ -254,9 +332,10 @@ def _info_plist(xcf: str) -> object:
 
 
 def _xcframework(xcf: str, found: _Found, add: _Add) -> None:
-    slices = device_slices(xcf)
+    slices = device_slices(xcf, found.target)
     if not slices:
-        found.notes.append(f"{xcf}: no iOS device slice (ios-...); not read")
+        found.notes.append(f"{xcf}: no {X.TARGET_NAMES[found.target]} device slice "
+                           f"({X.TARGET_FOLDERS[found.target]}); not read")
     for full in (lib for _, libs in slices for lib in libs):
         if full.endswith(".framework") and os.path.isdir(full):
             add(found.frameworks, full)
@@ -306,7 +385,9 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     bad = False
     files = 0
     app_uses: List[Use] = []
-    app_complete = True  # everything linked into the app was read (see usage.Bundle.complete)
+    # everything linked into the app was read (see usage.Bundle.complete)
+    app_complete = found.complete
+    owner = found.owners.of
 
     for src in found.sources:
         try:
@@ -316,8 +397,9 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             app_complete = False
             continue
         files += 1
+        origin = owner(src)
         for h in hits:
-            app_uses += h.uses()
+            app_uses += _attributed(h.uses(), origin)
 
     def read_binary(path: str) -> Optional[List["Image"]]:
         """Its images, or None when unreadable (bad-binary; whatever links it is incomplete)."""
@@ -334,15 +416,16 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             diags.append(_bad_binary(path, msg))
             app_complete = False  # an archive, or a framework that may be static
             return None
-        if any(img.encrypted for img in images):
+        counted = _counted(images, path, found.target, notes)
+        if any(img.encrypted for img in counted):
             notes.append(f"{path}: encrypted (FairPlay): its selectors cannot be read, so uses "
                          "may be missing")
-        return images
+        return counted
 
     for a in found.archives:
         images = read_binary(a)
-        if images is not None:
-            app_uses += uses_in_images(images, a)
+        if images:
+            app_uses += _attributed(uses_in_images(images, a), owner(a))
             app_complete = app_complete and not any(img.encrypted for img in images)
 
     frameworks: Dict[str, BundleUsage] = {}
@@ -352,9 +435,9 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
             notes.append(f"{fw}: no executable inside; not read")
             continue
         images = read_binary(binary)
-        if images is None:
+        if not images:
             continue
-        uses = uses_in_images(images, binary)
+        uses = _attributed(uses_in_images(images, binary), owner(fw))
         complete = not any(img.encrypted for img in images)
         if not any(img.filetype == "dylib" for img in images):
             app_uses += uses  # a static framework is linked into the app
@@ -376,7 +459,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
                 declared = {}
         frameworks[asc] = BundleUsage(name, asc, False, uses, declared, manifest,
                                  manifest if declared is not None else binary,
-                                 complete=complete)
+                                 platform=found.target, complete=complete)
 
     app_path = _app_manifest_path(cfg, found, notes)
     root = paths[0] if paths and os.path.isdir(paths[0]) else "."
@@ -389,10 +472,41 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None
     app = BundleUsage(APP, "the app's executable", True, app_uses,
                  declared_app if has_manifest else None, app_path or "",
-                 app_path or (paths[0] if paths else "."), complete=app_complete)
+                 app_path or (paths[0] if paths else "."), platform=found.target,
+                 complete=app_complete)
     bundles = [app] + [frameworks[k] for k in sorted(frameworks)]
     diags += compare(bundles, selection)
     return ScanResult(sorted(diags, key=lambda d: d.sort_key()), bundles, files, notes, bad)
+
+
+def _attributed(uses: List[Use], origin: str) -> List[Use]:
+    """The uses with their evidence naming the development pod or package they came from."""
+    if not origin:
+        return uses
+    from dataclasses import replace
+
+    return [Use(u.category, replace(u.evidence, origin=origin)) for u in uses]
+
+
+def _counted(images: List["Image"], path: str, target: str, notes: List[str]) -> List["Image"]:
+    """The images of one binary that count for an app built for ``target`` (the rule of
+    ``usage.xcframework``): its device images. A binary with none is not read, with a note:
+    built for the simulator only it never reaches the App Store; built for another platform
+    it is not part of the app."""
+    roles = [X.image_role(img.platform, target) for img in images]
+    device = [img for img, r in zip(images, roles) if r == X.DEVICE]
+    if device or not images:
+        return device
+    archs = ", ".join(dict.fromkeys(img.arch for img in images))
+    name = X.TARGET_NAMES[target]
+    if X.SIMULATOR in roles:
+        notes.append(f"{path}: built for the {name} simulator only ({archs}): it never reaches "
+                     "the App Store; not read")
+    else:
+        built = ", ".join(sorted({img.platform for img in images}))
+        notes.append(f"{path}: built for {built} ({archs}), not for {name}, the app's platform "
+                     "(`platform` in the configuration); not read")
+    return []
 
 
 def _app_manifest_path(cfg: "Config", found: _Found, notes: List[str]) -> Optional[str]:

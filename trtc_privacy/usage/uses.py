@@ -29,7 +29,8 @@ a project tree)::
                          bundle's own), named in api-not-declared's hint
       platform           "macos"/"maccatalyst": Apple does not require the declarations there,
                          so api-not-declared and api-declared-by-app-only are notes, with no
-                         ITMS number (``requires_reasons`` is False)
+                         ITMS number (``requires_reasons`` is False); the same for a
+                         simulator's ("ios-simulator"), which never reaches the App Store
       complete           False when part of what it carries could not be read (an encrypted
                          executable's selectors, a binary or source that could not be read):
                          absence of a use proves nothing, so no api-declared-not-used is made
@@ -51,6 +52,8 @@ NOT_REQUIRED_ON = frozenset({"macos", "maccatalyst"})
 _ASC_91053 = ' (App Store Connect would email ITMS-91053 "Missing API declaration")'
 _NOT_REQUIRED = (" (on macOS Apple does not require required-reason declarations, so this is "
                  "a note)")
+#: Said of a finding about a simulator's slice (``audit`` of an xcframework or a binary)
+SIMULATOR_NOTE = " (a simulator slice, which never reaches the App Store, so this is a note)"
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,15 @@ class Evidence:
     arch: str = ""  # binary slice, e.g. "arm64"
     member: str = ""  # static-archive member, e.g. "stat.o"
     symbol: str = ""  # the symbol, selector or source spelling that matched
+    #: the development pod or local package the file belongs to, when a lockfile or project
+    #: named it ("pod RNBackgroundFetch", "package MyKit"); "" for everything else
+    origin: str = ""
 
     def describe(self) -> str:
-        """One line for a diagnostic's evidence: ``path:line:col: symbol`` or
-        ``path (arm64, member.o): _fstat``."""
+        """One line for a diagnostic's evidence: ``path:line:col: symbol``,
+        ``path (arm64, member.o): _fstat`` or ``path (arm64, pod X): _fstat``."""
         where = place(self.path, self.line, self.column)
-        extra = ", ".join(p for p in (self.arch, self.member) if p)
+        extra = ", ".join(p for p in (self.arch, self.member, self.origin) if p)
         if extra:
             where += f" ({extra})"
         return f"{where}: {self.symbol}" if self.symbol else where
@@ -105,8 +111,13 @@ class BundleUsage:
 
     @property
     def requires_reasons(self) -> bool:
-        """Whether Apple requires its required-reason declarations (not on macOS)."""
-        return self.platform not in NOT_REQUIRED_ON
+        """Whether Apple requires its required-reason declarations (not on macOS, and a
+        simulator's build never reaches the App Store)."""
+        return self.platform not in NOT_REQUIRED_ON and not self.simulator
+
+    @property
+    def simulator(self) -> bool:
+        return self.platform.endswith("-simulator")
 
     def used(self) -> Dict[str, List[Evidence]]:
         """Category -> evidence, in the order seen, each piece once."""
@@ -170,7 +181,8 @@ def compare(bundles: Sequence[BundleUsage], selection: Optional["Selection"] = N
         assert r is not None, rule
         severity, itms = r.severity, r.primary_itms
         if not b.requires_reasons and severity is not Severity.NOTE:
-            severity, itms, message = Severity.NOTE, "", message + _NOT_REQUIRED
+            why = SIMULATOR_NOTE if b.simulator else _NOT_REQUIRED
+            severity, itms, message = Severity.NOTE, "", message + why
         d = Diagnostic(b.location or b.manifest or b.asc_path, line, column, r.name, severity,
                        message, hint or r.hint, itms, evidence)
         if selection is not None:
