@@ -164,8 +164,11 @@ def test_shell_completion_as_documented(tmp_path: Path) -> None:
     lines = block(INTEGRATIONS, "Shell completion", "sh", "--show-completion").splitlines()
     commands = [line.split("#")[0].strip() for line in lines]
     assert commands[0] == "trtc-privacy --install-completion"  # edits your shell's rc: not run
-    # --show-completion prints the script of the shell it runs in
-    shown = subprocess.run(["bash", "-c", commands[1]], cwd=tmp_path, env=shell_env({}),
+    # --show-completion prints the script of the shell it runs in: typed at a bash prompt, bash
+    # is its parent (a lone `bash -c CMD` would exec CMD in bash's place, leaving whatever ran the
+    # tests as the parent to detect)
+    shown = subprocess.run(["bash", "-c", commands[1] + "\nexit $?"], cwd=tmp_path,
+                           env=shell_env({}),
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "complete -o default -F _trtc_privacy_completion trtc-privacy" in shown.stdout
