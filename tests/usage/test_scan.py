@@ -199,3 +199,22 @@ def test_evidence_reaches_every_format(source_project: Path, capsys,
     for fmt in ("text", "json", "sarif", "github", "xcode"):
         main(["scan", "--format", fmt])
         assert "App/Settings.swift:4:9: UserDefaults" in capsys.readouterr().out, fmt
+
+
+def test_the_apps_own_use_covered_only_by_sdk_only_reasons_is_reported(
+        source_project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FileTimestamp declared with 0A2A.1 alone (an SDK's wrapper reason, as a merge used to
+    copy it) does not cover the app's own ``stat``: the finding names the app's reasons."""
+    text = manifest(UD, BT, FT).decode().replace("C617.1", "0A2A.1")
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_text(text)
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    [d] = by_rule(doc, "api-declared-sdk-only")
+    assert d["severity"] == "warning" and FT in d["message"] and "(0A2A.1)" in d["message"]
+    assert d["evidence"] == ["Pods/Kit/Sources/kit.c:3:47: stat"] and d["line"]
+    assert "DDA9.1" in d["hint"] and "C617.1" in d["hint"] and "0A2A.1" not in d["hint"]
+    assert not by_rule(doc, "api-not-declared")
+    # with an app reason beside it, nothing is said
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_text(
+        text.replace("<string>0A2A.1</string>", "<string>0A2A.1</string><string>C617.1</string>"))
+    assert not by_rule(scan_json(capsys), "api-declared-sdk-only")

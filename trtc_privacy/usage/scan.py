@@ -94,6 +94,14 @@ def _declared(m: Manifest) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
     return {a.category: (None, None) for a in m.api_types or [] if a.category}
 
 
+def _reasons(m: Manifest) -> Dict[str, Tuple[str, ...]]:
+    """Each category with every reason the manifest gives for it (repeated entries joined)."""
+    out: Dict[str, Tuple[str, ...]] = {}
+    for a in m.api_types or []:
+        out[a.category] = tuple(dict.fromkeys(out.get(a.category, ()) + tuple(a.reasons)))
+    return out
+
+
 def _declared_in_file(path: str) -> Tuple[Optional[Dict[str, Tuple[Optional[int], Optional[int]]]],
                                           Optional[str]]:
     """A framework manifest's categories with their positions, or (None, error) when unreadable."""
@@ -389,7 +397,8 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     has_manifest = bool(app_path and os.path.isfile(app_path)) or merged.api_types is not None
     app = BundleUsage(APP, "the app's executable", True, app_uses,
                  declared_app if has_manifest else None, app_path or "",
-                 app_path or (paths[0] if paths else "."), complete=app_complete)
+                 app_path or (paths[0] if paths else "."), complete=app_complete,
+                 reasons=_reasons(merged))
     bundles = [app] + [frameworks[k] for k in sorted(frameworks)]
     diags += compare(bundles, selection)
     return ScanResult(sorted(diags, key=lambda d: d.sort_key()), bundles, files, notes, bad)
