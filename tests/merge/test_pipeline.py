@@ -270,7 +270,33 @@ def test_sdk_only_reason_has_one_producer_at_the_real_line(tmp_path: Path) -> No
     shutil.copyfile(APP, app)
     inputs = pipeline.gather(Config(), pipeline.Options(str(app), manifests=[TRTC_MANIFEST]))
     plan = pipeline.plan(inputs)
-    assert [d.rule for d in plan.diagnostics(True)].count("sdk-only-reason") == 2
+    assert [d.rule for d in plan.diagnostics()].count("sdk-only-reason") == 2
     lines = plan.after.splitlines()
     for code, line in _sdk_only_places(plan).items():
         assert f"<string>{code}</string>" in lines[line - 1]
+
+
+def test_diff_check_and_write_place_the_results_findings_at_the_same_line_and_column(
+        tmp_path: Path) -> None:
+    """The SDK-only warnings of one set of inputs: --diff, --check and the writing merge name the
+    same path:line:column, the place in the result where the reason stands."""
+    import json
+
+    places = {}
+    for mode in ("--diff", "--check", None):
+        work = tmp_path / (mode or "write").strip("-")
+        work.mkdir()
+        app = work / "PrivacyInfo.xcprivacy"
+        shutil.copyfile(APP, app)
+        args = ["merge", app.name, "--manifest", TRTC_MANIFEST, "-f", "json"]
+        r = invoke(args + ([mode] if mode else []), cwd=work)
+        found = [(d["path"], d["line"], d["column"], d["message"].split()[0])
+                 for d in json.loads(r.stdout)["diagnostics"] if d["rule"] == "sdk-only-reason"]
+        places[mode] = found
+        if mode is None:
+            lines = app.read_text().splitlines()
+            for _, line, column, code in found:
+                assert lines[line - 1].strip() == f"<string>{code}</string>"
+                assert lines[line - 1].index("<") + 1 == column
+    assert len(places[None]) == 2 and all(c for _, _, c, _ in places[None])
+    assert places["--diff"] == places["--check"] == places[None]

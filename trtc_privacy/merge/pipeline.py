@@ -204,14 +204,14 @@ class MergePlan:
         return any(d.severity is Severity.ERROR
                    for d in self.inputs.source_findings + self.result_findings)
 
-    def diagnostics(self, on_disk: bool) -> List[Diagnostic]:
+    def diagnostics(self) -> List[Diagnostic]:
         """What ``merge`` reports: gathering's findings, the inputs', and the result's.
 
-        ``on_disk``: the result is (or now is) the output's content, so its lines are real;
-        otherwise the result's findings point at the app's file (see :meth:`at_source`).
+        The result's findings are placed where they stand in the result (the output's path and
+        the line:column the written file has, or would have: what ``--diff`` shows), named once
+        by ``plan``; a write, ``--diff`` and ``--check`` of the same inputs say the same place.
         """
-        result = self.result_findings if on_disk else self.at_source(self.result_findings)
-        return self.inputs.diagnostics + self.inputs.source_findings + result
+        return self.inputs.diagnostics + self.inputs.source_findings + self.result_findings
 
     def at_source(self, diags: Sequence[Diagnostic]) -> List[Diagnostic]:
         """Findings in the result moved to the app's own file: a line the merge kept points at
@@ -613,7 +613,7 @@ class Outcome:
         return self.written or not self.plan.changed
 
     def diagnostics(self) -> List[Diagnostic]:
-        return self.plan.diagnostics(self.on_disk)
+        return self.plan.diagnostics()
 
 
 def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
