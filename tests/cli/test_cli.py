@@ -121,7 +121,8 @@ def test_the_start_up_patch_can_be_disabled_and_gives_the_same_results(tmp_path:
         runs.append((merged.returncode, merged.stdout, linted.returncode, linted.stdout,
                      app.read_bytes()))
     assert runs[0] == runs[1]
-    assert runs[0][0] == 0 and runs[0][2] == 1
+    # what merge wrote for SDKs that ship their manifests passes --strict (no SDK-only reason)
+    assert runs[0][0] == 0 and runs[0][2] == 0
 
 
 # -- defect 12: one list of formats for versions, each producing what it says -----------------

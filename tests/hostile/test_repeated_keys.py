@@ -97,4 +97,4 @@ def test_merge_into_an_app_that_repeats_entries_removes_no_line(tmp_path: Path) 
         assert any(line == n for n in new), f"line removed: {line!r}"
     text = app.read_text()
     assert text.count("<string>1C8F.1</string>") == 1  # in the second entry only, not added again
-    assert text.count("<string>C56D.1</string>") == 1
+    assert text.count("<string>C56D.1</string>") == 0  # stays in the SDK's own manifest

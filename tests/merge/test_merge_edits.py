@@ -48,7 +48,8 @@ def test_merge_matches_golden_and_second_run_changes_nothing(tmp_path: Path, cas
         reasons.setdefault(d["NSPrivacyAccessedAPIType"], []).extend(
             d["NSPrivacyAccessedAPITypeReasons"])
     assert "E174.1" in reasons["NSPrivacyAccessedAPICategoryDiskSpace"]
-    assert "C56D.1" in reasons["NSPrivacyAccessedAPICategoryUserDefaults"]
+    # the SDK-only C56D.1 stays in the SDK's own manifest, which its bundle ships
+    assert "C56D.1" not in reasons["NSPrivacyAccessedAPICategoryUserDefaults"]
     types = [d["NSPrivacyCollectedDataType"] for d in data["NSPrivacyCollectedDataTypes"]]
     assert len(types) == len(set(types)) and "NSPrivacyCollectedDataTypeAudioData" in types
 
@@ -139,10 +140,11 @@ def test_json_summary_says_what_each_source_added(tmp_path: Path) -> None:
     assert out["changed"] and out["written"]
 
 
-def test_sdk_only_reasons_are_merged_with_a_warning(tmp_path: Path) -> None:
+def test_sdk_only_reasons_stay_in_the_manifest_of_an_sdk_that_ships_one(tmp_path: Path) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     shutil.copyfile(FIXTURES / "merge" / "tabs" / "PrivacyInfo.xcprivacy", app)
     r = _merge(app)
     assert r.returncode == 0
-    assert "C56D.1" in r.stderr and "0A2A.1" in r.stderr and "third-party SDK" in r.stderr
-    assert "<string>0A2A.1</string>" in app.read_text()
+    assert "C56D.1 (UserDefaults), 0A2A.1 (FileTimestamp) stay in the SDK's own manifest" \
+        in r.stderr and "sdk-only-reason" not in r.stderr
+    assert "<string>0A2A.1</string>" not in app.read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from helpers import FIXTURES, invoke
+from helpers import FIXTURES, REPO, invoke
 
 from trtc_privacy.config import Config
 from trtc_privacy.merge import pipeline
@@ -187,7 +187,7 @@ def test_diff_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     shutil.copyfile(APP, app)
     before = app.read_bytes()
-    r = invoke(["merge", str(app), "--sdk", "trtc", "--diff"], cwd=tmp_path)
+    r = invoke(["merge", str(app), "--manifest", TRTC_MANIFEST, "--diff"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"--- a/{app}") and "+\t\t\t\t<string>C56D.1</string>" in r.stdout
     assert app.read_bytes() == before
@@ -198,7 +198,7 @@ def test_diff_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_merge_format_github_prints_workflow_annotations(tmp_path: Path) -> None:
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc", "--format", "github"],
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", TRTC_MANIFEST, "--format", "github"],
                cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     notes = [ln for ln in r.stdout.splitlines() if ln.startswith("::")]
@@ -209,24 +209,24 @@ def test_merge_format_github_prints_workflow_annotations(tmp_path: Path) -> None
 def test_merge_format_sarif_and_json_are_machine_readable(tmp_path: Path) -> None:
     import json
 
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc@12.8", "-f", "sarif", "--diff"],
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", TRTC_MANIFEST, "-f", "sarif", "--diff"],
                cwd=tmp_path)
     sarif = json.loads(r.stdout)
     assert {x["ruleId"] for x in sarif["runs"][0]["results"]} == {"sdk-only-reason"}
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc@12.8", "-f", "json"], cwd=tmp_path)
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", TRTC_MANIFEST, "-f", "json"], cwd=tmp_path)
     data = json.loads(r.stdout)
     assert data["written"] and {d["rule"] for d in data["diagnostics"]} == {"sdk-only-reason"}
 
 
 def test_ignore_silences_sdk_only_reason_in_merge(tmp_path: Path) -> None:
     (tmp_path / ".trtc-privacy.toml").write_text('ignore = ["sdk-only-reason"]\n')
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc"], cwd=tmp_path)
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", TRTC_MANIFEST], cwd=tmp_path)
     assert r.returncode == 0 and "sdk-only-reason" not in r.stdout + r.stderr
 
 
 def test_severity_error_makes_merge_exit_1(tmp_path: Path) -> None:
     (tmp_path / ".trtc-privacy.toml").write_text('[severity]\nsdk-only-reason = "error"\n')
-    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--sdk", "trtc"], cwd=tmp_path)
+    r = invoke(["merge", "PrivacyInfo.xcprivacy", "--manifest", TRTC_MANIFEST], cwd=tmp_path)
     assert r.returncode == 1
     assert "error" in r.stderr and "[sdk-only-reason]" in r.stderr
     assert not (tmp_path / "PrivacyInfo.xcprivacy").exists()
@@ -255,6 +255,11 @@ def test_below_minimum_is_made_once_per_place(tmp_path: Path,
     assert [(d.path, d.line) for d in below] == [("--sdk", None)]
 
 
+#: an SDK's manifest given with --manifest: the tool cannot tell its bundle ships it, so its
+#: SDK-only reasons are folded in, with a warning naming it
+TRTC_MANIFEST = str(REPO / "manifests" / "pods" / "TXLiteAVSDK_TRTC-11.7.xcprivacy")
+
+
 def _sdk_only_places(plan: pipeline.MergePlan) -> Dict[str, int]:
     return {d.message.split()[0]: d.line or 0 for d in plan.result_findings
             if d.rule == "sdk-only-reason"}
@@ -263,9 +268,35 @@ def _sdk_only_places(plan: pipeline.MergePlan) -> Dict[str, int]:
 def test_sdk_only_reason_has_one_producer_at_the_real_line(tmp_path: Path) -> None:
     app = tmp_path / "PrivacyInfo.xcprivacy"
     shutil.copyfile(APP, app)
-    inputs = pipeline.gather(Config(), pipeline.Options(str(app), sdks=["trtc"]))
+    inputs = pipeline.gather(Config(), pipeline.Options(str(app), manifests=[TRTC_MANIFEST]))
     plan = pipeline.plan(inputs)
-    assert [d.rule for d in plan.diagnostics(True)].count("sdk-only-reason") == 2
+    assert [d.rule for d in plan.diagnostics()].count("sdk-only-reason") == 2
     lines = plan.after.splitlines()
     for code, line in _sdk_only_places(plan).items():
         assert f"<string>{code}</string>" in lines[line - 1]
+
+
+def test_diff_check_and_write_place_the_results_findings_at_the_same_line_and_column(
+        tmp_path: Path) -> None:
+    """The SDK-only warnings of one set of inputs: --diff, --check and the writing merge name the
+    same path:line:column, the place in the result where the reason stands."""
+    import json
+
+    places = {}
+    for mode in ("--diff", "--check", None):
+        work = tmp_path / (mode or "write").strip("-")
+        work.mkdir()
+        app = work / "PrivacyInfo.xcprivacy"
+        shutil.copyfile(APP, app)
+        args = ["merge", app.name, "--manifest", TRTC_MANIFEST, "-f", "json"]
+        r = invoke(args + ([mode] if mode else []), cwd=work)
+        found = [(d["path"], d["line"], d["column"], d["message"].split()[0])
+                 for d in json.loads(r.stdout)["diagnostics"] if d["rule"] == "sdk-only-reason"]
+        places[mode] = found
+        if mode is None:
+            lines = app.read_text().splitlines()
+            for _, line, column, code in found:
+                assert lines[line - 1].strip() == f"<string>{code}</string>"
+                assert lines[line - 1].index("<") + 1 == column
+    assert len(places[None]) == 2 and all(c for _, _, c, _ in places[None])
+    assert places["--diff"] == places["--check"] == places[None]

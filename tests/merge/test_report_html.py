@@ -81,7 +81,7 @@ def test_chromium_sees_the_report_text(report_html: Path, tmp_path: Path) -> Non
         "TXLiteAVSDK_Professional 12.0", "TUICallKit_Swift 2.5.0",
         "the catalogue's TXLiteAVSDK_Professional-11.7", "TUICallEngine 2.5.0, via TUICallKit_Swift",
         "Read and write information that is only accessible to the app itself.",
-        "sdk-only-reason", "read on 2026-11-01",
+        "stay in the SDK's own manifest", "read on 2026-11-01",
     ):
         assert expected in text, expected
     assert re.search(r"Does the app track people \( NSPrivacyTracking \)\? No", text)

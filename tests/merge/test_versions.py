@@ -322,8 +322,17 @@ def _expected_union(rows: List[dict]) -> Set[Tuple[str, ...]]:
     out: Set[Tuple[str, ...]] = set()
     for row in rows:
         for ident in row["folded"]:
-            out |= declared(SHARED / "reference" / READ_FROM[ident][-1])
+            got = declared(SHARED / "reference" / READ_FROM[ident][-1])
+            if row["status"] in ("ok", "content-unknown"):  # its bundle ships a manifest: the
+                got = _without_sdk_only(got)  # reasons reserved for SDKs stay there
+            out |= got
     return out
+
+
+def _without_sdk_only(decls: Set[Tuple[str, ...]]) -> Set[Tuple[str, ...]]:
+    out = {d for d in decls if not (d[0] == "reason" and d[2] in ("C56D.1", "0A2A.1"))}
+    kept = {d[1] for d in out if d[0] == "reason"}
+    return {d for d in out if d[0] != "api" or d[1] in kept}
 
 
 @pytest.mark.parametrize("lock", REAL, ids=_ids(REAL))
@@ -454,7 +463,7 @@ def test_the_pipeline_folds_each_pod_at_its_own_version_with_a_note_each() -> No
                      "TXIMSDK_Plus_iOS_XCFramework@8.0.5895",
                      "TXLiteAVSDK_Professional@12.0.16292"]
     assert [d.rule for d in diags] == ["manifest-content-unknown"]
-    assert notes[-1].endswith("Podfile.lock:23: TXLiteAVSDK_Professional/Professional 12.0.16292, "
+    assert notes[-2].endswith("Podfile.lock:23: TXLiteAVSDK_Professional/Professional 12.0.16292, "
                               "via TUICallEngine/Professional, TUICallKit_Swift/Professional -> "
                               "TXLiteAVSDK_Professional-11.7")
 

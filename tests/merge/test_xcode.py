@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from helpers import FIXTURES, run_cli
+from helpers import FIXTURES, REPO, run_cli
 from helpers.xcode_project import (
     categories,
     issues,
@@ -242,9 +242,22 @@ def test_fail_on_release_writes_the_manifest_in_a_debug_build_with_an_error(tmp_
     assert "merged manifest written" in r.stdout
 
 
+#: an SDK manifest given as an input: the tool cannot tell its SDK ships it, so it is folded
+#: verbatim and its SDK-only reasons are warned about (a pod that ships one keeps them)
+TRTC_INPUT = 'manifests = ["%s"]\n' % (REPO / "manifests" / "pods"
+                                        / "TXLiteAVSDK_TRTC-11.7.xcprivacy")
+
+
+def test_the_phase_shows_no_sdk_only_warning_for_an_sdk_that_ships_its_manifest(tmp_path: Path
+                                                                                 ) -> None:
+    r = _xcode_in_process(make_project(tmp_path))
+    assert r.returncode == 0 and "sdk-only-reason" not in r.stderr, r.stderr
+    assert "stay in the SDK's own manifest" in r.stderr + r.stdout
+
+
 def test_merge_warnings_point_at_the_source_file_not_the_build_copy(tmp_path: Path) -> None:
     """Defect 15: what the merge adds is shown against the app's source manifest."""
-    env = make_project(tmp_path)
+    env = make_project(tmp_path, TRTC_INPUT)
     source = Path(env["SRCROOT"]) / "App" / "PrivacyInfo.xcprivacy"
     r = _xcode_in_process(env)
     assert r.returncode == 0, r.stderr
@@ -257,7 +270,7 @@ def test_merge_warnings_point_at_the_source_file_not_the_build_copy(tmp_path: Pa
 
 
 def test_ignore_silences_sdk_only_reason_in_the_xcode_phase(tmp_path: Path) -> None:
-    env = make_project(tmp_path, 'ignore = ["sdk-only-reason"]\n')
+    env = make_project(tmp_path, 'ignore = ["sdk-only-reason"]\n' + TRTC_INPUT)
     r = _xcode_in_process(env)
     assert r.returncode == 0, r.stderr
     assert "sdk-only-reason" not in r.stderr

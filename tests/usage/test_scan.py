@@ -76,7 +76,7 @@ def test_sources_uses_attributed_to_the_app(source_project: Path, capsys,
     assert app["kind"] == "app" and app["declared"] == [DS]
     # nothing from build/ (skipped like discovery) or Carthage/Checkouts (Carthage/Build ships)
     assert set(app["used"]) == {UD, BT, FT}
-    assert doc["summary"]["files"] == 3
+    assert doc["summary"]["files"] == 4  # three sources and the app's manifest: what was read
 
 
 def test_declared_everything_is_clean(source_project: Path, capsys,
@@ -199,3 +199,58 @@ def test_evidence_reaches_every_format(source_project: Path, capsys,
     for fmt in ("text", "json", "sarif", "github", "xcode"):
         main(["scan", "--format", fmt])
         assert "App/Settings.swift:4:9: UserDefaults" in capsys.readouterr().out, fmt
+
+
+def test_the_apps_own_use_covered_only_by_sdk_only_reasons_is_reported(
+        source_project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FileTimestamp declared with 0A2A.1 alone (an SDK's wrapper reason, as a merge used to
+    copy it) does not cover the app's own ``stat``: the finding names the app's reasons."""
+    text = manifest(UD, BT, FT).decode().replace("C617.1", "0A2A.1")
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_text(text)
+    monkeypatch.chdir(source_project)
+    doc = scan_json(capsys)
+    [d] = by_rule(doc, "api-declared-sdk-only")
+    assert d["severity"] == "warning" and FT in d["message"] and "(0A2A.1)" in d["message"]
+    assert d["evidence"] == ["Pods/Kit/Sources/kit.c:3:47: stat"] and d["line"]
+    assert "DDA9.1" in d["hint"] and "C617.1" in d["hint"] and "0A2A.1" not in d["hint"]
+    assert not by_rule(doc, "api-not-declared")
+    # with an app reason beside it, nothing is said
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_text(
+        text.replace("<string>0A2A.1</string>", "<string>0A2A.1</string><string>C617.1</string>"))
+    assert not by_rule(scan_json(capsys), "api-declared-sdk-only")
+
+
+def test_a_sub_folder_scan_makes_no_claim_about_what_it_did_not_read(
+        source_project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``scan Pods/Kit``: the app's manifest also covers App/'s sources, which were not read, so
+    nothing is said to be declared but unused; the run says what it did not read, and counts
+    the files it did read."""
+    (source_project / "App" / "PrivacyInfo.xcprivacy").write_bytes(manifest(UD, BT, FT, DS))
+    (source_project / ".trtc-privacy.toml").write_text('app-manifest = "App/PrivacyInfo.xcprivacy"\n')
+    monkeypatch.chdir(source_project)
+    whole = scan_json(capsys)
+    assert {DS} == {d["message"].split("(")[1].split(")")[0]
+                    for d in by_rule(whole, "api-declared-not-used")}
+    capsys.readouterr()
+    code = main(["scan", os.path.join("Pods", "Kit")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "api-declared-not-used" not in out and "not used" not in out
+    assert "this scan read only Pods/Kit" in err and "scan . to judge them" in err
+    assert "no problems in 2 files" in out  # kit.c and the app's manifest
+
+
+def test_a_project_whose_pods_are_not_installed_makes_no_unused_claim(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example app without Pods/: what its lockfile links was not read."""
+    import shutil
+
+    from helpers import REPO
+
+    shutil.copytree(REPO / "examples" / "VideoCallApp", tmp_path / "app")
+    monkeypatch.chdir(tmp_path / "app")
+    capsys.readouterr()
+    code = main(["scan", "."])
+    out, err = capsys.readouterr()
+    assert code == 0 and "api-declared-not-used" not in out
+    assert "Podfile.lock lists are not installed" in err
+    assert "in 2 files" in out  # the app's manifest and the Podfile.lock

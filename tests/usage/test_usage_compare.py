@@ -152,3 +152,20 @@ def test_the_apps_declarations_cover_a_partly_read_framework() -> None:
     # since the framework was read whole and its manifest covers only itself
     assert [(d.rule, d.path) for d in compare([a, f])] == [
         ("api-declared-not-used", "Pods/Store.framework/PrivacyInfo.xcprivacy")]
+
+
+def test_the_apps_binary_use_covered_only_by_an_sdk_only_reason_is_a_warning() -> None:
+    """audit's case: the app's executable calls stat, and its manifest gives only 0A2A.1."""
+    from trtc_privacy.manifest.model import ApiType, Manifest
+    from trtc_privacy.usage.audit import Read, _reasons
+
+    reasons = _reasons([Read(None, Manifest(api_types=[ApiType(FT, ["0A2A.1"])])),  # type: ignore[arg-type]
+                        Read(None, None)])  # type: ignore[arg-type]
+    b = app([use(FT, "App.app/App", "_stat", arch="arm64")], [FT])
+    b.reasons = reasons
+    [d] = compare([b])
+    assert (d.rule, d.severity) == ("api-declared-sdk-only", Severity.WARNING)
+    assert d.evidence == ("App.app/App (arm64): _stat",)
+    assert "C617.1" in d.hint and "0A2A.1" not in d.hint
+    b.reasons = {FT: ("0A2A.1", "C617.1")}
+    assert compare([b]) == []

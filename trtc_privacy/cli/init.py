@@ -58,7 +58,7 @@ def init(
         scaffold.write_new(path, plan.after)
         if config_text is not None:
             scaffold.write_new(config_path, config_text)
-        emit(plan.diagnostics(on_disk=True), fmt, cfg,
+        emit(plan.diagnostics(), fmt, cfg,
              stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
         for n in inputs.notes:
             typer.echo(f"note: {n}", err=True)

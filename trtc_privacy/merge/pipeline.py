@@ -66,18 +66,60 @@ class Options:
 
 
 class Source:
-    """One manifest folded into the app's: its label, its document, its meaning."""
+    """One manifest folded into the app's: its label, its document, its meaning.
+
+    ``manifest`` is what it adds to the app's manifest; ``kept`` the (category, reason) pairs
+    it declares that stay in the SDK's own manifest instead (see :func:`for_app`)."""
 
     def __init__(self, label: str, document: Document, manifest: Manifest,
                  selection: Optional["PodAt"] = None, spec: str = "",
-                 from_lockfile: bool = False, catalogue_id: str = "") -> None:
+                 from_lockfile: bool = False, catalogue_id: str = "",
+                 installed: bool = False) -> None:
         self.label = label
         self.document = document
-        self.manifest = manifest
         self.selection = selection  # the vendor pod at its version it stands for
         self.spec = spec  # POD@VERSION (or the --sdk spec) it was selected by
         self.from_lockfile = from_lockfile
         self.catalogue_id = catalogue_id  # the catalogue's manifest file it was read from
+        self.installed = installed  # read from the pod as installed in Pods/
+        self.full = manifest  # everything it declares, as the SDK ships it
+        self.manifest, self.kept = for_app(manifest, self.ships_own)
+
+    @property
+    def ships_own(self) -> bool:
+        """Whether the SDK's bundle carries this manifest itself (installed in Pods/, or the
+        catalogue says the pod ships one at this version), so Apple reads it there."""
+        from trtc_privacy.knowledge.resolve import CONTENT_UNKNOWN, OK
+
+        return self.installed or (self.selection is not None
+                                  and self.selection.status in (OK, CONTENT_UNKNOWN))
+
+
+def for_app(m: Manifest, ships_own: bool) -> Tuple[Manifest, List[Tuple[str, str]]]:
+    """What an SDK's manifest adds to the app's: everything, except that the reasons Apple
+    reserves for third-party SDKs (0A2A.1, C56D.1: "may only be declared by third-party SDKs")
+    stay in the SDK's own manifest when its bundle ships one. Tencent's instruction to copy its
+    entries into the app's manifest is the alternative to the pod's bundled manifest ("in
+    addition to importing PrivacyInfo automatically through CocoaPod"), not a second copy; an
+    SDK whose bundle carries none (a version before its first manifest, a ``--manifest`` file)
+    is folded verbatim, as the app's manifest is then the only place its use is declared.
+    A category left with no reason is left out whole. Returns the manifest and what was kept."""
+    from trtc_privacy.knowledge.apple import vocabulary
+    from trtc_privacy.manifest.model import ApiType
+
+    if not ships_own or not m.api_types:
+        return m, []
+    reasons = vocabulary().reasons
+    kept: List[Tuple[str, str]] = []
+    apis: List[ApiType] = []
+    for a in m.api_types:
+        mine = [r for r in a.reasons if not (r in reasons and reasons[r].sdk_only)]
+        kept += [(a.category, r) for r in a.reasons if r not in mine]
+        if mine or not a.reasons:
+            apis.append(a if len(mine) == len(a.reasons) else ApiType(a.category, mine, a.element))
+    if not kept:
+        return m, []
+    return Manifest(m.tracking, m.domains, m.data_types, apis, label=m.label), kept
 
 
 class Inputs:
@@ -140,6 +182,15 @@ class MergePlan:
         return self.result.target
 
     @property
+    def shipped(self) -> MergeResult:
+        """What the app ships across its manifests: the app's and each SDK's in full (the
+        reasons left in an SDK's own manifest included), with who declared what: what the
+        App Store reads and ``report`` shows."""
+        if not any(s.kept for s in self.inputs.sources):
+            return self.result
+        return merge([self.base] + [s.full for s in self.inputs.sources])
+
+    @property
     def path(self) -> str:
         return self.inputs.output
 
@@ -153,14 +204,14 @@ class MergePlan:
         return any(d.severity is Severity.ERROR
                    for d in self.inputs.source_findings + self.result_findings)
 
-    def diagnostics(self, on_disk: bool) -> List[Diagnostic]:
+    def diagnostics(self) -> List[Diagnostic]:
         """What ``merge`` reports: gathering's findings, the inputs', and the result's.
 
-        ``on_disk``: the result is (or now is) the output's content, so its lines are real;
-        otherwise the result's findings point at the app's file (see :meth:`at_source`).
+        The result's findings are placed where they stand in the result (the output's path and
+        the line:column the written file has, or would have: what ``--diff`` shows), named once
+        by ``plan``; a write, ``--diff`` and ``--check`` of the same inputs say the same place.
         """
-        result = self.result_findings if on_disk else self.at_source(self.result_findings)
-        return self.inputs.diagnostics + self.inputs.source_findings + result
+        return self.inputs.diagnostics + self.inputs.source_findings + self.result_findings
 
     def at_source(self, diags: Sequence[Diagnostic]) -> List[Diagnostic]:
         """Findings in the result moved to the app's own file: a line the merge kept points at
@@ -255,6 +306,9 @@ def read(config: "Config", options: Options) -> Inputs:
         m = from_document(doc)
         m.label = path
         sources.append(Source(path, doc, m))
+    notes += [f"{s.label}: {', '.join(f'{c} ({_short(k)})' for k, c in s.kept)} stay in the SDK's own "
+              "manifest, which its bundle ships: Apple reserves them for third-party SDKs, so "
+              "they are not added to the app's" for s in sources if s.kept]
     output = opts.output or app
     app_bytes, app_doc = None, None
     if os.path.lexists(app):
@@ -328,7 +382,7 @@ def _installed_sources(row: "Row", spec: str, notes: List[str]) -> List[Source]:
     for item in row.installed_folded:
         label = f"{row.label} (installed {component(item) or item.where})"
         out.append(Source(label, item.document, _labelled(item.manifest, label), row.at,
-                          spec, True))
+                          spec, True, installed=True))
         how = {"same": f"the same as {item.catalogue_id}",
                "different": f"differs from {item.catalogue_id}"}.get(item.verdict,
                                                                       "not in the catalogue")
@@ -415,8 +469,9 @@ def plan(inputs: Inputs) -> MergePlan:
         result_findings: List[Diagnostic] = []
     else:
         result_doc = _verify(inputs.output, data, result.target)
-        result_findings = _caused(lint_document(result_doc, "app", cfg), result_doc,
-                                  app_findings, doc, inputs)
+        result_findings = _attributed(_caused(lint_document(result_doc, "app", cfg),
+                                              result_doc, app_findings, doc, inputs),
+                                      result_doc, result, inputs)
     return MergePlan(inputs, base, result, before, after, data, result_doc, app_findings,
                      result_findings, notes)
 
@@ -450,6 +505,48 @@ def _caused(found: List[Diagnostic], result: Document, app_findings: List[Diagno
         had |= _identities(s.document, mine)
     place_at = view_of(result).place_at
     return [d for d in found if (d.rule, place_at(d.line, d.column)) not in had]
+
+
+def _short(category: str) -> str:
+    return category.replace("NSPrivacyAccessedAPICategory", "")
+
+
+def _attributed(found: List[Diagnostic], result: Document, merged: MergeResult,
+                inputs: Inputs) -> List[Diagnostic]:
+    """Each SDK-only reason the merge added, named with the SDK it came from (a reason in the
+    result's text is ``<string>CODE</string>`` on its line; its category follows from the code)."""
+    from trtc_privacy.knowledge.apple import vocabulary
+
+    reasons = vocabulary().reasons
+    lines = result.text.splitlines()
+    out = []
+    for d in found:
+        code = ""
+        if d.rule == "sdk-only-reason" and d.line is not None and 0 < d.line <= len(lines):
+            code = lines[d.line - 1].strip().replace("<string>", "").replace("</string>", "")
+        r = reasons.get(code)
+        who = [w for w in merged.attribution.get(("reason", r.category, code), ())
+               if w != APP_LABEL] if r is not None else []
+        if not who:
+            out.append(d)
+            continue
+        names = ", ".join(who)
+        pods = [src.selection for src in inputs.sources if src.label in who and src.selection]
+        if pods:
+            hint = (f"it is here because {names} ships no manifest of its own at this version; "
+                    "a version that bundles one (from "
+                    + ", ".join(f"{p.name} {p.minimum}" for p in pods)
+                    + ") keeps it there: upgrade, then remove it here (`merge` does not add it "
+                    "again for an SDK whose bundle ships a manifest)")
+        else:
+            hint = (f"if the SDK that {names} belongs to carries that manifest in its own "
+                    "bundle, Apple reads it there: stop merging it into the app's and remove "
+                    "the reason here; otherwise the app's manifest is the only place it is "
+                    "declared")
+        out.append(d.replace(
+            message=f"{code} came from {names}, and may only be declared by third-party SDKs; "
+            "this is an app's manifest", hint=hint))
+    return out
 
 
 def _identities(doc: Document, diags: Sequence[Diagnostic]) -> Set[Tuple[str, Tuple[str, ...]]]:
@@ -516,7 +613,7 @@ class Outcome:
         return self.written or not self.plan.changed
 
     def diagnostics(self) -> List[Diagnostic]:
-        return self.plan.diagnostics(self.on_disk)
+        return self.plan.diagnostics()
 
 
 def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:

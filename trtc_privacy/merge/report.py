@@ -93,7 +93,7 @@ def collect(app_manifest: Optional[str], sdks: Sequence[str], lockfiles: Sequenc
 def build(collected: Collected) -> Dict[str, Any]:
     """The report as one JSON-ready dict (the templates render exactly this)."""
     plan = collected.plan
-    result: MergeResult = plan.result
+    result: MergeResult = plan.shipped
     labels = [c.label for c in result.contributions]
     findings = _findings(collected.findings)
     label = _label(result, labels, collected.stated_tracking)
@@ -232,7 +232,7 @@ def _apis(result: MergeResult) -> List[Dict[str, Any]]:
 
 def _sources(collected: Collected, labels: Sequence[str]) -> List[Dict[str, Any]]:
     plan = collected.plan
-    contributions = plan.result.contributions
+    contributions = plan.shipped.contributions
     app = contributions[0]
     out = [{
         "label": app.label,

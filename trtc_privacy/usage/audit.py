@@ -320,7 +320,16 @@ def _shared(v: BundleView) -> "BundleUsage":
     return BundleUsage(name, b.executable_shown, b.is_app, list(v.uses), declared,
                     manifest=v.own[0].manifest.shown if v.own else b.manifest_shown,
                     location=b.executable_shown, resource_declared=v.resource_declared,
-                    platform=v.platform, complete=not v.encrypted)
+                    platform=v.platform, complete=not v.encrypted, reasons=_reasons(v.own))
+
+
+def _reasons(reads: List[Read]) -> Dict[str, Tuple[str, ...]]:
+    """Each category with every reason the bundle's own manifests give for it."""
+    out: Dict[str, Tuple[str, ...]] = {}
+    for r in reads:
+        for a in (r.declared.api_types or []) if r.declared is not None else []:
+            out[a.category] = tuple(dict.fromkeys(out.get(a.category, ()) + tuple(a.reasons)))
+    return out
 
 
 def _app_of(v: BundleView, by_path: Dict[str, BundleView]) -> Optional[BundleView]:

@@ -74,7 +74,8 @@ class ScanResult:
 
 
 def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
-                 notes: Optional[List[str]] = None) -> Tuple[Manifest, Optional[Document]]:
+                 notes: Optional[List[str]] = None, lockfiles: Optional[List[str]] = None
+                 ) -> Tuple[Manifest, Optional[Document]]:
     """What the app's manifest will declare: its file merged with the TRTC-family templates
     (``sdks``/``lockfiles`` from the configuration, else the lockfiles found at ``root``); and
     the app's file as read (None when there is none), for the places of its declarations.
@@ -92,6 +93,8 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
         merging=False))
     if notes is not None:
         notes.extend(inputs.notes)  # lockfile findings are merge's and lint's to report
+    if lockfiles is not None:  # what was read, and what says which pods the app links
+        lockfiles.extend(inputs.lockfiles)
     if not inputs.sources and inputs.app_document is None:
         return Manifest(label=APP), None
     return pipeline.target(inputs), inputs.app_document
@@ -99,6 +102,14 @@ def app_manifest(cfg: "Config", app_path: Optional[str], root: str,
 
 def _declared(m: Manifest) -> Dict[str, Tuple[Optional[int], Optional[int]]]:
     return {a.category: (None, None) for a in m.api_types or [] if a.category}
+
+
+def _reasons(m: Manifest) -> Dict[str, Tuple[str, ...]]:
+    """Each category with every reason the manifest gives for it (repeated entries joined)."""
+    out: Dict[str, Tuple[str, ...]] = {}
+    for a in m.api_types or []:
+        out[a.category] = tuple(dict.fromkeys(out.get(a.category, ()) + tuple(a.reasons)))
+    return out
 
 
 def _declared_in_file(path: str) -> Tuple[Optional[Dict[str, Tuple[Optional[int], Optional[int]]]],
@@ -452,6 +463,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
         manifest = framework_manifest(fw)
         declared: Optional[Dict[str, Tuple[Optional[int], Optional[int]]]] = None
         if os.path.isfile(manifest):
+            files += 1
             declared, error = _declared_in_file(manifest)
             if error is not None:
                 notes.append(f"{manifest}: {error}; `trtc-privacy lint` says more (read as "
@@ -463,7 +475,13 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
 
     app_path = _app_manifest_path(cfg, found, notes)
     root = paths[0] if paths and os.path.isdir(paths[0]) else "."
-    merged, app_doc = app_manifest(cfg, app_path, root, notes)
+    lockfiles: List[str] = []
+    merged, app_doc = app_manifest(cfg, app_path, root, notes, lockfiles)
+    files += len(lockfiles) + (1 if app_path and os.path.isfile(app_path) else 0)
+    unread = _unread_of_app(paths, cfg, app_path, lockfiles)
+    if unread:
+        notes.append(unread)
+        app_complete = False
     declared_app = _declared(merged)
     if app_doc is not None and app_path and os.path.isfile(app_path):  # read once, by the merge
         for c, pos in _declared_in(app_doc).items():
@@ -473,7 +491,7 @@ def scan(paths: Sequence[str], cfg: "Config", selection: Optional[Selection] = N
     app = BundleUsage(APP, "the app's executable", True, app_uses,
                  declared_app if has_manifest else None, app_path or "",
                  app_path or (paths[0] if paths else "."), platform=found.target,
-                 complete=app_complete)
+                 complete=app_complete, reasons=_reasons(merged))
     bundles = [app] + [frameworks[k] for k in sorted(frameworks)]
     diags += compare(bundles, selection)
     return ScanResult(sorted(diags, key=lambda d: d.sort_key()), bundles, files, notes, bad)
@@ -507,6 +525,34 @@ def _counted(images: List["Image"], path: str, target: str, notes: List[str]) ->
         notes.append(f"{path}: built for {built} ({archs}), not for {name}, the app's platform "
                      "(`platform` in the configuration); not read")
     return []
+
+
+def _unread_of_app(paths: Sequence[str], cfg: "Config", app_path: Optional[str],
+                   lockfiles: Sequence[str]) -> str:
+    """What the app's manifest covers that this scan did not read ('' when it read it all).
+
+    The app's manifest covers the app's own sources and every library linked into it, so a
+    declaration nothing uses can only be told when the scan read the whole project (a folder
+    holding the configuration's folder, else the app manifest's folder) and the pods the
+    lockfiles list are installed; otherwise the note says what was not read."""
+    if not app_path:
+        return ""
+    root = cfg.resolve(".") if cfg.path else os.path.dirname(os.path.abspath(app_path))
+    dirs = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+    real = os.path.realpath(root)
+    if not any(os.path.commonpath([d, real]) == d for d in dirs):
+        return (f"the app's manifest ({app_path}) covers the app's sources and everything "
+                f"linked into it, and this scan read only {', '.join(paths)}: a declaration "
+                f"nothing here uses is not reported (scan {os.path.relpath(root)} to judge "
+                "them)")
+    missing = [lf for lf in lockfiles if os.path.basename(lf) == "Podfile.lock"
+               and not os.path.isdir(os.path.join(os.path.dirname(lf), "Pods"))]
+    if missing:
+        return (f"the pods {', '.join(missing)} lists are not installed (no Pods/ folder "
+                "beside it), so the libraries they link into the app were not read: a "
+                "declaration of the app's that nothing read uses is not reported (run "
+                "`pod install` first)")
+    return ""
 
 
 def _app_manifest_path(cfg: "Config", found: _Found, notes: List[str]) -> Optional[str]:

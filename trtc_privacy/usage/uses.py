@@ -17,6 +17,9 @@ a project tree)::
                                 allows for that kind of bundle; the manifest to add it to)
       api-declared-by-app-only  a framework uses a category only the app's manifest declares
       api-declared-not-used     a manifest declares a category nothing it covers was seen to use
+      api-declared-sdk-only     the app's code uses a category whose only reasons the app's
+                                manifest gives are SDK-only (0A2A.1, C56D.1), with the app's
+                                reasons that fit
     Exactly one bundle should have ``is_app``; without one, frameworks are judged on their own.
     A BundleUsage's ``declared`` is None when it has no manifest at all; ``location`` is where its
     findings are reported (default: ``manifest``); ``asc_path`` is how App Store Connect names
@@ -108,6 +111,8 @@ class BundleUsage:
     resource_declared: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     platform: str = "ios"  # the platform its executable is built for
     complete: bool = True  # False: part of what it carries could not be read
+    #: category -> the reasons its manifest gives (what an app's own use is judged against)
+    reasons: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def requires_reasons(self) -> bool:
@@ -164,6 +169,14 @@ def reasons_text(category: str, for_app: bool, codes_only: bool = False) -> str:
     return ", ".join(parts) if codes_only else "; ".join(parts)
 
 
+def _sdk_only_only(reasons: Sequence[str]) -> bool:
+    """Whether every reason given is one only third-party SDKs may declare (and there is one)."""
+    from trtc_privacy.knowledge.apple import vocabulary
+
+    known = vocabulary().reasons
+    return bool(reasons) and all(r in known and known[r].sdk_only for r in reasons)
+
+
 def compare(bundles: Sequence[BundleUsage], selection: Optional["Selection"] = None
             ) -> List[Diagnostic]:
     """The diagnostics for what each bundle uses against what covers it (see above)."""
@@ -200,6 +213,14 @@ def compare(bundles: Sequence[BundleUsage], selection: Optional["Selection"] = N
             label = f"{labels.category_label(category)} ({category})"
             ev = tuple(e.describe() for e in evidence)
             if category in own:
+                if b.is_app and _sdk_only_only(b.reasons.get(category, ())):
+                    given = ", ".join(b.reasons[category])
+                    line, column = (b.declared or {}).get(category, (None, None))
+                    emit("api-declared-sdk-only", b,
+                         f"{b.asc_path} uses {label}, and the only reasons the app's manifest "
+                         f"gives for it ({given}) are reserved for third-party SDKs",
+                         f"the app's own code needs an app reason: add one of "
+                         f"{reasons_text(category, for_app=True)}", ev, line, column)
                 continue
             if not b.is_app and category in app_declared:
                 emit("api-declared-by-app-only", b,

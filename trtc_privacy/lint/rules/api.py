@@ -100,8 +100,12 @@ def reason_wrong_category(ctx: Context, reason: Reason) -> Sequence[Finding]:
       """Apple words 0A2A.1 and C56D.1 "may only be declared by third-party SDKs". In an app's
       own manifest (including one an SDK's entries were merged into, as React Native and
       Tencent's instructions do) Apple's wording forbids them, but no rejection is documented, so
-      this is a warning. It does not apply to SDK manifests (`--kind sdk`).""",
-      "remove it from the app's manifest if the SDK ships its own manifest in the bundle",
+      this is a warning. `merge` and `init` leave these reasons in the manifest of an SDK whose
+      bundle ships one, so they never bring this warning for such an SDK, and removing the
+      reason is never undone by them. It does not apply to SDK manifests (`--kind sdk`).""",
+      "remove it from the app's manifest if the SDK that needs it ships its own manifest in "
+      "its bundle (`trtc-privacy versions` says which Tencent pods do); `merge` does not add "
+      "it back",
       on="reason")
 def sdk_only_reason(ctx: Context, reason: Reason) -> Sequence[Finding]:
     if ctx.kind != "app":

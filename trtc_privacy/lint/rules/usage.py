@@ -38,6 +38,16 @@ API_DECLARED_NOT_USED = parse_rule(
     a library it could not read is invisible), so this is a note.""",
     "remove the declaration if nothing in the bundle uses the API", scope="scan")
 
+API_DECLARED_SDK_ONLY = parse_rule(
+    "api-declared-sdk-only", "warning",
+    "the app's own code uses a required-reason API whose only declared reasons are SDK-only",
+    """0A2A.1 and C56D.1 "may only be declared by third-party SDKs": they cover an SDK's wrapper
+    around the API, not the app's own calls. When the app's code uses the category and the
+    app's manifest gives no other reason for it, the app's use has no reason Apple allows an
+    app. No rejection for it is documented, so it is a warning; the hint lists the app's
+    reasons.""",
+    "add the app reason that describes the app's own use", scope="scan")
+
 SDK_WITHOUT_MANIFEST = parse_rule(
     "sdk-without-manifest", "error",
     "a framework on Apple's list of commonly used SDKs carries no privacy manifest",
@@ -90,6 +100,6 @@ BAD_ARTIFACT = parse_rule(
     run exits 2 with an error.""",
     "check the file is the artifact Xcode exported; re-export it", scope="audit")
 
-RULES = (API_NOT_DECLARED, API_DECLARED_BY_APP_ONLY, API_DECLARED_NOT_USED,
+RULES = (API_NOT_DECLARED, API_DECLARED_BY_APP_ONLY, API_DECLARED_NOT_USED, API_DECLARED_SDK_ONLY,
          SDK_WITHOUT_MANIFEST, SDK_SIGNATURE_MISSING, SIGNATURES_UNKNOWN, BINARY_ENCRYPTED,
          BAD_BINARY, BAD_ARTIFACT)
