@@ -40,7 +40,7 @@ def _lockfiles() -> List[str]:
 
 def _rule_names() -> List[str]:
     ran = invoke(["rules", "-f", "json"], cwd=REPO)
-    return [r["name"] for r in json.loads(ran.stdout)]
+    return [r["name"] for r in json.loads(ran.stdout)["rules"]]
 
 
 def cases() -> Iterator[Case]:
