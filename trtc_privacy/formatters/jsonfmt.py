@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters.summary import add_counts, summary, summary_of
+from trtc_privacy.formatters.summary import add_counts, counted, summary, summary_of
 
 
 def envelope(**fields: Any) -> Dict[str, Any]:
@@ -30,7 +30,8 @@ def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
     for batch in batches:
         add_counts(total, batch)
         for d in batch:
-            paths.add(d.path)
+            if counted(d.path):
+                paths.add(d.path)
             item = json.dumps(d.as_dict(), indent=2, ensure_ascii=False)
             out.write(("\n" if first else ",\n") + "    " + item.replace("\n", "\n    "))
             first = False
