@@ -35,11 +35,12 @@ def spelled(formats: Sequence[str]) -> str:
     return ", ".join(formats[:-1]) + " or " + formats[-1] if len(formats) > 1 else formats[0]
 
 
-def document_format_option(formats: Sequence[str], what: str = "") -> Any:
+def document_format_option(formats: Sequence[str], what: str = "",
+                           default: str = " (default: text)") -> Any:
     """``-f/--format FORMAT`` of a command that prints a document of its own (a list, a rule, a
     report), not diagnostics: only the formats it can render, text by default everywhere."""
     return typer.Option(None, "--format", "-f", metavar="FORMAT",
-                        help=f"{spelled(formats)}{what} (default: text).")
+                        help=f"{spelled(formats)}{what}{default}.")
 
 
 def document_format(fmt: Optional[str], formats: Sequence[str]) -> str:

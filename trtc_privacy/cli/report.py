@@ -33,7 +33,7 @@ def report(
                                            help="Write GitHub Markdown ('-': stdout), e.g. for "
                                            "$GITHUB_STEP_SUMMARY."),
     format: Optional[str] = document_format_option(
-        REPORT_FORMATS, ": print the report on stdout (text is the Markdown page)"),
+        REPORT_FORMATS, ": print the report on stdout (text is the Markdown page)", ""),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
     from trtc_privacy.cli.exits import EXIT_USAGE
