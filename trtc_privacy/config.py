@@ -129,7 +129,10 @@ def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
-        raise input_error(path, f"invalid TOML: {re.sub(r' [(]at line.*', '', msg)}", line, col,
+        if "(at end of document)" in msg:
+            line, col = _end_of(raw)
+        msg = re.sub(r" [(]at (line|end of document).*", "", msg)
+        raise input_error(path, f"invalid TOML: {msg}", line, col,
                           rule="bad-config", hint="fix the TOML syntax at this place") from None
     if os.path.basename(path) == "pyproject.toml":
         table = data.get("tool", {}).get("trtc-privacy", {})
@@ -140,55 +143,77 @@ def load(path: Optional[str] = None, start: Optional[str] = None) -> Config:
     return _validate(table, path, prefix)
 
 
+def _end_of(raw: bytes) -> Tuple[int, int]:
+    """Line and column just past the last character: where tomllib's "(at end of document)"
+    is (an unclosed array or string), so that error has a place like every other."""
+    lines = raw.decode("utf-8", "replace").split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return len(lines), len(lines[-1]) + 1
+
+
 def _validate(table: Any, path: str, prefix: str) -> Config:
+    """The configuration in ``table``, or one InputError naming every problem in it (each at
+    its line), so a person fixes the file in one go (docs/configuration.md shows two)."""
     def where(key: str) -> str:
         return f"{prefix}.{key}" if prefix else key
 
-    def bad(key: str, expected: str) -> InputError:
-        return input_error(path, f"configuration key \"{where(key)}\": expected {expected}, "
-                           f"found {type(table[key]).__name__} {table[key]!r}",
-                           line=_line_of(path, key), rule="bad-config")
+    problems: List[InputError] = []
+
+    def bad(key: str, expected: str) -> None:
+        problems.append(input_error(
+            path, f"configuration key \"{where(key)}\": expected {expected}, "
+            f"found {type(table[key]).__name__} {table[key]!r}",
+            line=_line_of(path, key), rule="bad-config"))
 
     if not isinstance(table, dict):
         raise input_error(path, f"\"{prefix}\" must be a table", rule="bad-config")
     known = set(_LIST_KEYS) | set(_STR_KEYS) | set(_TABLE_KEYS)
     for key in table:
         if key not in known:
-            raise input_error(path, f"unknown configuration key \"{where(key)}\"",
-                              line=_line_of(path, key), rule="bad-config",
-                              hint="known keys: " + ", ".join(sorted(known)))
+            problems.append(input_error(path, f"unknown configuration key \"{where(key)}\"",
+                                        line=_line_of(path, key), rule="bad-config",
+                                        hint="known keys: " + ", ".join(sorted(known))))
     cfg = Config(path=path, root=os.path.dirname(os.path.abspath(path)), raw=dict(table))
     for key in _LIST_KEYS:
         if key in table:
             v = table[key]
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                raise bad(key, "a list of strings, such as [\"a\", \"b\"]")
-            setattr(cfg, key.replace("-", "_"), list(v))
+                bad(key, "a list of strings, such as [\"a\", \"b\"]")
+            else:
+                setattr(cfg, key.replace("-", "_"), list(v))
     for key in _STR_KEYS:
         if key in table:
             if not isinstance(table[key], str):
-                raise bad(key, "a string")
-            setattr(cfg, key.replace("-", "_"), table[key])
+                bad(key, "a string")
+            else:
+                setattr(cfg, key.replace("-", "_"), table[key])
     choices = {"kind": ("app", "sdk", "auto"), "xcode-write": ("product", "source"),
                "xcode-fail-on": ("always", "release", "never"),
                "platform": ("ios", "visionos", "macos", "maccatalyst", "tvos", "watchos")}
     for key, allowed in choices.items():
-        if key in table and table[key] not in allowed:
-            raise input_error(path, f"configuration key \"{where(key)}\": expected one of "
-                              f"{', '.join(allowed)}, found {table[key]!r}",
-                              line=_line_of(path, key), rule="bad-config")
+        if key in table and isinstance(table[key], str) and table[key] not in allowed:
+            problems.append(input_error(
+                path, f"configuration key \"{where(key)}\": expected one of "
+                f"{', '.join(allowed)}, found {table[key]!r}",
+                line=_line_of(path, key), rule="bad-config"))
     if "severity" in table:
         sev = table["severity"]
         if not isinstance(sev, dict):
-            raise bad("severity", "a table of rule = \"error\" | \"warning\" | \"note\" | \"off\"")
+            bad("severity", "a table of rule = \"error\" | \"warning\" | \"note\" | \"off\"")
+            sev = {}
         for rule, v in sev.items():
             if not isinstance(v, str) or v not in _SEVERITIES:
                 shown = repr(v) if isinstance(v, str) else f"{type(v).__name__} {v!r}"
-                raise input_error(path, f"configuration key \"{where('severity')}.{rule}\": "
-                                  f"expected one of {', '.join(_SEVERITIES)}, found {shown}",
-                                  line=_line_in_table(path, "severity", rule), rule="bad-config")
-        cfg.severity = dict(sev)
-    _check_rule_names(cfg, path, where)
+                problems.append(input_error(
+                    path, f"configuration key \"{where('severity')}.{rule}\": "
+                    f"expected one of {', '.join(_SEVERITIES)}, found {shown}",
+                    line=_line_in_table(path, "severity", rule), rule="bad-config"))
+        cfg.severity = {k: v for k, v in sev.items() if v in _SEVERITIES}
+    problems += _check_rule_names(cfg, path, where)
+    if problems:
+        problems.sort(key=lambda e: e.diagnostic.line or 0)
+        raise InputError.of(problems)
     cfg.app_manifest = table.get("app-manifest")
     return cfg
 
@@ -196,10 +221,10 @@ def _validate(table: Any, path: str, prefix: str) -> Config:
 _SEVERITIES = ("error", "warning", "note", "off")
 
 
-def _check_rule_names(cfg: Config, path: str, where: Callable[[str], str]) -> None:
-    """A misspelt rule name would silently do nothing: refuse it, at its line."""
+def _check_rule_names(cfg: Config, path: str, where: Callable[[str], str]) -> List[InputError]:
+    """A misspelt rule name would silently do nothing: one problem per such name, at its line."""
     if not (cfg.select or cfg.ignore or cfg.severity):
-        return
+        return []
     from trtc_privacy.lint.rules import check_names
 
     def in_list(key: str) -> Callable[[str], Tuple[str, Optional[int]]]:
@@ -209,9 +234,15 @@ def _check_rule_names(cfg: Config, path: str, where: Callable[[str], str]) -> No
         return (f"configuration key \"{where('severity')}.{name}\": ",
                 _line_in_table(path, "severity", name))
 
-    check_names(cfg.select, path, "bad-config", in_list("select"))
-    check_names(cfg.ignore, path, "bad-config", in_list("ignore"))
-    check_names(cfg.severity, path, "bad-config", in_severity)
+    problems: List[InputError] = []
+    for names, context in ((cfg.select, in_list("select")), (cfg.ignore, in_list("ignore")),
+                           (list(cfg.severity), in_severity)):
+        for name in names:
+            try:
+                check_names([name], path, "bad-config", context)
+            except InputError as exc:
+                problems.append(exc)
+    return problems
 
 
 def _line_in_table(path: str, table: str, key: str) -> Optional[int]:

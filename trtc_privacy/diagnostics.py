@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, Dict, Final, Optional, Tuple
+from typing import Any, Dict, Final, List, Optional, Sequence, Tuple
 
 
 class Severity(str, enum.Enum):
@@ -104,6 +104,20 @@ class InputError(Exception):
         #: the output format of the command it stopped, when it chose one: the error is printed
         #: there too (github and xcode read only stdout)
         self.format: Optional[str] = None
+        #: further problems found in the same pass (every configuration error at once)
+        self.more: List[Diagnostic] = []
+
+    @property
+    def diagnostics(self) -> List[Diagnostic]:
+        """Every problem this error reports, the first one first."""
+        return [self.diagnostic] + self.more
+
+    @classmethod
+    def of(cls, errors: Sequence["InputError"]) -> "InputError":
+        """One error reporting all of ``errors`` (at least one), so a person fixes them in one go."""
+        first = errors[0]
+        first.more = [d for e in errors[1:] for d in e.diagnostics]
+        return first
 
 
 def input_error(path: str, message: str, line: Optional[int] = None, column: Optional[int] = None,

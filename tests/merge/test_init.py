@@ -149,3 +149,31 @@ def test_an_unknown_product_is_a_usage_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert 'unknown product or pod "trtc-ultimate"' in r.stderr
     assert not (tmp_path / "PrivacyInfo.xcprivacy").exists()
+
+
+# -- issue 21 C: the next steps follow the configuration init writes (or finds) ---------------
+
+MEMBER = "add the file to your app target (Copy Bundle Resources)"
+NOT_MEMBER = "keep the file out of your app target (clear its Target Membership"
+
+
+def test_with_write_config_it_never_says_to_add_the_file_to_the_target(tmp_path: Path) -> None:
+    """--write-config sets xcode-write = "product": the phase writes the built app's copy, and a
+    target member would make Xcode fail with "Multiple commands produce"."""
+    r = invoke(["init", "--sdk", "trtc", "--write-config"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'xcode-write = "product"' in (tmp_path / ".trtc-privacy.toml").read_text()
+    assert NOT_MEMBER in r.stdout and MEMBER not in r.stdout
+
+
+def test_the_next_steps_follow_a_configuration_found_or_none(tmp_path: Path) -> None:
+    alone = invoke(["init", "--sdk", "trtc"], cwd=tmp_path)
+    assert MEMBER in alone.stdout and "Run Script" not in alone.stdout
+    (tmp_path / "PrivacyInfo.xcprivacy").unlink()
+    (tmp_path / ".trtc-privacy.toml").write_text('xcode-write = "source"\n', encoding="utf-8")
+    source = invoke(["init", "--sdk", "trtc"], cwd=tmp_path)
+    assert MEMBER in source.stdout and "in place" in source.stdout
+    (tmp_path / "PrivacyInfo.xcprivacy").unlink()
+    (tmp_path / ".trtc-privacy.toml").write_text('xcode-write = "product"\n', encoding="utf-8")
+    product = invoke(["init", "--sdk", "trtc"], cwd=tmp_path)
+    assert NOT_MEMBER in product.stdout and MEMBER not in product.stdout

@@ -186,7 +186,7 @@ def test_versions_json_shape_and_exit_1_below_minimum(tmp_path: Path) -> None:
     r = invoke(["versions", "--format", "json"], cwd=tmp_path)
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
-    assert set(data) == {"sdks", "products", "diagnostics"}
+    assert set(data) == {"version", "tool", "sdks", "products", "diagnostics"}
     assert all(set(s) == ROW_KEYS for s in data["sdks"])
     assert {s["status"] for s in data["sdks"]} == {"below-minimum"}
     assert all(s["path"] == "Podfile.lock" for s in data["sdks"])
@@ -211,7 +211,9 @@ def test_versions_without_tencent_pods_exits_0(tmp_path: Path) -> None:
     r = invoke(["versions"], cwd=tmp_path)
     assert r.returncode == 0 and "no Tencent RTC or Chat pods" in r.stdout
     r = invoke(["versions", "--format", "json"], cwd=tmp_path)
-    assert json.loads(r.stdout) == {"sdks": [], "products": [], "diagnostics": []}
+    doc = json.loads(r.stdout)
+    assert {k: v for k, v in doc.items() if k not in ("version", "tool")} == {
+        "sdks": [], "products": [], "diagnostics": []}
 
 
 def test_versions_bad_format_and_empty_directory_exit_2(tmp_path: Path) -> None:

@@ -89,15 +89,15 @@ def report_error(exc: Exception) -> int:
 
     if not isinstance(exc, InputError):
         raise exc
-    d = exc.diagnostic
     fmt = exc.format
     if fmt in ("github", "xcode"):
         from trtc_privacy.formatters import render
 
-        sys.stdout.write(render([d], fmt))
-    sys.stderr.write(f"{d.location()}: error: {d.message}\n")
-    if d.hint:
-        sys.stderr.write(f"  hint: {d.hint}\n")
+        sys.stdout.write(render(exc.diagnostics, fmt))
+    for d in exc.diagnostics:
+        sys.stderr.write(f"{d.location()}: error: {d.message}\n")
+        if d.hint:
+            sys.stderr.write(f"  hint: {d.hint}\n")
     return EXIT_USAGE
 
 
@@ -106,45 +106,20 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     Usage errors exit 2, as click does; an unexpected exception is a bug and exits 3 with a
     one-line message instead of a traceback (TRTC_PRIVACY_DEBUG=1 shows it); Ctrl-C exits 130
-    without a word, as shells expect.
+    without a word, as shells expect; a closed pipe (``| head``) exits 141 without a word.
     """
     import os
 
-    from trtc_privacy.cli.exits import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+    from trtc_privacy.cli.exits import EXIT_BUG, EXIT_INTERRUPTED
 
     try:
-        from trtc_privacy.diagnostics import InputError
-
-        args = sys.argv[1:] if argv is None else list(argv)
-        first = next((a for a in args if not a.startswith("-")), None)
-        app = build_app(first if first in COMMANDS else None)
-        from importlib import import_module
-
-        import typer
-
-        try:  # typer 0.2x vendors click; older typers run on click itself
-            click_exceptions = import_module("typer._click.exceptions")
-        except ImportError:  # pragma: no cover
-            click_exceptions = import_module("click.exceptions")
-        click_error = click_exceptions.ClickException
-        try:
-            rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
-        except typer.Abort:  # older typers turn Ctrl-C into Abort
-            return EXIT_INTERRUPTED
-        except click_error as exc:  # usage errors
-            exc.show()
-            return int(exc.exit_code)
-        except SystemExit as exc:
-            code = exc.code
-            if code is None:
-                return EXIT_OK
-            if isinstance(code, int):
-                return code
-            sys.stderr.write(f"{code}\n")
-            return EXIT_USAGE
-        except InputError as exc:
-            return report_error(exc)
-        return rv if isinstance(rv, int) else EXIT_OK
+        code = _main(argv)
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # typer met a closed pipe (exit 1)
+            return _pipe_closed()
+        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so plainly
@@ -154,6 +129,60 @@ def main(argv: Optional[List[str]] = None) -> int:
                          "report it with the command and input files (TRTC_PRIVACY_DEBUG=1 "
                          "shows details)\n")
         return EXIT_BUG
+
+
+def _pipe_closed() -> int:
+    """Stdout's reader went away (``merge --diff | head -8``): stop without a word, with the
+    code a shell reports for a program SIGPIPE ended, and point stdout at /dev/null so that the
+    interpreter's last flush does not fail too (which exits 120, a code no page lists)."""
+    import os
+
+    from trtc_privacy.cli.exits import EXIT_PIPE_CLOSED
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)  # stdout's descriptor
+        os.close(devnull)
+    except OSError:  # pragma: no cover - no descriptor 1 to replace
+        pass
+    return EXIT_PIPE_CLOSED
+
+
+def _main(argv: Optional[List[str]]) -> int:
+    """``main`` without its guards: parse, run the command, turn how it ended into a code."""
+    from trtc_privacy.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+    from trtc_privacy.diagnostics import InputError
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    app = build_app(first if first in COMMANDS else None)
+    from importlib import import_module
+
+    import typer
+
+    try:  # typer 0.2x vendors click; older typers run on click itself
+        click_exceptions = import_module("typer._click.exceptions")
+    except ImportError:  # pragma: no cover
+        click_exceptions = import_module("click.exceptions")
+    click_error = click_exceptions.ClickException
+    try:
+        rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
+    except typer.Abort:  # older typers turn Ctrl-C into Abort
+        return EXIT_INTERRUPTED
+    except click_error as exc:  # usage errors
+        exc.show()
+        return int(exc.exit_code)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return EXIT_OK
+        if isinstance(code, int):
+            return code
+        sys.stderr.write(f"{code}\n")
+        return EXIT_USAGE
+    except InputError as exc:
+        return report_error(exc)
+    return rv if isinstance(rv, int) else EXIT_OK
 
 
 def run() -> None:

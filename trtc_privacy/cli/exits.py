@@ -1,7 +1,8 @@
 """The exit codes, and the one policy that turns what a command showed into 0, 1 or 2.
 
 0 fine; 1 findings (an error, or with ``--strict`` a warning) or something out of date; 2 bad
-input or usage; 3 a bug; 130 interrupted. ``main`` owns 3 and 130; the commands decide the rest
+input or usage; 3 a bug; 130 interrupted; 141 the output's reader went away (``| head``: the
+code a shell gives a program that SIGPIPE ended). ``main`` owns 3, 130 and 141; the commands decide the rest
 here, so ``--strict`` and "out of date" mean the same thing everywhere. Nothing is imported at
 module level: ``main`` reads the codes before its guard against Ctrl-C.
 """
@@ -14,6 +15,18 @@ if TYPE_CHECKING:
     from trtc_privacy.diagnostics import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_PIPE_CLOSED = 141
+
+#: Every code the tool can exit with, and what it means (docs/formats.md lists them; a test
+#: keeps the two in step).
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_FINDINGS: "findings, or something out of date",
+    EXIT_USAGE: "bad input or usage",
+    EXIT_BUG: "an internal error",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    EXIT_PIPE_CLOSED: "the output's reader closed the pipe",
+}
 
 
 def exit_code(shown: Iterable[Severity] = (), strict: bool = False, out_of_date: bool = False,

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
+
+from trtc_privacy.cli.options import document_format_option
+
+EXPLAIN_FORMATS = ("text", "json")
 
 
 def explain(
     name: str = typer.Argument(..., metavar="NAME|ITMS-CODE",
                                help="A rule name (unknown-reason) or an App Store code "
                                "(ITMS-91055)."),
+    format: Optional[str] = document_format_option(
+        EXPLAIN_FORMATS, " (json: the rule as `rules -f json` lists it)"),
 ) -> None:
     """Explain a rule, or list the rules that predict an App Store Connect error code."""
+    import json
     import re
     import textwrap
 
     from trtc_privacy.cli.exits import EXIT_USAGE
+    from trtc_privacy.cli.options import document_format
+    from trtc_privacy.cli.rules import rule_row
+    from trtc_privacy.formatters.jsonfmt import envelope
     from trtc_privacy.lint.rules import by_itms, get, itms_codes, suggest
 
+    fmt = document_format(format, EXPLAIN_FORMATS)
     r = get(name)
     if r is None and re.fullmatch(r"(?i)(ITMS-)?\d{5}", name):
         found = by_itms(name)
@@ -26,6 +39,10 @@ def explain(
             known = [c.replace("ITMS-", "") for c in itms_codes()]
             typer.echo(f"  hint: rules predict ITMS-{', '.join(known)}", err=True)
             raise typer.Exit(EXIT_USAGE)
+        if fmt == "json":
+            typer.echo(json.dumps(envelope(code=code, rules=[rule_row(x) for x in found]),
+                                  indent=2))
+            return
         typer.echo(f"{code} is predicted by:")
         w = max(len(x.name) for x in found)
         for x in found:
@@ -38,6 +55,9 @@ def explain(
         typer.echo(f"unknown rule \"{name}\"", err=True)
         typer.echo(f"  hint: {suggest(name)}", err=True)
         raise typer.Exit(EXIT_USAGE)
+    if fmt == "json":
+        typer.echo(json.dumps(envelope(rule=rule_row(r)), indent=2))
+        return
     typer.echo(f"{r.name}  ({r.severity.value}"
                + (f", predicts {', '.join(r.itms)}" if r.itms else "")
                + (", fixable with --fix" if r.fixable else "") + ")")

@@ -72,5 +72,8 @@ def init(
         out.write(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else "") + "\n")
         if config_text is not None:
             out.write(f"{config_path}: written\n")
-        out.write("next: add the file to your app target (Copy Bundle Resources), and run "
-                  "`trtc-privacy lint " + path + "`\n")
+        # the advice follows the configuration the phase will read: the one just written, else
+        # the one found (which the Xcode phase would use), else none (the file ships as it is)
+        write = (scaffold.xcode_write_of(config_text) if config_text is not None
+                 else cfg.xcode_write if cfg.path else None)
+        out.write(scaffold.next_steps(path, write))

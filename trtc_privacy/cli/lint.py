@@ -31,7 +31,7 @@ def lint(
 
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
-    from trtc_privacy.cli.options import apply_rule_options, chosen_format, note
+    from trtc_privacy.cli.options import apply_rule_options, chosen_format
     from trtc_privacy.diagnostics import Severity, input_error
     from trtc_privacy.formatters import stream
     from trtc_privacy.lint.engine import KINDS, LintRun
@@ -49,7 +49,11 @@ def lint(
         # findings stream to the formatter as each file finishes: memory stays flat
         total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
         if not run.files and not run.unreadable:
-            note("no PrivacyInfo.xcprivacy found under " + ", ".join(paths))
+            # a mistyped path in CI must not pass as "no problems": bad input, exit 2
+            raise input_error(", ".join(paths), "no PrivacyInfo.xcprivacy found here, so nothing "
+                              "was linted", rule="bad-input",
+                              hint="check the path (and the configuration's exclude); lint takes "
+                              "manifest files, or folders holding PrivacyInfo.xcprivacy files")
         # an unreadable path is reported among the findings; the others were linted
         return exit_code([Severity(s) for s, n in total.items() if n], strict,
                          bad_input=bool(run.unreadable))

@@ -60,7 +60,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
     import sys
 
     from trtc_privacy.cli.options import emit
-    from trtc_privacy.formatters.jsonfmt import rows
+    from trtc_privacy.formatters.jsonfmt import envelope, rows
     from trtc_privacy.merge.fold import describe
 
     plan = outcome.plan
@@ -83,7 +83,7 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
             "diff": plan.diff() if show_diff else None,
             "status": status,
         }
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(envelope(**doc), indent=2) + "\n")
         return
     # diagnostics where the format's reader looks; the human summary where it does no harm
     human = sys.stderr if fmt == "sarif" else sys.stdout

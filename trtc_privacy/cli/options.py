@@ -30,6 +30,34 @@ def format_option() -> Any:
     return typer.Option(None, "--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
 
 
+def spelled(formats: Sequence[str]) -> str:
+    """``text, json or markdown``: a list of formats as help and hints name them."""
+    return ", ".join(formats[:-1]) + " or " + formats[-1] if len(formats) > 1 else formats[0]
+
+
+def document_format_option(formats: Sequence[str], what: str = "",
+                           default: str = " (default: text)") -> Any:
+    """``-f/--format FORMAT`` of a command that prints a document of its own (a list, a rule, a
+    report), not diagnostics: only the formats it can render, text by default everywhere."""
+    return typer.Option(None, "--format", "-f", metavar="FORMAT",
+                        help=f"{spelled(formats)}{what}{default}.")
+
+
+def document_format(fmt: Optional[str], formats: Sequence[str]) -> str:
+    """The format of such a command: the one asked for when it is one of ``formats`` (else a
+    usage error, exit 2, naming those); with none asked for, text. The GitHub Actions and Xcode
+    defaults are formats of diagnostics, so a list printed in CI or a build phase is text, and
+    never an error (issue 21)."""
+    if fmt is None or fmt == "auto":
+        return "text"
+    if fmt not in formats:
+        from trtc_privacy.diagnostics import input_error
+
+        raise input_error("--format", f"format \"{fmt}\" does not apply here", rule="usage",
+                          hint=f"this command prints {spelled(formats)}")
+    return fmt
+
+
 def config_option() -> Any:
     return typer.Option(None, "--config", "-c", metavar="FILE",
                         help="Configuration file (default: found upwards).")

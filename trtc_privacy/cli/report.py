@@ -6,7 +6,10 @@ from typing import List, Optional
 
 import typer
 
-from trtc_privacy.cli.options import config_option
+from trtc_privacy.cli.options import config_option, document_format_option
+
+#: What ``report -f`` prints on stdout: text is the Markdown page, which reads as plain text.
+REPORT_FORMATS = ("text", "json", "markdown", "html")
 
 
 def report(
@@ -29,21 +32,20 @@ def report(
     markdown: Optional[str] = typer.Option(None, "--markdown", metavar="PATH",
                                            help="Write GitHub Markdown ('-': stdout), e.g. for "
                                            "$GITHUB_STEP_SUMMARY."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
-                                         help="json: print the report as JSON on stdout."),
+    format: Optional[str] = document_format_option(
+        REPORT_FORMATS, ": print the report on stdout (text is the Markdown page)", ""),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
     from trtc_privacy.cli.exits import EXIT_USAGE
+    from trtc_privacy.cli.options import document_format
 
-    if format is not None and format != "json":
-        typer.echo(f"--format: unknown format \"{format}\" (expected json)", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    if html is None and markdown is None and format is None:
+    fmt = document_format(format, REPORT_FORMATS) if format is not None else None
+    if html is None and markdown is None and fmt is None:
         typer.echo("report: say where the report goes: --html PATH, --markdown PATH or "
-                   "--format json", err=True)
+                   "--format FORMAT", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if [html, markdown, "-" if format else None].count("-") > 1:
-        typer.echo("report: only one of --html, --markdown and --format json can use stdout",
+    if [html, markdown, "-" if fmt else None].count("-") > 1:
+        typer.echo("report: only one of --html, --markdown and --format can use stdout",
                    err=True)
         raise typer.Exit(EXIT_USAGE)
     from trtc_privacy.files import write_atomic
@@ -60,5 +62,6 @@ def report(
         else:
             write_atomic(path, text.encode("utf-8"))
             typer.echo(f"{path}: written", err=True)
-    if format == "json":
-        typer.echo(core.to_json(data), nl=False)
+    if fmt is not None:
+        shown = {"json": core.to_json, "html": core.render_html}.get(fmt, core.render_markdown)
+        typer.echo(shown(data), nl=False)

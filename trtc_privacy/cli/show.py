@@ -27,7 +27,7 @@ def show(
     import sys
 
     from trtc_privacy.cli.options import chosen_format, emit
-    from trtc_privacy.formatters.jsonfmt import rows
+    from trtc_privacy.formatters.jsonfmt import envelope, rows
     from trtc_privacy.knowledge.resolve import findings
     from trtc_privacy.knowledge.resolve import resolve as resolve_spec
     from trtc_privacy.merge.catalogue_view import pod_dict, pod_lines, union_text
@@ -41,11 +41,10 @@ def show(
                               adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds")
         text = union_text(res.pods)
         if fmt == "json":
-            sys.stdout.write(json.dumps({
-                "spec": product, "product": res.product.id if res.product else None,
-                "requested": res.requested, "pods": [pod_dict(p) for p in res.pods],
-                "manifest": text, "diagnostics": rows(found),
-            }, indent=2) + "\n")
+            sys.stdout.write(json.dumps(envelope(
+                spec=product, product=res.product.id if res.product else None,
+                requested=res.requested, pods=[pod_dict(p) for p in res.pods],
+                manifest=text, diagnostics=rows(found)), indent=2) + "\n")
             return
         emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout,
              quiet_when_clean=True)

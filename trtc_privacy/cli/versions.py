@@ -29,7 +29,7 @@ def versions(
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format, emit
-    from trtc_privacy.formatters.jsonfmt import rows
+    from trtc_privacy.formatters.jsonfmt import envelope, rows
     from trtc_privacy.merge.versions import check, render_table
     from trtc_privacy.selection import Selection
 
@@ -43,7 +43,7 @@ def versions(
         if fmt == "json":
             doc = report.as_dict()
             doc["diagnostics"] = rows(diags)
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            sys.stdout.write(json.dumps(envelope(**doc), indent=2) + "\n")
         else:
             if fmt == "text":
                 sys.stdout.write(render_table(report))

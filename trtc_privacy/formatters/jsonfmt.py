@@ -7,15 +7,22 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters.summary import add_counts, summary, summary_of
+from trtc_privacy.formatters.summary import add_counts, counted, summary, summary_of
+
+
+def envelope(**fields: Any) -> Dict[str, Any]:
+    """Every JSON document the tool prints: ``version`` (of the document's shape) and ``tool``
+    first, then the command's own fields, so a reader checks one key everywhere."""
+    doc: Dict[str, Any] = {"version": 1, "tool": {"name": "trtc-privacy", "version": __version__}}
+    doc.update(fields)
+    return doc
 
 
 def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
            files: Callable[[], Optional[int]], color: Optional[bool] = None) -> Dict[str, int]:
     """The same document as ``format``, written one diagnostic at a time: no second copy of
     the whole output is ever held."""
-    head = json.dumps({"version": 1, "tool": {"name": "trtc-privacy", "version": __version__}},
-                      indent=2, ensure_ascii=False)
+    head = json.dumps(envelope(), indent=2, ensure_ascii=False)
     out.write(head[:-2] + ',\n  "diagnostics": [')
     total = {"error": 0, "warning": 0, "note": 0}
     paths: Set[str] = set()
@@ -23,7 +30,8 @@ def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
     for batch in batches:
         add_counts(total, batch)
         for d in batch:
-            paths.add(d.path)
+            if counted(d.path):
+                paths.add(d.path)
             item = json.dumps(d.as_dict(), indent=2, ensure_ascii=False)
             out.write(("\n" if first else ",\n") + "    " + item.replace("\n", "\n    "))
             first = False
@@ -39,12 +47,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
            color: Optional[bool] = None, extra: Optional[Mapping[str, Any]] = None) -> str:
     """The document; ``extra`` adds top-level fields after the summary (``scan``'s bundles,
     ``audit``'s artifact), so a command's JSON is built once."""
-    doc = {
-        "version": 1,
-        "tool": {"name": "trtc-privacy", "version": __version__},
-        "diagnostics": rows(diagnostics),
-        "summary": summary(diagnostics, files),
-    }
+    doc = envelope(diagnostics=rows(diagnostics), summary=summary(diagnostics, files))
     doc.update(extra or {})
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

@@ -21,10 +21,18 @@ def counts(diagnostics: Sequence[Diagnostic]) -> Dict[str, int]:
     return out
 
 
+def counted(path: str) -> bool:
+    """Whether a diagnostic's path is a file the summary counts: a finding placed at an option
+    (``--sdk``, ``--format``) is about the command line, not a file ("3 warnings in 2 files"
+    for one file written was issue 21's)."""
+    return not path.startswith("-")
+
+
 def summary(diagnostics: Sequence[Diagnostic], files: Optional[int] = None) -> Dict[str, object]:
     """The numbers every format reports: errors, warnings, notes and files checked."""
     return summary_of(counts(diagnostics),
-                      files if files is not None else len({d.path for d in diagnostics}))
+                      files if files is not None else len({d.path for d in diagnostics
+                                                           if counted(d.path)}))
 
 
 def summary_of(c: Dict[str, int], files: int) -> Dict[str, object]:

@@ -12,7 +12,7 @@ from itertools import groupby
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters.summary import add_counts, summary_line, summary_of, summary_text
+from trtc_privacy.formatters.summary import add_counts, counted, summary_line, summary_of, summary_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -48,7 +48,8 @@ def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
     for batch in batches:
         add_counts(total, batch)
         for path, group in groupby(batch, key=lambda d: d.path):
-            paths.add(path)
+            if counted(path):
+                paths.add(path)
             out.write("\n".join([path] + _block(_rows(list(group))) + [""]) + "\n")
     n = files()
     out.write(summary_text(summary_of(total, len(paths) if n is None else n)) + "\n")

@@ -351,7 +351,7 @@ def run(env: BuildEnv, config_path: Optional[str] = None, write: Optional[str] =
         phase = make_phase(env, config_path, write, fail_on, app_manifest)
     except InputError as exc:
         # Without a readable configuration the fail-on policy is unknown: fail, to be safe.
-        return Result(None, [exc.diagnostic], bad_input=True)
+        return Result(None, exc.diagnostics, bad_input=True)
     rules = Selection.from_config(phase.config)
     diags = rules.apply(sandbox_problems(phase))
     if diags:

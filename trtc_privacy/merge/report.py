@@ -20,7 +20,7 @@ from trtc_privacy.knowledge.apple import vocabulary
 from trtc_privacy.merge.fold import Decl, MergeResult
 
 #: Bumped when the JSON's shape changes incompatibly (consumers can check it).
-REPORT_SCHEMA = 1
+REPORT_VERSION = 1
 
 SECTIONS = (
     ("used_to_track_you", "Data Used to Track You"),
@@ -99,7 +99,7 @@ def build(collected: Collected) -> Dict[str, Any]:
     label = _label(result, labels, collected.stated_tracking)
     apis = _apis(result)
     return {
-        "schema": REPORT_SCHEMA,
+        "version": REPORT_VERSION,
         "tool": {"name": "trtc-privacy", "version": __version__},
         "catalogue": {"read_on": vocabulary().read_on, "sources": list(vocabulary().sources)},
         "app_manifest": collected.app_manifest,
@@ -407,7 +407,7 @@ def build_artifact(result: Any) -> Dict[str, Any]:
                 "declarations": len(c.added) + len(c.already), "new": len(c.added)}
                for r, c in zip(reads, merged.contributions)]
     return {
-        "schema": REPORT_SCHEMA,
+        "version": REPORT_VERSION,
         "tool": {"name": "trtc-privacy", "version": __version__},
         "catalogue": {"read_on": vocabulary().read_on, "sources": list(vocabulary().sources)},
         "app_manifest": result.source,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from trtc_privacy.diagnostics import input_error
 from trtc_privacy.files import DEPENDENCY_DIRS, SKIP_DIRS
@@ -60,6 +60,31 @@ def render_config(app_manifest: str, sdks: Sequence[str], lockfiles: Sequence[st
     return str(env.get_template(CONFIG_TEMPLATE).render(
         app_manifest=app_manifest.replace(os.sep, "/"), sdks=list(sdks),
         lockfiles=[p.replace(os.sep, "/") for p in lockfiles]))
+
+
+def xcode_write_of(config_text: str) -> str:
+    """The ``xcode-write`` a configuration sets (its default, "product", when it sets none)."""
+    from trtc_privacy.config import _toml
+
+    value = _toml().loads(config_text).get("xcode-write", "product")
+    return str(value)
+
+
+def next_steps(path: str, xcode_write: Optional[str]) -> str:
+    """What to do with the new manifest, as the configuration in force has the Xcode phase
+    deliver it: ``xcode_write`` None (no configuration: no phase) or "source" means the file
+    ships as a member of the app target; "product" means the phase writes it into the built
+    app, so the file must NOT be a member, or Xcode fails with "Multiple commands produce"."""
+    lint = f"run `trtc-privacy lint {path}`"
+    if xcode_write == "product":
+        return ("next: keep the file out of your app target (clear its Target Membership: the "
+                "`trtc-privacy xcode` Run Script phase writes it into the built app; "
+                "docs/integrations.md#xcode-build-phase), and " + lint + "\n")
+    if xcode_write == "source":
+        return ("next: add the file to your app target (Copy Bundle Resources), with the "
+                "`trtc-privacy xcode` Run Script phase above that phase (it merges into the "
+                "file in place), and " + lint + "\n")
+    return "next: add the file to your app target (Copy Bundle Resources), and " + lint + "\n"
 
 
 def refuse_existing(path: str, force: bool) -> None:
