@@ -134,6 +134,7 @@ def make_react_native(files: Dict[str, Path], dest: Path) -> Path:
     _write(app / "package.json", '{"name": "rnapp", "dependencies": '
            '{"react-native-background-fetch": "4.2.5"}}\n')
     _write(ios / "Podfile.lock", RN_LOCK)
+    _write(ios / "Pods" / "Manifest.lock", RN_LOCK)  # `pod install` has run
     _write(ios / "RNApp" / "AppDelegate.mm", "#import \"AppDelegate.h\"\n"
            "@implementation AppDelegate\n@end\n")
     (ios / "RNApp" / "PrivacyInfo.xcprivacy").write_bytes(_EMPTY_MANIFEST)
@@ -165,6 +166,7 @@ def make_flutter(files: Dict[str, Path], dest: Path) -> Path:
     ios = app / "ios"
     cache = Path(dest) / "pub-cache" / "hosted"
     _write(ios / "Podfile.lock", FLUTTER_LOCK)
+    _write(ios / "Pods" / "Manifest.lock", FLUTTER_LOCK)  # `pod install` has run
     _write(ios / "Flutter" / "Generated.xcconfig", "FLUTTER_ROOT=/opt/flutter\n")
     _write(ios / "Runner" / "AppDelegate.swift", "import UIKit\nimport Flutter\n"
            "@main\nclass AppDelegate: FlutterAppDelegate {}\n")

@@ -71,7 +71,8 @@ def test_react_native_development_pod_is_read_and_attributed(apps, capsys, monke
             "there (install the dependencies first); not read") in err
     [app] = doc["bundles"]
     assert app["complete"] is False
-    assert doc["summary"]["files"] == 3  # AppDelegate.mm, RNBackgroundFetch.m, the framework
+    # AppDelegate.mm, RNBackgroundFetch.m, the framework, and the app's manifest
+    assert doc["summary"]["files"] == 4
 
 
 def test_nothing_else_under_node_modules_is_read(apps, capsys, monkeypatch) -> None:
