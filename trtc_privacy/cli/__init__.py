@@ -37,10 +37,11 @@ def _version(value: bool) -> None:
     import typer
 
     from trtc_privacy import __version__
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import EXIT_OK
 
     if value:
-        typer.echo(f"trtc-privacy {__version__}")
+        console.line(f"trtc-privacy {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
@@ -84,6 +85,7 @@ def build_app(only: Optional[str] = None) -> "typer.Typer":
 def report_error(exc: Exception) -> int:
     """Print an InputError in the format the command chose (else ``PATH:LINE:COL: error:``);
     return 2."""
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.diagnostics import InputError
 
@@ -94,10 +96,10 @@ def report_error(exc: Exception) -> int:
     if fmt in ("github", "xcode"):
         from trtc_privacy.formatters import render
 
-        sys.stdout.write(render([d], fmt))
-    sys.stderr.write(f"{d.location()}: error: {d.message}\n")
+        console.findings(render([d], fmt), fmt)
+    console.line(f"{d.location()}: error: {d.message}", err=True, fmt=fmt)
     if d.hint:
-        sys.stderr.write(f"  hint: {d.hint}\n")
+        console.line(f"  hint: {d.hint}", err=True, fmt=fmt)
     return EXIT_USAGE
 
 
@@ -131,8 +133,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
         except typer.Abort:  # older typers turn Ctrl-C into Abort
             return EXIT_INTERRUPTED
-        except click_error as exc:  # usage errors
-            exc.show()
+        except click_error as exc:  # usage errors: click's text, through the door
+            import io
+
+            from trtc_privacy.cli import console
+
+            shown = io.StringIO()
+            exc.show(file=shown)
+            console.lines(shown.getvalue(), err=True)
             return int(exc.exit_code)
         except SystemExit as exc:
             code = exc.code
@@ -140,7 +148,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return EXIT_OK
             if isinstance(code, int):
                 return code
-            sys.stderr.write(f"{code}\n")
+            from trtc_privacy.cli import console
+
+            console.line(str(code), err=True)
             return EXIT_USAGE
         except InputError as exc:
             return report_error(exc)
@@ -150,9 +160,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as exc:  # a bug: say so plainly
         if os.environ.get("TRTC_PRIVACY_DEBUG"):
             raise
-        sys.stderr.write(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please "
-                         "report it with the command and input files (TRTC_PRIVACY_DEBUG=1 "
-                         "shows details)\n")
+        from trtc_privacy.cli import console
+
+        console.line(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please report "
+                     "it with the command and input files (TRTC_PRIVACY_DEBUG=1 shows details)",
+                     err=True)
         return EXIT_BUG
 
 

@@ -18,9 +18,8 @@ def audit(
     config: Optional[str] = config_option(),
 ) -> int:
     """Check a built app's manifests, API use, listed SDKs and signatures (ITMS-91053/61/65)."""
-    import sys
-
     from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format
     from trtc_privacy.formatters import render
@@ -31,6 +30,6 @@ def audit(
         result = run(artifact, cfg)
         read = result.manifests + sum(v.read_executable for v in result.views)
         # json: the same document as lint's, plus the per-bundle picture
-        sys.stdout.write(render(result.diagnostics, fmt, files=read,
-                                extra={"artifact": result.to_json()}))
+        console.findings(render(result.diagnostics, fmt, files=read,
+                                extra={"artifact": result.to_json()}), fmt)
         return exit_code([d.severity for d in result.diagnostics], strict)

@@ -33,20 +33,22 @@ def report(
                                          help="json: print the report as JSON on stdout."),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import EXIT_USAGE
 
     if format is not None and format != "json":
-        typer.echo(f"--format: unknown format \"{format}\" (expected json)", err=True)
+        console.line(f"--format: unknown format \"{format}\" (expected json)", err=True)
         raise typer.Exit(EXIT_USAGE)
     if html is None and markdown is None and format is None:
-        typer.echo("report: say where the report goes: --html PATH, --markdown PATH or "
-                   "--format json", err=True)
+        console.line("report: say where the report goes: --html PATH, --markdown PATH or "
+                     "--format json", err=True)
         raise typer.Exit(EXIT_USAGE)
     if [html, markdown, "-" if format else None].count("-") > 1:
-        typer.echo("report: only one of --html, --markdown and --format json can use stdout",
-                   err=True)
+        console.line("report: only one of --html, --markdown and --format json can use stdout",
+                     err=True)
         raise typer.Exit(EXIT_USAGE)
     from trtc_privacy.files import write_atomic
+    from trtc_privacy.formatters.inert import shown
     from trtc_privacy.merge import report as core
 
     data = core.build_any(app_manifest, sdk, lockfile, manifest, config)
@@ -56,9 +58,9 @@ def report(
             continue
         text = render(data)
         if path == "-":
-            typer.echo(text, nl=False)
-        else:
-            write_atomic(path, text.encode("utf-8"))
-            typer.echo(f"{path}: written", err=True)
+            console.document(text, json=False)
+        else:  # bytes that were not UTF-8 (a folder's name) are written as U+FFFD
+            write_atomic(path, shown(text).encode("utf-8"))
+            console.line(f"{path}: written", err=True)
     if format == "json":
-        typer.echo(core.to_json(data), nl=False)
+        console.document(core.to_json(data))

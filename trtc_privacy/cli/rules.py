@@ -13,24 +13,26 @@ def rules(
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json
 
+    from trtc_privacy.cli.console import document, lines
+    from trtc_privacy.cli.console import line as say
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.lint.rules import all_rules, markdown_table
 
     rs = all_rules()
     if format == "json":
-        typer.echo(json.dumps([{
+        document(json.dumps([{
             "name": r.name, "severity": r.severity.value, "itms": list(r.itms),
             "summary": r.summary, "explanation": r.explanation, "hint": r.hint,
             "fixable": r.fixable, "scope": r.scope,
-        } for r in rs], indent=2))
+        } for r in rs], indent=2) + "\n")
     elif format == "markdown":
-        typer.echo(markdown_table(), nl=False)
+        lines(markdown_table())
     elif format == "text":
         w = max(len(r.name) for r in rs)
         for r in rs:
             itms = ",".join(c.replace("ITMS-", "") for c in r.itms) or "-"
-            typer.echo(f"{r.name:<{w}}  {r.severity.value:<7}  {itms:<11}  {r.summary}")
+            say(f"{r.name:<{w}}  {r.severity.value:<7}  {itms:<11}  {r.summary}")
     else:
-        typer.echo(f"--format: unknown format \"{format}\" (expected text, json or markdown)",
-                   err=True)
+        say(f"--format: unknown format \"{format}\" (expected text, json or markdown)",
+            err=True)
         raise typer.Exit(EXIT_USAGE)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-import typer
-
 from trtc_privacy.cli.options import format_option
 
 
@@ -13,6 +11,7 @@ def sdks(format: Optional[str] = format_option()) -> None:
     """List the TRTC-family products, their aliases, minimum versions and template versions."""
     import json
 
+    from trtc_privacy.cli.console import document, line
     from trtc_privacy.cli.options import chosen_format
     from trtc_privacy.knowledge.vendors import products
 
@@ -23,7 +22,7 @@ def sdks(format: Optional[str] = format_option()) -> None:
             "versions": [t.version for t in p.sorted_templates()],
         } for p in products()]
         if fmt == "json":
-            typer.echo(json.dumps(rows, indent=2))
+            document(json.dumps(rows, indent=2) + "\n")
             return
         if fmt != "text":
             from trtc_privacy.diagnostics import input_error
@@ -32,7 +31,7 @@ def sdks(format: Optional[str] = format_option()) -> None:
                               "not apply", rule="usage", hint="use text or json")
         width = max(len(str(r["id"])) for r in rows)
         for r in rows:
-            typer.echo(f"{r['id']:<{width}}  {r['name']}")
-            typer.echo(f"{'':<{width}}  aliases: {', '.join(r['aliases'])}")
-            typer.echo(f"{'':<{width}}  ships its own manifest from {r['minimum_version']}; "
-                       f"templates: {', '.join(r['versions'])}")
+            line(f"{r['id']:<{width}}  {r['name']}")
+            line(f"{'':<{width}}  aliases: {', '.join(r['aliases'])}")
+            line(f"{'':<{width}}  ships its own manifest from {r['minimum_version']}; "
+                 f"templates: {', '.join(r['versions'])}")

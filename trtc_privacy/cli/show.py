@@ -20,8 +20,8 @@ def show(
     the findings.
     """
     import json
-    import sys
 
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.knowledge.vendors import select
@@ -34,13 +34,12 @@ def show(
         found = [w] if w is not None else []
         text = sel.path.read_text(encoding="utf-8")
         if fmt == "json":
-            sys.stdout.write(json.dumps({
+            console.document(json.dumps({
                 "product": sel.product.id, "requested": sel.requested,
                 "template": sel.template.version, "below_minimum": sel.below_minimum,
                 "manifest": text, "diagnostics": rows(found),
             }, indent=2) + "\n")
             return
-        emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout,
-             quiet_when_clean=True)
+        emit(found, fmt, err=fmt == "text", quiet_when_clean=True)
         if fmt != "sarif":
-            sys.stdout.write(text)
+            console.lines(text)

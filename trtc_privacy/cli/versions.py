@@ -24,9 +24,9 @@ def versions(
     xcode the findings only, in the form those tools read.
     """
     import json
-    import sys
 
     from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import rows
@@ -43,12 +43,10 @@ def versions(
         if fmt == "json":
             doc = report.as_dict()
             doc["diagnostics"] = rows(diags)
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            console.document(json.dumps(doc, indent=2) + "\n")
         else:
             if fmt == "text":
-                sys.stdout.write(render_table(report))
-                if diags:
-                    sys.stdout.write("\n")
+                console.lines(render_table(report) + ("\n" if diags else ""))
             emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
         # an SDK below its minimum fails the run whatever its finding's configured severity
         return exit_code(out_of_date=report.below_minimum)

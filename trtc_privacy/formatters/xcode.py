@@ -10,11 +10,12 @@ import os
 from typing import List, Optional, Sequence
 
 from trtc_privacy.diagnostics import Diagnostic, place
+from trtc_privacy.formatters.inert import value
 
 
 def location(d: Diagnostic) -> str:
     path = os.path.abspath(d.path) if os.path.exists(d.path) else d.path
-    return place(path, d.line, d.column)
+    return place(value(path), d.line, d.column)
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
@@ -26,7 +27,8 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
             message += " (at " + "; ".join(d.evidence) + ")"
         if d.hint:
             message += f" ({' '.join(d.hint.split())})"
-        out.append(f"{location(d)}: {d.severity.value}: {message} [{d.rule}]")
+        # one line whatever the fields hold: a line break would start an issue of its own
+        out.append(f"{location(d)}: {d.severity.value}: {value(message)} [{value(d.rule)}]")
     return "".join(line + "\n" for line in out)
 
 

@@ -257,20 +257,22 @@ class LintResult:
         self.unreadable: List[str] = [] if unreadable is None else unreadable
 
 
-def discover(paths: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
+def discover(paths: Sequence[str], cfg: Optional[Config] = None,
+             notes: Optional[List[str]] = None) -> List[str]:
     """The manifest files named by ``paths``: files as given, directories searched.
 
     The search finds files named PrivacyInfo.xcprivacy (any case), skips SKIP_DIRS, follows
-    symbolic links to directories but never enters the same directory twice (no loops).
+    symbolic links that stay inside the folder searched but never enters the same directory
+    twice (no loops); links leading out of it are left out (``notes`` says which).
     Configured ``exclude`` patterns drop files either way. A file reached twice (named twice,
     or through a link) is listed once.
     """
-    return [path for path, _ in discover_keyed(paths, cfg)]
+    return [path for path, _ in discover_keyed(paths, cfg, notes=notes)]
 
 
 def discover_keyed(paths: Sequence[str], cfg: Optional[Config] = None,
-                   seen: Optional[Set[str]] = None, real: Optional["_RealPaths"] = None
-                   ) -> List[Tuple[str, str]]:
+                   seen: Optional[Set[str]] = None, real: Optional["_RealPaths"] = None,
+                   notes: Optional[List[str]] = None) -> List[Tuple[str, str]]:
     """``discover``, with each file's real path (its identity); ``seen`` carries the real paths
     already listed across calls, ``real`` the folders already resolved. Real paths are derived
     as the search goes (a folder's, plus the name), so only symbolic links are resolved whole."""
@@ -285,7 +287,7 @@ def discover_keyed(paths: Sequence[str], cfg: Optional[Config] = None,
             head, name = os.path.split(p)
             found.append((p, os.path.join(real.of_dir(head or os.curdir), name)))
         elif os.path.isdir(p):
-            found += _walk(p, real)
+            found += _walk(p, real, notes)
         elif mode is not None:
             found.append((p, real.of_file(p)))
         else:
@@ -331,13 +333,15 @@ class _RealPaths:
         return os.path.join(self.of_dir(head or os.curdir), name)
 
 
-def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
+def _walk(top: str, real: _RealPaths, notes: Optional[List[str]] = None
+          ) -> List[Tuple[str, str]]:
     """(path, real path) of each manifest under ``top``, depth-first in sorted order, following
-    links into folders (each folder once). A link's real path is resolved only where a link is;
-    every other real path is its folder's plus its name."""
+    links that stay inside ``top`` (each folder once). A link's real path is resolved only where
+    a link is; every other real path is its folder's plus its name."""
     out: List[Tuple[str, str]] = []
-    for folder in folders.walk(top, folders.FOLLOW, keep=_is_manifest, prune=SKIP_DIRS,
-                                top_real=real.of_dir(top)):
+    for folder in folders.walk(top, folders.STAY, keep=_is_manifest, prune=SKIP_DIRS,
+                                top_real=real.of_dir(top),
+                                on_outside=outside_noted(top, notes)):
         root, root_real = folder.path, folder.real
         for entry, is_dir, is_link, _ in folder:
             if not is_dir:
@@ -345,6 +349,18 @@ def _walk(top: str, real: _RealPaths) -> List[Tuple[str, str]]:
                 out.append((os.path.normpath(path), os.path.realpath(path) if is_link
                             else os.path.join(root_real, entry)))
     return out
+
+
+def outside_noted(top: str, notes: Optional[List[str]]) -> Optional[folders.OnOutside]:
+    """What the walk calls for a link leading out of ``top``: a note in ``notes``."""
+    if notes is None:
+        return None
+    keep = notes
+
+    def noted(rel: str, target: str) -> None:
+        keep.append(f"{os.path.join(top, rel)}: a symbolic link to \"{target}\", out of the "
+                    "folder searched; not followed (name its target to check it)")
+    return noted
 
 
 def _is_manifest(name: str) -> bool:
@@ -385,6 +401,8 @@ class LintRun:
         self.kind, self.cfg = kind, cfg
         self.files: List[str] = []
         self.unreadable: List[str] = []
+        #: what the search left out and why (links leading out of a folder searched)
+        self.notes: List[str] = []
         #: findings already made for a file, by path (``fix.fix_run``): not linted again
         self.done: Dict[str, List[Diagnostic]] = {}
         self._missing: List[Diagnostic] = []
@@ -392,7 +410,7 @@ class LintRun:
         real = _RealPaths()
         for p in paths:
             try:
-                self.files += [f for f, _ in discover_keyed([p], cfg, seen, real)]
+                self.files += [f for f, _ in discover_keyed([p], cfg, seen, real, self.notes)]
             except InputError as exc:
                 self._missing.append(exc.diagnostic)
                 self.unreadable.append(p)

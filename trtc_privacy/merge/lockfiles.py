@@ -120,7 +120,7 @@ def find_lockfiles(paths: List[str]) -> List[str]:
     In a directory: ``Podfile.lock`` anywhere, and ``Package.resolved`` where Xcode keeps it
     (``*.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/``, ``*.xcworkspace/xcshareddata/
     swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered, nor
-    are links to folders.
+    are links to folders; a link leading out of the folder searched is not read (``discover.LIST``).
     """
     out: List[str] = []
     for p in paths or ["."]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set,
 from trtc_privacy import discover
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.files import SKIP_DIRS
-from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
+from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path, outside_noted
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import Document, parse, read_bytes
 from trtc_privacy.selection import Selection
@@ -147,11 +147,11 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
             elif p.endswith(".framework"):
                 add(found.frameworks, p)
             else:
-                _walk(p, found, add, visited, cfg)
+                _walk(p, found, add, visited, cfg, p)
                 for parts in DEPENDENCY_DIRS:
                     dep = os.path.join(p, *parts)
                     if os.path.isdir(dep) and not excluded(dep, cfg):
-                        _walk(dep, found, add, visited, cfg)
+                        _walk(dep, found, add, visited, cfg, p)
         elif os.path.lexists(p):
             if p.endswith(".a"):
                 add(found.archives, p)
@@ -169,16 +169,18 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
 
 
 def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
-          cfg: Optional["Config"]) -> None:
-    """Search a folder, following links into folders and entering each folder once (the
-    walk's ``visited`` is shared by the walks of one scan)."""
+          cfg: Optional["Config"], tree: str) -> None:
+    """Search a folder, following links that stay inside ``tree`` (the project named) and
+    entering each folder once (the walk's ``visited`` is shared by the walks of one scan); a
+    link leading out of it is noted, not followed."""
     from trtc_privacy.usage.sourcescan import is_source
 
     def read_by_name(name: str) -> bool:  # the files kept: sources, libraries, manifests
         return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME
 
-    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=SKIP_DIRS,
-                                seen=visited):
+    for folder in discover.walk(top, discover.STAY, keep=read_by_name, prune=SKIP_DIRS,
+                                seen=visited, on_outside=outside_noted(top, found.notes),
+                                tree=tree):
         root = folder.path
         parent = os.path.basename(os.path.normpath(root))
         enter = []
