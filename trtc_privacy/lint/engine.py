@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Pattern, Sequence, Set, Tuple
 
 from trtc_privacy import discover as folders
 from trtc_privacy.diagnostics import Diagnostic, InputError, input_error
@@ -375,15 +375,66 @@ def excluded(path: str, cfg: Optional[Config]) -> bool:
     """Whether the configuration's ``exclude`` patterns drop ``path`` (a file or a folder)."""
     if cfg is None or not cfg.exclude:
         return False
-    import fnmatch  # only configurations with exclude patterns need it
+    matcher = _exclude_matcher(cfg.exclude)
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cfg.root)).replace(os.sep, "/")
     parts = rel.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    for pat in cfg.exclude:
-        pat = pat.rstrip("/")
-        if any(fnmatch.fnmatchcase(p, pat) for p in prefixes):
+    return any(matcher.match("/".join(parts[: i + 1])) for i in range(len(parts)))
+
+
+class _Excludes:
+    """The ``exclude`` patterns as one matcher, made once per configuration (60,000 patterns,
+    each matched by fnmatch on its own, made a 10-file lint take 20 s: fnmatch's cache of
+    compiled patterns holds 32,768). Plain names are a set; patterns with wildcards are grouped
+    by the plain text before their first wildcard, each group one regular expression compiled
+    when a path first starts with that text, so a path is tried against few patterns and the
+    cost of building the matcher is one pass over the patterns. Repeated patterns count once."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        import fnmatch
+
+        self.literal: Set[str] = set()
+        self.groups: Dict[str, Dict[str, None]] = {}  # plain head -> translated patterns
+        self.compiled: Dict[str, Pattern[str]] = {}
+        for pat in patterns:
+            pat = pat.rstrip("/")
+            cut = min((pat.find(c) for c in "*?[" if c in pat), default=-1)
+            if cut < 0:
+                self.literal.add(pat)
+            else:
+                self.groups.setdefault(pat[:cut], {})[fnmatch.translate(pat)] = None
+        self.heads = sorted({len(h) for h in self.groups})
+
+    def match(self, name: str) -> bool:
+        if name in self.literal:
             return True
-    return False
+        for n in self.heads:
+            if n > len(name):
+                break
+            head = name[:n]
+            group = self.groups.get(head)
+            if group is None:
+                continue
+            rx = self.compiled.get(head)
+            if rx is None:
+                import re
+
+                rx = self.compiled[head] = re.compile("|".join(group))
+            if rx.match(name):
+                return True
+        return False
+
+
+#: The last configuration's patterns and their matcher (the same list object is asked about
+#: for every path of a run; hashing 60,000 patterns per path would cost what matching did).
+_last: List[Tuple[List[str], int, _Excludes]] = []
+
+
+def _exclude_matcher(patterns: List[str]) -> _Excludes:
+    if _last and _last[0][0] is patterns and _last[0][1] == len(patterns):
+        return _last[0][2]
+    made = _Excludes(patterns)
+    _last[:] = [(patterns, len(patterns), made)]
+    return made
 
 
 class LintRun:
