@@ -97,7 +97,13 @@ def report_error(exc: Exception) -> int:
         from trtc_privacy.formatters import render
 
         console.findings(render([d], fmt), fmt)
-    console.line(f"{d.location()}: error: {d.message}", err=True, fmt=fmt)
+    where, message = d.location(), d.message
+    if console.xcode_mode(fmt):  # the line is an issue there: no field may make another
+        from trtc_privacy.diagnostics import place
+        from trtc_privacy.formatters.inert import not_an_issue, value, xcode_path
+
+        where, message = place(xcode_path(d.path), d.line, d.column), not_an_issue(value(message))
+    console.issue(f"{where}: error: {message}", err=True, fmt=fmt)
     if d.hint:
         console.line(f"  hint: {d.hint}", err=True, fmt=fmt)
     return EXIT_USAGE
@@ -115,8 +121,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     from trtc_privacy.cli.exits import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
     try:
+        from trtc_privacy.cli import console
         from trtc_privacy.diagnostics import InputError
 
+        console.use_format(None)  # a new run: no format chosen yet (main may run many times)
         args = sys.argv[1:] if argv is None else list(argv)
         first = next((a for a in args if not a.startswith("-")), None)
         app = build_app(first if first in COMMANDS else None)

@@ -47,6 +47,11 @@ def github_mode(fmt: Optional[str] = None) -> bool:
     return (fmt or _format) == "github" or os.environ.get("GITHUB_ACTIONS") == "true"
 
 
+def xcode_mode(fmt: Optional[str] = None) -> bool:
+    """Whether Xcode reads this output for issues (``path:1:2: error: ...``)."""
+    return (fmt or _format) == "xcode" or bool(os.environ.get("XCODE_VERSION_ACTUAL"))
+
+
 def _stream(err: bool) -> TextIO:
     return sys.stderr if err else sys.stdout
 
@@ -72,7 +77,16 @@ def _commands_in(text: str) -> bool:
 def lines(text: str, err: bool = False, fmt: Optional[str] = None) -> None:
     """Human text whose line breaks are its own; each line made inert."""
     if text:
-        _human(inert.lines(text), err, fmt)
+        safe = inert.lines(text)
+        if xcode_mode(fmt) and inert.looks_like_issue(safe):
+            safe = "\n".join(inert.not_an_issue(ln) for ln in safe.split("\n"))
+        _human(safe, err, fmt)
+
+
+def issue(text: str, err: bool = False, fmt: Optional[str] = None) -> None:
+    """One line meant as an issue for Xcode (``path:1:2: error: ...``, ``warning: ...``): its
+    fields are the formatter's, inert already; one line whatever it holds."""
+    _human(inert.value(text) + "\n", err, fmt)
 
 
 def _human(safe: str, err: bool, fmt: Optional[str]) -> None:
@@ -107,8 +121,8 @@ def findings(text: str, fmt: str, err: bool = False) -> None:
         _write(_stream(err), inert.lines(text))
     elif fmt == "text":  # its fields are inert already; its colours (rich's escapes) stay
         _human(text, err, fmt)
-    else:
-        lines(text, err, fmt)
+    else:  # xcode: the issues the tool reports, each one line
+        _human(inert.lines(text), err, fmt)
 
 
 def document(text: str, err: bool = False, json: bool = True) -> None:

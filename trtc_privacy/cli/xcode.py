@@ -57,7 +57,7 @@ def xcode(
     result = X.run(env, config, write, fail_on, app_manifest)
     console.use_format("xcode")  # Xcode reads every line for issues
     for line in X.lines(result):
-        console.line(line, err=True)
+        console.issue(line, err=True)
     if result.plan is not None:
         for note in result.plan.notes:
             console.line(f"trtc-privacy: {note}")
@@ -70,6 +70,6 @@ def xcode(
         lines, found, unreadable = X.audit_product(os.environ, done.fails() if done else True,
                                                    done.output if done else None)
         for line in lines:
-            console.line(line, err=True)
+            console.issue(line, err=True)
         shown, bad = shown + [d.severity for d in found], bad or unreadable
     raise typer.Exit(exit_code(shown, bad_input=bad))

@@ -43,7 +43,9 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
         # annotation's line breaks (%0A)
         message = _part(d.message) + "".join(f"\nat {value(e)}" for e in d.evidence)
         message += f"\nhint: {_part(d.hint)}" if d.hint else ""
-        out.append(f"::{_LEVEL[d.severity.value]} {','.join(props)}::{escape_data(message)}")
+        line = f"::{_LEVEL[d.severity.value]} {','.join(props)}::{escape_data(message)}"
+        # the runner obeys the legacy ``##[command]`` anywhere in a line, its own lines included
+        out.append(line.replace("##[", "#\\#[") if "##[" in line else line)
     return "".join(line + "\n" for line in out)
 
 

@@ -25,7 +25,6 @@ Ordinary text (printable characters, tabs, line breaks between lines) passes unc
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Match
 
 #: Control characters shown escaped (the tab is harmless everywhere and stays), the Unicode line
@@ -94,6 +93,32 @@ def json_text(s: str) -> str:
     return _JSON_FIX.sub(_fix_json, s) if _JSON_NEEDS.search(s) else s
 
 
+# -- Xcode ---------------------------------------------------------------------------------------
+
+#: What Xcode reads from a build phase's output as an issue: ``path:1:2: error: message`` (the
+#: first such place in the line) or ``error: message`` at the line's start.
+_ISSUE_AT = re.compile(r": (?=(?:fatal error|error|warning|note): )")
+_ISSUE_START = re.compile(r"^(?=(?:fatal error|error|warning): )", re.M)
+
+
+def xcode_path(path: str) -> str:
+    """A path as the start of an Xcode issue line: ``: `` in it (a folder named
+    ``x:1:1: note: y`` would make Xcode read a note there) is written ``:\\x20``."""
+    shown = value(path)
+    return shown.replace(": ", ":\\x20") if ": " in shown else shown
+
+
+def looks_like_issue(s: str) -> bool:
+    return bool(_ISSUE_AT.search(s) or _ISSUE_START.search(s))
+
+
+def not_an_issue(s: str) -> str:
+    """A line of human text that Xcode cannot take for an issue: ``: error: `` inside it is
+    written ``:\\x20error: `` and a line starting ``error: `` (or ``warning: ``) gets a
+    backslash first. A ``note: `` at the start stays: the tool's own notes are Xcode notes."""
+    return _ISSUE_START.sub("\\\\", _ISSUE_AT.sub(":\\\\x20", s))
+
+
 # -- GitHub Actions ------------------------------------------------------------------------------
 
 _COMMAND_START = re.compile(r"^(\s*):")
@@ -116,6 +141,8 @@ class Window:
     obeys no command in between, and the random token cannot be written by the text itself."""
 
     def __init__(self) -> None:
+        import secrets  # only hostile text opens a window
+
         self.token = secrets.token_hex(16)
 
     def wrap(self, text: str) -> str:
