@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 from trtc_privacy.diagnostics import Diagnostic
-from trtc_privacy.formatters.inert import value
+from trtc_privacy.formatters.inert import but_breaks, value
 
 _LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -23,9 +23,9 @@ def escape_property(s: str) -> str:
 
 
 def _part(s: str) -> str:
-    """A message or hint: its own line breaks stay line breaks of the annotation (as before),
-    other control characters are shown as escapes."""
-    return "\n".join(value(p) for p in s.split("\n"))
+    """A message or hint: its own CR and LF stay (escape_data writes them %0D, %0A: line breaks
+    of the annotation, as before), other control characters are shown as escapes."""
+    return but_breaks(s)
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,

@@ -58,6 +58,14 @@ def lines(s: str) -> str:
     return _UNSAFE_IN_LINE.sub(_escape, s) if _UNSAFE_IN_LINE.search(s) else s
 
 
+_UNSAFE_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def but_breaks(s: str) -> str:
+    """As ``value``, but CR and LF stay (for a format that escapes them its own way)."""
+    return _UNSAFE_BUT_BREAKS.sub(_escape, s) if _UNSAFE_BUT_BREAKS.search(s) else s
+
+
 def shown(s: str) -> str:
     """Only the bytes that were not UTF-8 replaced (for text that goes into a file or a hash)."""
     return _SURROGATE.sub(REPLACEMENT, s) if _SURROGATE.search(s) else s
