@@ -7,6 +7,7 @@ Usage (from the project root, with the Python that has trtc-privacy installed):
     python benchmarks/run.py --no-peer       # skip installing xcprivacy
     python benchmarks/run.py --profile       # also print where the time goes
     python benchmarks/run.py --no-scaling    # skip the scaling rows (10k files, 100k entries)
+    python benchmarks/run.py --no-adversarial  # skip the adversarial rows (benchmarks/adversarial.py)
 
 Every figure is the median of repeated runs of a real process, measured side by side in one run
 (runs of the things compared are interleaved, so machine noise hits both). Inputs are generated
@@ -259,6 +260,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--profile", action="store_true", help="print where the time goes")
     ap.add_argument("--no-scaling", action="store_true",
                     help="skip the scaling rows (lint of 10..10,000 files, merge into 1k..100k)")
+    ap.add_argument("--no-adversarial", action="store_true",
+                    help="skip the adversarial rows (shapes that cost more than their size)")
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
@@ -381,6 +384,16 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
     if not args.no_scaling and lint_ok:
         _scaling(tool, work, cwd, pool, files, table, scaling, results)
 
+    # 5b. adversarial shapes at 1x, 2x, 4x: linear, and under 200 MiB for inputs under 20 MB --
+    if not args.no_adversarial and lint_ok:
+        import adversarial
+
+        flagged = adversarial.run(tool, work, scaling)
+        table.add("adversarial rows (1x, 2x, 4x)", None, None,
+                  f"{len(adversarial.SHAPES)} shapes", "linear, < 200 MiB",
+                  note="flagged: " + (", ".join(flagged) if flagged else "none"),
+                  met=not flagged)
+
     # 6. hostile inputs: how quickly each is refused ------------------------------------------
     results["hostile"] = _hostile(tool, work, cwd) if lint_ok else {}
 
@@ -433,6 +446,9 @@ class Scaling:
         for name, rows in self.series.items():
             print(f"\nscaling: {name}")
             print(f"  {'size':>8} {'cpu':>8} {'wall':>8} {'peak RSS':>10} {'ms/item':>9}  flag")
+            if rows and "input_bytes" in rows[0]:
+                print("  (size: the multiple of the shape's unit; input " + ", ".join(
+                    f"{int(r['input_bytes']) / 1e6:.2f} MB" for r in rows) + ")")
             for r in rows:
                 per = f"{float(r['per_item_ms']):.3f}" if r.get("per_item_ms") is not None \
                     else "-"

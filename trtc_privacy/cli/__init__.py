@@ -36,8 +36,8 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
 def _version(value: bool) -> None:
     import typer
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import __version__
-    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import EXIT_OK
 
     if value:
@@ -85,7 +85,7 @@ def build_app(only: Optional[str] = None) -> "typer.Typer":
 def report_error(exc: Exception) -> int:
     """Print an InputError in the format the command chose (else ``PATH:LINE:COL: error:``);
     return 2."""
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.diagnostics import InputError
 
@@ -121,7 +121,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from trtc_privacy.cli.exits import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
     try:
-        from trtc_privacy.cli import console
+        import trtc_privacy.cli.console as console
         from trtc_privacy.diagnostics import InputError
 
         console.use_format(None)  # a new run: no format chosen yet (main may run many times)
@@ -144,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         except click_error as exc:  # usage errors: click's text, through the door
             import io
 
-            from trtc_privacy.cli import console
+            import trtc_privacy.cli.console as console
 
             shown = io.StringIO()
             exc.show(file=shown)
@@ -156,7 +156,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return EXIT_OK
             if isinstance(code, int):
                 return code
-            from trtc_privacy.cli import console
+            import trtc_privacy.cli.console as console
 
             console.line(str(code), err=True)
             return EXIT_USAGE
@@ -168,7 +168,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as exc:  # a bug: say so plainly
         if os.environ.get("TRTC_PRIVACY_DEBUG"):
             raise
-        from trtc_privacy.cli import console
+        import trtc_privacy.cli.console as console
 
         console.line(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please report "
                      "it with the command and input files (TRTC_PRIVACY_DEBUG=1 shows details)",

@@ -18,8 +18,8 @@ def audit(
     config: Optional[str] = config_option(),
 ) -> int:
     """Check a built app's manifests, API use, listed SDKs and signatures (ITMS-91053/61/65)."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format
     from trtc_privacy.formatters import render

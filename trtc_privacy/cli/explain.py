@@ -14,7 +14,7 @@ def explain(
     import re
     import textwrap
 
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
 
     def say(text: str, err: bool = False) -> None:  # lines of the tool's own text

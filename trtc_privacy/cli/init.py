@@ -31,8 +31,8 @@ def init(
     """Write a new app PrivacyInfo.xcprivacy declaring what the project's TRTC SDKs need."""
     import os
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli import console
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.merge import pipeline, scaffold
 

@@ -58,7 +58,7 @@ def merge(
 def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
     import json
 
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.options import emit
     from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.merge.fold import describe

@@ -64,7 +64,7 @@ def apply_rule_options(cfg: "Config", select: Sequence[str], ignore: Sequence[st
 def chosen_format(fmt: Optional[str]) -> Iterator[str]:
     """The format to print in (an unknown one is a usage error, exit 2). An InputError raised
     inside carries it out, so ``main`` prints the error where that format's reader looks too."""
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.diagnostics import InputError
     from trtc_privacy.formatters import resolve_format
 
@@ -85,7 +85,7 @@ def emit(diagnostics: Sequence["Diagnostic"], fmt: str, cfg: Optional["Config"] 
     ``ignore``/``[severity]``; return those shown. ``quiet_when_clean``: print nothing at all
     when there is nothing to say in the text format (merge and friends print their own
     summary)."""
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.formatters import render
     from trtc_privacy.selection import Selection
 
@@ -97,6 +97,6 @@ def emit(diagnostics: Sequence["Diagnostic"], fmt: str, cfg: Optional["Config"] 
 
 def note(text: str) -> None:
     """A line for the person at the terminal (stderr): what was chosen, what happened."""
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
 
     console.note(text)

@@ -33,7 +33,7 @@ def report(
                                          help="json: print the report as JSON on stdout."),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
 
     if format is not None and format != "json":

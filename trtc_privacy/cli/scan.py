@@ -20,8 +20,8 @@ def scan(
     config: Optional[str] = config_option(),
 ) -> int:
     """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import apply_rule_options, chosen_format, note
     from trtc_privacy.formatters import render

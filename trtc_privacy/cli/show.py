@@ -21,7 +21,7 @@ def show(
     """
     import json
 
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import rows
     from trtc_privacy.knowledge.vendors import select

@@ -25,8 +25,8 @@ def versions(
     """
     import json
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli import console
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import rows

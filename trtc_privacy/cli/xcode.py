@@ -35,7 +35,7 @@ def xcode(
     """Merge the SDKs' manifests in an Xcode build phase; report in Xcode's issue format."""
     import os
 
-    from trtc_privacy.cli import console
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE, exit_code
     from trtc_privacy.merge import build_phase as X
 
