@@ -151,8 +151,10 @@ def test_scan_reads_through_links_once_and_never_out_of_the_tree(tree: Path) -> 
 def test_the_lockfile_search_enters_no_link(tree: Path) -> None:
     from trtc_privacy.merge.lockfiles import find_lockfiles
 
-    assert [os.path.relpath(p, tree) for p in find_lockfiles([str(tree)])] == [
+    notes: List[str] = []
+    assert [os.path.relpath(p, tree) for p in find_lockfiles([str(tree)], notes)] == [
         "a/Podfile.lock", "b/Podfile.lock"]
+    assert len(notes) == 1 and "../outside" in notes[0] and "not followed" in notes[0]
 
 
 def test_an_artifact_folder_keeps_its_links_inside(tree: Path) -> None:

@@ -187,6 +187,19 @@ def walk(top: str, links: str, *, keep: Optional[Callable[[str], bool]] = None,
                      for e in reversed(folder.enter))
 
 
+def noted(top: str, notes: Optional[List[str]]) -> Optional[OnOutside]:
+    """An ``on_outside`` that adds the note every command prints for a link it did not follow
+    (None without ``notes``)."""
+    if notes is None:
+        return None
+    keep = notes
+
+    def note(rel: str, target: str) -> None:
+        keep.append(f"{os.path.join(top, rel)}: a symbolic link to \"{target}\", out of the "
+                    "folder searched; not followed (name its target to check it)")
+    return note
+
+
 def _name(e: Entry) -> str:
     return e.name
 

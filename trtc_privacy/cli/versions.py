@@ -39,6 +39,8 @@ def versions(
         if not targets:
             targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
         report = check(targets)
+        for text in report.notes:
+            console.note(text)
         diags = Selection.from_config(cfg).apply(report.diagnostics)
         if fmt == "json":
             doc = report.as_dict()

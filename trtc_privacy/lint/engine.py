@@ -341,7 +341,7 @@ def _walk(top: str, real: _RealPaths, notes: Optional[List[str]] = None
     out: List[Tuple[str, str]] = []
     for folder in folders.walk(top, folders.STAY, keep=_is_manifest, prune=SKIP_DIRS,
                                 top_real=real.of_dir(top),
-                                on_outside=outside_noted(top, notes)):
+                                on_outside=folders.noted(top, notes)):
         root, root_real = folder.path, folder.real
         for entry, is_dir, is_link, _ in folder:
             if not is_dir:
@@ -349,18 +349,6 @@ def _walk(top: str, real: _RealPaths, notes: Optional[List[str]] = None
                 out.append((os.path.normpath(path), os.path.realpath(path) if is_link
                             else os.path.join(root_real, entry)))
     return out
-
-
-def outside_noted(top: str, notes: Optional[List[str]]) -> Optional[folders.OnOutside]:
-    """What the walk calls for a link leading out of ``top``: a note in ``notes``."""
-    if notes is None:
-        return None
-    keep = notes
-
-    def noted(rel: str, target: str) -> None:
-        keep.append(f"{os.path.join(top, rel)}: a symbolic link to \"{target}\", out of the "
-                    "folder searched; not followed (name its target to check it)")
-    return noted
 
 
 def _is_manifest(name: str) -> bool:

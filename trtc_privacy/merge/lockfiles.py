@@ -114,18 +114,19 @@ def project_lockfiles(root: str) -> List[str]:
     return out
 
 
-def find_lockfiles(paths: List[str]) -> List[str]:
+def find_lockfiles(paths: List[str], notes: Optional[List[str]] = None) -> List[str]:
     """Every lockfile named or found under the given paths (default: the current directory).
 
     In a directory: ``Podfile.lock`` anywhere, and ``Package.resolved`` where Xcode keeps it
     (``*.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/``, ``*.xcworkspace/xcshareddata/
     swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered, nor
-    are links to folders; a link leading out of the folder searched is not read (``discover.LIST``).
+    are links to folders; a link leading out of the folder searched is not read (``discover.LIST``)
+    and ``notes`` says so.
     """
     out: List[str] = []
     for p in paths or ["."]:
         if os.path.isdir(p):
-            found = _search(p)
+            found = _search(p, notes)
             if not found:
                 raise input_error(p, "no Podfile.lock or Package.resolved found in this directory",
                                   rule="no-lockfile",
@@ -142,10 +143,10 @@ def find_lockfiles(paths: List[str]) -> List[str]:
 _SEARCHED_NAMES = frozenset(LOCKFILE_NAMES + (PACKAGE_SWIFT,))
 
 
-def _search(root: str) -> List[str]:
+def _search(root: str, notes: Optional[List[str]] = None) -> List[str]:
     found = []
     for folder in discover.walk(root, discover.LIST, keep=_SEARCHED_NAMES.__contains__,
-                                prune=_PRUNE):
+                                prune=_PRUNE, on_outside=discover.noted(root, notes)):
         found += lockfiles_in(folder.path, {e.name for e in folder if not e.is_dir})
     return found
 

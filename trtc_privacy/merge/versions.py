@@ -54,6 +54,8 @@ class VersionReport:
     rows: List[Row]
     diagnostics: List[Diagnostic]
     files: List[str]
+    #: what the search left out and why (links leading out of a folder searched)
+    notes: List[str] = field(default_factory=list)
 
     @property
     def below_minimum(self) -> bool:
@@ -192,11 +194,12 @@ def diagnostics_for(rows: List[Row], merging: bool = False) -> List[Diagnostic]:
 def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionReport:
     """Read the lockfiles named or found under ``paths`` (default: the current directory), each
     once; ``merging`` as for :func:`diagnostics_for`."""
-    files = find_lockfiles(list(paths or []))
+    notes: List[str] = []
+    files = find_lockfiles(list(paths or []), notes)
     rows: List[Row] = []
     for f in files:
         rows += rows_for(read_lockfile(f).entries)
-    return VersionReport(rows, diagnostics_for(rows, merging), files)
+    return VersionReport(rows, diagnostics_for(rows, merging), files, notes)
 
 
 def _preferred(rows: List[Row]) -> Row:

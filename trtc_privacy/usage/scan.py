@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set,
 from trtc_privacy import discover
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.files import SKIP_DIRS
-from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path, outside_noted
+from trtc_privacy.lint.engine import MANIFEST_NAME, excluded, kind_for_path
 from trtc_privacy.manifest.model import Manifest, from_document
 from trtc_privacy.manifest.reader import Document, parse, read_bytes
 from trtc_privacy.selection import Selection
@@ -179,7 +179,7 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
         return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME
 
     for folder in discover.walk(top, discover.STAY, keep=read_by_name, prune=SKIP_DIRS,
-                                seen=visited, on_outside=outside_noted(top, found.notes),
+                                seen=visited, on_outside=discover.noted(top, found.notes),
                                 tree=tree):
         root = folder.path
         parent = os.path.basename(os.path.normpath(root))
