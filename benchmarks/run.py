@@ -10,6 +10,7 @@ Usage (from the project root, with the Python that has trtc-privacy installed):
     python benchmarks/run.py --against OTHER/bin/python
                                              # start-up rows beside another install (a wheel of
                                              # an earlier commit in its own venv), interleaved
+    python benchmarks/run.py --no-adversarial  # skip the adversarial rows (benchmarks/adversarial.py)
 
 Every figure is the median of repeated runs of a real process, measured side by side in one run
 (runs of the things compared are interleaved, so machine noise hits both). Inputs are generated
@@ -266,6 +267,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--against", metavar="PYTHON",
                     help="also time the start-up rows with another install's Python (e.g. a venv "
                     "holding a wheel of an earlier commit), interleaved with this one's")
+    ap.add_argument("--no-adversarial", action="store_true",
+                    help="skip the adversarial rows (shapes that cost more than their size)")
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
@@ -398,6 +401,16 @@ def _bench(args, tool: List[str], py: str, work: str, started: float) -> int:
     if not args.no_scaling and lint_ok:
         _scaling(tool, work, cwd, pool, files, table, scaling, results)
 
+    # 5b. adversarial shapes at 1x, 2x, 4x: linear, and under 200 MiB for inputs under 20 MB --
+    if not args.no_adversarial and lint_ok:
+        import adversarial
+
+        flagged = adversarial.run(tool, work, scaling)
+        table.add("adversarial rows (1x, 2x, 4x)", None, None,
+                  f"{len(adversarial.SHAPES)} shapes", "linear, < 200 MiB",
+                  note="flagged: " + (", ".join(flagged) if flagged else "none"),
+                  met=not flagged)
+
     # 6. hostile inputs: how quickly each is refused ------------------------------------------
     results["hostile"] = _hostile(tool, work, cwd) if lint_ok else {}
 
@@ -450,6 +463,9 @@ class Scaling:
         for name, rows in self.series.items():
             print(f"\nscaling: {name}")
             print(f"  {'size':>8} {'cpu':>8} {'wall':>8} {'peak RSS':>10} {'ms/item':>9}  flag")
+            if rows and "input_bytes" in rows[0]:
+                print("  (size: the multiple of the shape's unit; input " + ", ".join(
+                    f"{int(r['input_bytes']) / 1e6:.2f} MB" for r in rows) + ")")
             for r in rows:
                 per = f"{float(r['per_item_ms']):.3f}" if r.get("per_item_ms") is not None \
                     else "-"

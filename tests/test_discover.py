@@ -66,11 +66,26 @@ def test_follow_enters_links_to_folders_once_even_out_of_the_tree(tree: Path) ->
                           ("y.swift", False, False, "")]
 
 
+def test_stay_follows_links_inside_and_notes_each_one_leaving(tree: Path) -> None:
+    (tree / "a" / "etc").symlink_to("/etc")
+    (tree / "gone").symlink_to("/nowhere/at/all")
+    left: List[Tuple[str, str]] = []
+    got = {f.rel: [tuple(e) for e in f]
+           for f in discover.walk(str(tree), discover.STAY, on_outside=lambda r, t: left.append((r, t)))}
+    assert list(got) == ["", "a", "b"]  # "out" and "a/etc" lead out: never entered
+    assert [e[0] for e in got[""]] == ["a", "b", "dangling", "inside"]
+    assert sorted(left) == [("a/etc", "/etc"), ("gone", "/nowhere/at/all"), ("out", "../outside")]
+
+
 def test_list_never_enters_a_link(tree: Path) -> None:
-    got = _listing(tree, discover.LIST)
+    left: List[Tuple[str, str]] = []
+    got = {f.rel: [tuple(e) for e in f]
+           for f in discover.walk(str(tree), discover.LIST, on_outside=lambda r, t: left.append((r, t)))}
     assert list(got) == ["", "a", "b"]
-    # a link is listed as what it points to: a folder, or (dangling) a file
-    assert ("inside", True, True, "") in got[""] and ("out", True, True, "") in got[""]
+    # a link is listed as what it points to: a folder, or (dangling) a file; one leading out
+    # of the tree is not listed
+    assert ("inside", True, True, "") in got[""] and ("out", True, True, "") not in got[""]
+    assert left == [("out", "../outside")]
     assert ("dangling", False, True, "") in got[""]
     assert ("loop", True, True, "") in got["a"]
 
@@ -100,7 +115,7 @@ def test_prune_and_keep(tree: Path) -> None:
     got = {f.rel: [e.name for e in f]
            for f in discover.walk(str(tree), discover.LIST, prune={"b"},
                                   keep=lambda n: n.endswith(".swift"))}
-    assert got == {"": ["a", "inside", "out"], "a": ["loop", "x.swift"]}  # folders are kept
+    assert got == {"": ["a", "inside"], "a": ["loop", "x.swift"]}  # folders are kept
 
 
 def test_an_unknown_policy_is_refused(tree: Path) -> None:
@@ -111,29 +126,35 @@ def test_an_unknown_policy_is_refused(tree: Path) -> None:
 # -- each caller, as it behaved before the walker was shared -----------------------------------
 
 
-def test_lint_follows_links_out_of_the_tree_and_lists_a_dangling_manifest(tree: Path) -> None:
+def test_lint_stays_in_the_tree_and_lists_a_dangling_manifest(tree: Path) -> None:
     from trtc_privacy.lint.engine import discover_keyed
 
-    got = discover_keyed([str(tree)])
-    assert [os.path.relpath(p, tree) for p, _ in got] == [
-        f"a/{MANIFEST}", f"b/{MANIFEST}", f"out/{MANIFEST}"]
-    assert got[2][1] == os.path.join(os.path.realpath(tree.parent / "outside"), MANIFEST)
+    notes: List[str] = []
+    got = discover_keyed([str(tree)], notes=notes)
+    assert [os.path.relpath(p, tree) for p, _ in got] == [f"a/{MANIFEST}", f"b/{MANIFEST}"]
+    assert len(notes) == 1 and "../outside" in notes[0] and "not followed" in notes[0]
+    # named itself, the other tree is the user's choice
+    assert [os.path.relpath(p, tree) for p, _ in discover_keyed([str(tree / "out")])] == [
+        f"out/{MANIFEST}"]
 
 
-def test_scan_reads_through_links_once_and_out_of_the_tree(tree: Path) -> None:
+def test_scan_reads_through_links_once_and_never_out_of_the_tree(tree: Path) -> None:
     from trtc_privacy.usage.scan import find_inputs
 
     found = find_inputs([str(tree)])
-    assert [os.path.relpath(p, tree) for p in found.sources] == ["a/x.swift", "out/y.swift"]
+    assert [os.path.relpath(p, tree) for p in found.sources] == ["a/x.swift"]
     assert [os.path.relpath(p, tree) for p in found.app_manifests] == [
-        f"a/{MANIFEST}", f"b/{MANIFEST}", f"out/{MANIFEST}"]
+        f"a/{MANIFEST}", f"b/{MANIFEST}"]
+    assert any("../outside" in n and "not followed" in n for n in found.notes)
 
 
 def test_the_lockfile_search_enters_no_link(tree: Path) -> None:
     from trtc_privacy.merge.lockfiles import find_lockfiles
 
-    assert [os.path.relpath(p, tree) for p in find_lockfiles([str(tree)])] == [
+    notes: List[str] = []
+    assert [os.path.relpath(p, tree) for p in find_lockfiles([str(tree)], notes)] == [
         "a/Podfile.lock", "b/Podfile.lock"]
+    assert len(notes) == 1 and "../outside" in notes[0] and "not followed" in notes[0]
 
 
 def test_an_artifact_folder_keeps_its_links_inside(tree: Path) -> None:

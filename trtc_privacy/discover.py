@@ -5,10 +5,16 @@ folders here.
 They differ in what they keep and what they prune (data each caller owns), and in what a
 symbolic link is to them, which is the one parameter ``links``:
 
-- ``FOLLOW`` (lint, scan): a link to a folder is entered as a folder, wherever it leads; each
-  folder is entered once (by device and inode), so a loop ends where it closes.
+- ``STAY`` (lint, scan): a link whose target stays inside the tree is followed (a link to a
+  folder is entered as a folder, each folder once, by device and inode, so a loop ends where it
+  closes); a link whose target leaves the tree (to a folder, a file or nothing) is not listed
+  at all, and ``on_outside`` is told (the callers print a note). So a search never reads, and
+  ``lint --fix`` never writes, a file of another tree the user did not name.
+- ``FOLLOW``: as ``STAY``, but a link is followed wherever it leads (no caller uses it any more:
+  ``lint`` through a link to ``/`` read the whole file system).
 - ``LIST`` (lockfile search): no link is entered; a link to a folder is listed as a folder, a
-  link to anything else (or to nothing) as a file.
+  link to anything else (or to nothing) as a file; one whose target leaves the tree is not
+  listed, and ``on_outside`` is told.
 - ``INSIDE`` (artifact folders): no link is entered; links are listed as links, each with its
   target as a path inside the tree, and one leading out of the tree is refused (``OutsideTree``).
 
@@ -24,15 +30,19 @@ from __future__ import annotations
 import os
 from typing import Callable, Container, Iterator, List, NamedTuple, Optional, Set, Tuple
 
+STAY = "stay"
 FOLLOW = "follow"
 LIST = "list"
 INSIDE = "inside"
-LINK_POLICIES = (FOLLOW, LIST, INSIDE)
+LINK_POLICIES = (STAY, FOLLOW, LIST, INSIDE)
 
 #: Called with (path relative to the top in POSIX form, what failed, the error) when a folder
 #: cannot be listed ("list") or a link cannot be read ("read the link"); it may raise. Without
 #: one, such a folder is skipped and such a link listed without a target.
 OnError = Callable[[str, str, OSError], None]
+#: Called with (the link relative to the top in POSIX form, its target as written) for a link
+#: that ``STAY`` and ``LIST`` leave out because it leads out of the tree.
+OnOutside = Callable[[str, str], None]
 
 
 class Entry(NamedTuple):
@@ -103,22 +113,27 @@ class Folder:
 
 def walk(top: str, links: str, *, keep: Optional[Callable[[str], bool]] = None,
          prune: Container[str] = (), seen: Optional[Set[int]] = None,
-         top_real: Optional[str] = None, on_error: Optional[OnError] = None
+         top_real: Optional[str] = None, on_error: Optional[OnError] = None,
+         on_outside: Optional[OnOutside] = None, tree: Optional[str] = None
          ) -> Iterator[Folder]:
     """Every folder under ``top`` (itself first), depth-first.
 
     ``keep`` says which names that are not folders are kept (default all), ``prune`` which
     folder names are not even listed. Under ``FOLLOW``, ``seen`` holds the folders already
     entered (share it between walks that must not enter a folder twice) and ``top_real`` is the
-    top's real path when the caller already knows it.
+    top's real path when the caller already knows it. ``tree``: the folder whose inside links
+    must stay in under ``STAY`` and ``LIST`` (default the top; scan walks ``Pods/`` as part
+    of the project named).
     """
     if links not in LINK_POLICIES:
         raise ValueError(f"unknown link policy {links!r}")
-    follow = links == FOLLOW
+    follow = links in (FOLLOW, STAY)
     inside = links == INSIDE
+    stay = links in (STAY, LIST)
     visited: Set[int] = set() if seen is None else seen
     if top_real is None:
         top_real = os.path.realpath(top)
+    tree_real = top_real if tree is None else os.path.realpath(tree)
     # folders still to enter, the next last: (parent, name, parent's real path, entered through
     # a link, depth, parent's rel); the top is given whole (name "")
     stack: List[Tuple[str, str, str, bool, int, str]] = [(top, "", top_real, False, 0, "")]
@@ -140,6 +155,11 @@ def walk(top: str, links: str, *, keep: Optional[Callable[[str], bool]] = None,
                     continue
             with os.scandir(root) as it:
                 for d in it:
+                    if stay and d.is_symlink() and _leaves(root, d.name, tree_real):
+                        if on_outside is not None:
+                            on_outside(f"{rel}/{d.name}" if rel else d.name,
+                                       _link_text(os.path.join(root, d.name)))
+                        continue
                     if inside:
                         is_dir = not d.is_symlink() and d.is_dir(follow_symlinks=False)
                     else:
@@ -167,6 +187,37 @@ def walk(top: str, links: str, *, keep: Optional[Callable[[str], bool]] = None,
                      for e in reversed(folder.enter))
 
 
+def noted(top: str, notes: Optional[List[str]]) -> Optional[OnOutside]:
+    """An ``on_outside`` that adds the note every command prints for a link it did not follow
+    (None without ``notes``)."""
+    if notes is None:
+        return None
+    keep = notes
+
+    def note(rel: str, target: str) -> None:
+        keep.append(f"{os.path.join(top, rel)}: a symbolic link to \"{target}\", out of the "
+                    "folder searched; not followed (name its target to check it)")
+    return note
+
+
 def _name(e: Entry) -> str:
     return e.name
+
+
+def _leaves(folder: str, name: str, top_real: str) -> bool:
+    """Whether the link ``folder/name`` resolves to a place outside ``top_real`` (a dangling
+    link is judged by where it would lead)."""
+    dest = os.path.realpath(os.path.join(folder, name))
+    return not _within(dest, top_real)
+
+
+def _within(dest: str, top_real: str) -> bool:
+    return dest == top_real or dest.startswith(top_real.rstrip(os.sep) + os.sep)
+
+
+def _link_text(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 

@@ -3,7 +3,9 @@
 Reading: every file the tool reads (manifests, lockfiles, configuration) is opened once, checked
 to be a regular file of a bounded size, and read to exactly that size, so a FIFO, a device or a
 huge file is refused at once instead of hanging or filling memory. Writing: an atomic replace
-that keeps the permissions, under a lock that sits beside the target and is removed after use.
+that keeps the permissions, and the owner and group where the run may set them (a ``sudo`` run
+leaves a user's file the user's), under a lock that sits beside the target and is removed
+after use.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import time
 from typing import Final, Iterator, Optional
@@ -273,12 +276,15 @@ def make_parents(path: str) -> None:
         raise _cannot_write(path, existing or ".", exc, creating=directory) from None
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, locked: bool = False) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one, whole.
 
-    A temporary file in the same directory is written, flushed and fsynced, given the target's
-    permissions, then renamed over the target. Leftovers of killed runs are removed first (the
-    caller holds the lock, so no other run is writing one).
+    A temporary file in the same directory, named after the target
+    (``.trtc-privacy-NAME.XXXXXXXX.tmp``), is written, flushed and fsynced, given the target's
+    permissions and (when the run may set them) its owner and group, then renamed over the
+    target. With ``locked`` (the caller holds ``locked(path)``), leftovers of killed runs that
+    wrote this same target are removed first: no other run can be writing one of those. Other
+    files of the folder, other targets' temporary files included, are never touched.
     """
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
@@ -297,12 +303,11 @@ def write_atomic(path: str, data: bytes) -> None:
                           hint="give the path of the file to write" + (
                               f", e.g. {os.path.join(path, 'PrivacyInfo.xcprivacy')}"
                               if what == "a directory" else ""))
-    import glob  # only a write needs these
-    import tempfile
+    import tempfile  # only a write needs it
 
-    for stale in glob.glob(os.path.join(glob.escape(directory), f"{_TMP_PREFIX}*{_TMP_SUFFIX}")):
-        with contextlib.suppress(OSError):
-            os.unlink(stale)
+    prefix = f"{_TMP_PREFIX}{os.path.basename(target)}."
+    if locked:
+        _remove_stale(directory, prefix)
     if st is None:
         umask = os.umask(0)
         os.umask(umask)
@@ -315,13 +320,15 @@ def write_atomic(path: str, data: bytes) -> None:
     tmp = None
     try:
         try:
-            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=directory)
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=directory)
         except OSError as exc:
             raise _cannot_write(path, directory, exc, existed=st is not None) from None
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+            if st is not None:
+                _keep_owner(fh.fileno(), st)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
         tmp = None
@@ -332,6 +339,41 @@ def write_atomic(path: str, data: bytes) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+#: The random part ``tempfile.mkstemp`` puts between our prefix and suffix.
+_RANDOM = re.compile(r"[a-z0-9_]{8}")
+
+
+def _remove_stale(directory: str, prefix: str) -> None:
+    """Remove temporary files a killed run left for this target (the caller holds its lock):
+    exactly ``PREFIX`` + mkstemp's eight random characters + ``.tmp``, and regular files only."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(_TMP_SUFFIX) and _RANDOM.fullmatch(
+                name[len(prefix):-len(_TMP_SUFFIX)]):
+            stale = os.path.join(directory, name)
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(stale).st_mode):
+                    os.unlink(stale)
+
+
+def _keep_owner(fd: int, st: os.stat_result) -> None:
+    """Give the new file the old one's owner and group where this run may (root may; a user may
+    choose among their own groups); a run without the right keeps what the system gave."""
+    if not hasattr(os, "fchown"):  # pragma: no cover - Windows
+        return
+    now = os.fstat(fd)
+    if (now.st_uid, now.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.fchown(fd, -1, st.st_gid)
 
 
 def _fsync_dir(directory: str) -> None:

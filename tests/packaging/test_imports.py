@@ -1,4 +1,5 @@
-"""The package's import graph: no cycle anywhere, and only ``cli/`` imports typer or click.
+"""The package's import graph: no cycle anywhere, and only ``cli/`` imports typer or click; and
+only the one door out (``cli/console.py``) writes to stdout or stderr.
 
 Read with ``ast``, never by importing, so an import hidden in a function counts as much as one at
 the top. Counted: imports at module level, inside functions and methods, and under
@@ -177,3 +178,53 @@ def test_a_cycle_through_a_function_or_type_import_is_found(tmp_path: Path) -> N
     assert cycle(g) == ["pkg.a", "pkg.sub.b", "pkg.sub.c", "pkg.a"]
     (root / "sub" / "c.py").write_text("def g():\n    import pkg\n")
     assert cycle(graph(modules(root, "pkg"), "pkg")) is None
+
+
+# -- one door out -------------------------------------------------------------------------------
+
+#: The one module that writes to stdout and stderr (``cli/console.py``), and the formatters,
+#: which return text or write to the stream the door gives them.
+DOOR = (f"{CLI}.console", f"{PACKAGE}.formatters")
+_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
+
+
+def writes_to_the_terminal(source: str) -> List[int]:
+    """Lines of ``source`` that reach stdout or stderr without the door: ``sys.stdout`` or
+    ``sys.stderr`` (imported from sys too), ``print(``, ``typer.echo``/``click.echo`` (and
+    ``secho``), ``os.write`` to descriptor 1 or 2."""
+    lines: List[int] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "sys" and node.attr in _STREAMS:
+                lines.append(node.lineno)
+            elif node.value.id in CLI_ONLY and node.attr in ("echo", "secho"):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module in ("sys",) + CLI_ONLY:
+            if any(a.name in _STREAMS | {"echo", "secho"} for a in node.names):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id == "print":
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name) and node.func.value.id == "os" and \
+                node.func.attr == "write" and node.args and \
+                isinstance(node.args[0], ast.Constant) and node.args[0].value in (1, 2):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_door_writes_to_stdout_or_stderr() -> None:
+    """Every string that leaves the program goes through ``cli/console.py``, which makes it
+    inert for the chosen format (docs/files.md, Security)."""
+    found, _ = _package()
+    wrong = [f"{path}:{line}" for m, path in found.items()
+             if not any(m == d or m.startswith(d + ".") for d in DOOR)
+             for line in writes_to_the_terminal(path.read_text(encoding="utf-8"))]
+    assert not wrong, "writes to stdout/stderr outside cli/console.py:\n" + "\n".join(wrong)
+
+
+def test_the_door_check_sees_every_way_out() -> None:
+    source = ("import sys, os, typer\nfrom sys import stderr\nsys.stdout.write('x')\n"
+              "print('x')\ntyper.echo('x', err=True)\nos.write(2, b'x')\n"
+              "sys.stdout.isatty\n")
+    assert sorted(writes_to_the_terminal(source)) == [2, 3, 4, 5, 6, 7]

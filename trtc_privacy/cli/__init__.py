@@ -36,11 +36,12 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
 def _version(value: bool) -> None:
     import typer
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import __version__
     from trtc_privacy.cli.exits import EXIT_OK
 
     if value:
-        typer.echo(f"trtc-privacy {__version__}")
+        console.line(f"trtc-privacy {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
@@ -84,6 +85,7 @@ def build_app(only: Optional[str] = None) -> "typer.Typer":
 def report_error(exc: Exception) -> int:
     """Print an InputError in the format the command chose (else ``PATH:LINE:COL: error:``);
     return 2."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.diagnostics import InputError
 
@@ -93,11 +95,18 @@ def report_error(exc: Exception) -> int:
     if fmt in ("github", "xcode"):
         from trtc_privacy.formatters import render
 
-        sys.stdout.write(render(exc.diagnostics, fmt))
+        console.findings(render(exc.diagnostics, fmt), fmt)
     for d in exc.diagnostics:
-        sys.stderr.write(f"{d.location()}: error: {d.message}\n")
+        where, message = d.location(), d.message
+        if console.xcode_mode(fmt):  # the line is an issue there: no field may make another
+            from trtc_privacy.diagnostics import place
+            from trtc_privacy.formatters.inert import not_an_issue, value, xcode_path
+
+            where = place(xcode_path(d.path), d.line, d.column)
+            message = not_an_issue(value(message))
+        console.issue(f"{where}: error: {message}", err=True, fmt=fmt)
         if d.hint:
-            sys.stderr.write(f"  hint: {d.hint}\n")
+            console.line(f"  hint: {d.hint}", err=True, fmt=fmt)
     return EXIT_USAGE
 
 
@@ -125,9 +134,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as exc:  # a bug: say so plainly
         if os.environ.get("TRTC_PRIVACY_DEBUG"):
             raise
-        sys.stderr.write(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please "
-                         "report it with the command and input files (TRTC_PRIVACY_DEBUG=1 "
-                         "shows details)\n")
+        import trtc_privacy.cli.console as console
+
+        console.line(f"trtc-privacy: internal error: {type(exc).__name__}: {exc}; please report "
+                     "it with the command and input files (TRTC_PRIVACY_DEBUG=1 shows details)",
+                     err=True)
         return EXIT_BUG
 
 
@@ -151,8 +162,10 @@ def _pipe_closed() -> int:
 def _main(argv: Optional[List[str]]) -> int:
     """``main`` without its guards: parse, run the command, turn how it ended into a code."""
     from trtc_privacy.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+    import trtc_privacy.cli.console as console
     from trtc_privacy.diagnostics import InputError
 
+    console.use_format(None)  # a new run: no format chosen yet (main may run many times)
     args = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in args if not a.startswith("-")), None)
     app = build_app(first if first in COMMANDS else None)
@@ -169,8 +182,12 @@ def _main(argv: Optional[List[str]]) -> int:
         rv = app(args=args, prog_name="trtc-privacy", standalone_mode=False)
     except typer.Abort:  # older typers turn Ctrl-C into Abort
         return EXIT_INTERRUPTED
-    except click_error as exc:  # usage errors
-        exc.show()
+    except click_error as exc:  # usage errors: click's text, through the door
+        import io
+
+        shown = io.StringIO()
+        exc.show(file=shown)
+        console.lines(shown.getvalue(), err=True)
         return int(exc.exit_code)
     except SystemExit as exc:
         code = exc.code
@@ -178,7 +195,7 @@ def _main(argv: Optional[List[str]]) -> int:
             return EXIT_OK
         if isinstance(code, int):
             return code
-        sys.stderr.write(f"{code}\n")
+        console.line(str(code), err=True)
         return EXIT_USAGE
     except InputError as exc:
         return report_error(exc)

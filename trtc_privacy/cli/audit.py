@@ -18,8 +18,7 @@ def audit(
     config: Optional[str] = config_option(),
 ) -> int:
     """Check a built app's manifests, API use, listed SDKs and signatures (ITMS-91053/61/65)."""
-    import sys
-
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format, note
@@ -43,6 +42,6 @@ def audit(
             note(text)
         read = result.manifests + sum(v.read_executable for v in result.views)
         # json: the same document as lint's, plus the per-bundle picture
-        sys.stdout.write(render(result.diagnostics, fmt, files=read,
-                                extra={"artifact": result.to_json()}))
+        console.findings(render(result.diagnostics, fmt, files=read,
+                                extra={"artifact": result.to_json()}), fmt)
         return exit_code([d.severity for d in result.diagnostics], strict)

@@ -23,10 +23,15 @@ def explain(
     import re
     import textwrap
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.cli.options import document_format
     from trtc_privacy.cli.rules import rule_row
     from trtc_privacy.formatters.jsonfmt import envelope
+
+    def say(text: str, err: bool = False) -> None:  # lines of the tool's own text
+        console.lines(text + "\n", err=err)
+
     from trtc_privacy.lint.rules import by_itms, get, itms_codes, suggest
 
     fmt = document_format(format, EXPLAIN_FORMATS)
@@ -35,45 +40,45 @@ def explain(
         found = by_itms(name)
         code = name.upper() if name.upper().startswith("ITMS-") else "ITMS-" + name
         if not found:
-            typer.echo(f"no rule predicts {code}", err=True)
+            say(f"no rule predicts {code}", err=True)
             known = [c.replace("ITMS-", "") for c in itms_codes()]
-            typer.echo(f"  hint: rules predict ITMS-{', '.join(known)}", err=True)
+            say(f"  hint: rules predict ITMS-{', '.join(known)}", err=True)
             raise typer.Exit(EXIT_USAGE)
         if fmt == "json":
-            typer.echo(json.dumps(envelope(code=code, rules=[rule_row(x) for x in found]),
-                                  indent=2))
+            console.document(json.dumps(envelope(code=code, rules=[rule_row(x) for x in found]),
+                                        indent=2) + "\n")
             return
-        typer.echo(f"{code} is predicted by:")
+        say(f"{code} is predicted by:")
         w = max(len(x.name) for x in found)
         for x in found:
             where = "" if x.scope == "lint" else f"  ({x.scope})"
-            typer.echo(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}{where}")
+            say(f"  {x.name:<{w}}  {x.severity.value:<7}  {x.summary}{where}")
         for scope in sorted({x.scope for x in found if x.scope in _REPORTED_BY}):
-            typer.echo(f"Run {_REPORTED_BY[scope]}.")
+            say(f"Run {_REPORTED_BY[scope]}.")
         return
     if r is None:
-        typer.echo(f"unknown rule \"{name}\"", err=True)
-        typer.echo(f"  hint: {suggest(name)}", err=True)
+        console.line(f"unknown rule \"{name}\"", err=True)
+        console.line(f"  hint: {suggest(name)}", err=True)
         raise typer.Exit(EXIT_USAGE)
     if fmt == "json":
-        typer.echo(json.dumps(envelope(rule=rule_row(r)), indent=2))
+        console.document(json.dumps(envelope(rule=rule_row(r)), indent=2) + "\n")
         return
-    typer.echo(f"{r.name}  ({r.severity.value}"
+    say(f"{r.name}  ({r.severity.value}"
                + (f", predicts {', '.join(r.itms)}" if r.itms else "")
                + (", fixable with --fix" if r.fixable else "") + ")")
-    typer.echo("")
-    typer.echo(textwrap.fill(r.summary[0].upper() + r.summary[1:] + ".", 88))
-    typer.echo("")
-    typer.echo(textwrap.fill(r.explanation, 88))
-    typer.echo("")
-    typer.echo(textwrap.fill("Fix: " + r.hint, 88))
+    say("")
+    say(textwrap.fill(r.summary[0].upper() + r.summary[1:] + ".", 88))
+    say("")
+    say(textwrap.fill(r.explanation, 88))
+    say("")
+    say(textwrap.fill("Fix: " + r.hint, 88))
     if r.scope in _REPORTED_BY:
-        typer.echo("")
-        typer.echo(f"Reported by {_REPORTED_BY[r.scope]}.")
+        say("")
+        say(f"Reported by {_REPORTED_BY[r.scope]}.")
     vocab = _vocabulary(r.name)
     if vocab:
-        typer.echo("")
-        typer.echo(vocab)
+        say("")
+        say(vocab)
 
 
 #: Rules made by a command other than lint: where to run it and read about it.

@@ -30,8 +30,8 @@ def init(
 ) -> None:
     """Write a new app PrivacyInfo.xcprivacy declaring what the project's TRTC SDKs need."""
     import os
-    import sys
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.merge import pipeline, scaffold
@@ -58,22 +58,22 @@ def init(
         scaffold.write_new(path, plan.after)
         if config_text is not None:
             scaffold.write_new(config_path, config_text)
-        emit(plan.diagnostics(), fmt, cfg,
-             stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
+        emit(plan.diagnostics(), fmt, cfg, err=fmt == "text", quiet_when_clean=True)
         for n in inputs.notes:
-            typer.echo(f"note: {n}", err=True)
+            console.note(n)
         if not inputs.sources:
-            typer.echo("note: no TRTC-family SDK given or found in a lockfile; the manifest declares "
-                       "nothing yet", err=True)
-        out = sys.stderr if fmt in ("json", "sarif") else sys.stdout
+            console.note("no TRTC-family SDK given or found in a lockfile; the manifest declares "
+                         "nothing yet")
+        err = fmt in ("json", "sarif")
         if inputs.lockfiles:
-            out.write("lockfiles: " + ", ".join(inputs.lockfiles) + "\n")
+            console.line("lockfiles: " + ", ".join(inputs.lockfiles), err=err)
         labels = [s.label for s in inputs.sources]
-        out.write(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else "") + "\n")
+        console.line(f"{path}: written" + (f", declaring {', '.join(labels)}" if labels else ""),
+                     err=err)
         if config_text is not None:
-            out.write(f"{config_path}: written\n")
+            console.line(f"{config_path}: written", err=err)
         # the advice follows the configuration the phase will read: the one just written, else
         # the one found (which the Xcode phase would use), else none (the file ships as it is)
         write = (scaffold.xcode_write_of(config_text) if config_text is not None
                  else cfg.xcode_write if cfg.path else None)
-        out.write(scaffold.next_steps(path, write))
+        console.lines(scaffold.next_steps(path, write), err=err)

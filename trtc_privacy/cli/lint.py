@@ -27,9 +27,8 @@ def lint(
     config: Optional[str] = config_option(),
 ) -> int:
     """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
-    import sys
-
     from trtc_privacy import config as cfgmod
+    from trtc_privacy.cli.console import Sink
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import apply_rule_options, chosen_format
     from trtc_privacy.diagnostics import Severity, input_error
@@ -47,7 +46,9 @@ def lint(
         if fix:
             _fix(run)
         # findings stream to the formatter as each file finishes: memory stays flat
-        total = stream(run.batches(), fmt, sys.stdout, files=lambda: len(run.files))
+        for text in run.notes:
+            note(text)
+        total = stream(run.batches(), fmt, Sink(fmt), files=lambda: len(run.files))
         if not run.files and not run.unreadable:
             # a mistyped path in CI must not pass as "no problems": bad input, exit 2
             raise input_error(", ".join(paths), "no PrivacyInfo.xcprivacy found here, so nothing "
@@ -62,18 +63,19 @@ def lint(
 def _fix(run: Any) -> None:
     """Fix every file the run found, then report what was fixed and what was not (stderr);
     the run then prints each file's findings without linting it again."""
+    from trtc_privacy.cli.console import line
     from trtc_privacy.lint.fix import fix_run
 
     n_fixed, n_files = 0, 0
     for out in fix_run(run):
         for f in out.fixed:
-            typer.echo(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
+            line(f"{f.location()}: fixed: {f.description} [{f.rule}]", err=True)
         for d, why in out.not_fixed:
-            typer.echo(f"{d.location()}: not fixed: {d.message} [{d.rule}] ({why})", err=True)
+            line(f"{d.location()}: not fixed: {d.message} [{d.rule}] ({why})", err=True)
         n_fixed += len(out.fixed)
         n_files += 1 if out.written else 0
     if n_fixed:
-        typer.echo(f"fixed {n_fixed} problem{'' if n_fixed == 1 else 's'} in {n_files} "
-                   f"file{'' if n_files == 1 else 's'}", err=True)
+        line(f"fixed {n_fixed} problem{'' if n_fixed == 1 else 's'} in {n_files} "
+             f"file{'' if n_files == 1 else 's'}", err=True)
     else:
-        typer.echo("nothing to fix", err=True)
+        line("nothing to fix", err=True)

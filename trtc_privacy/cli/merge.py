@@ -57,8 +57,8 @@ def merge(
 
 def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
     import json
-    import sys
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.options import emit
     from trtc_privacy.formatters.jsonfmt import envelope, rows
     from trtc_privacy.merge.fold import describe
@@ -83,22 +83,22 @@ def _print(outcome: "Outcome", fmt: str, show_diff: bool, check: bool) -> None:
             "diff": plan.diff() if show_diff else None,
             "status": status,
         }
-        sys.stdout.write(json.dumps(envelope(**doc), indent=2) + "\n")
+        console.document(json.dumps(envelope(**doc), indent=2) + "\n")
         return
     # diagnostics where the format's reader looks; the human summary where it does no harm
-    human = sys.stderr if fmt == "sarif" else sys.stdout
-    emit(diags, fmt, stream=sys.stderr if fmt == "text" else sys.stdout, quiet_when_clean=True)
+    human = fmt == "sarif"  # on stderr: stdout holds the SARIF document alone
+    emit(diags, fmt, err=fmt == "text", quiet_when_clean=True)
     for n in plan.inputs.notes + plan.notes:
-        sys.stderr.write(f"note: {n}\n")
+        console.note(n)
     if show_diff and plan.changed:
-        human.write(plan.diff())
+        console.lines(plan.diff(), err=human)
     for c, s in contributions:
         origin = f" ({s.catalogue_id})" if s.catalogue_id else ""
-        human.write(f"{c.label}{origin}: {len(c.added)} added, {len(c.already)} already "
-                    "declared\n")
+        console.line(f"{c.label}{origin}: {len(c.added)} added, {len(c.already)} already "
+                     "declared", err=human)
         for d in c.added:
-            human.write(f"  + {describe(d)}\n")
-    human.write(f"{plan.path}: {status}\n")
+            console.line(f"  + {describe(d)}", err=human)
+    console.line(f"{plan.path}: {status}", err=human)
 
 
 def _status(outcome: "Outcome", check: bool) -> str:

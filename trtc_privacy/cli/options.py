@@ -8,7 +8,6 @@ core it needs inside its body, so start-up stays close to ``import typer``.
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence
 
@@ -93,10 +92,12 @@ def apply_rule_options(cfg: "Config", select: Sequence[str], ignore: Sequence[st
 def chosen_format(fmt: Optional[str]) -> Iterator[str]:
     """The format to print in (an unknown one is a usage error, exit 2). An InputError raised
     inside carries it out, so ``main`` prints the error where that format's reader looks too."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy.diagnostics import InputError
     from trtc_privacy.formatters import resolve_format
 
     chosen = resolve_format(fmt)
+    console.use_format(chosen)
     try:
         yield chosen
     except InputError as exc:
@@ -106,22 +107,24 @@ def chosen_format(fmt: Optional[str]) -> Iterator[str]:
 
 
 def emit(diagnostics: Sequence["Diagnostic"], fmt: str, cfg: Optional["Config"] = None,
-         files: Optional[int] = None, stream: Any = None,
+         files: Optional[int] = None, err: bool = False,
          quiet_when_clean: bool = False) -> List["Diagnostic"]:
-    """Print diagnostics in ``fmt`` after the configuration's ``ignore``/``[severity]``; return
-    those shown. ``quiet_when_clean``: print nothing at all when there is nothing to say in the
-    text format (merge and friends print their own summary)."""
+    """Print diagnostics in ``fmt`` (on stderr with ``err``) after the configuration's
+    ``ignore``/``[severity]``; return those shown. ``quiet_when_clean``: print nothing at all
+    when there is nothing to say in the text format (merge and friends print their own
+    summary)."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy.formatters import render
     from trtc_privacy.selection import Selection
 
     shown = Selection.from_config(cfg).apply(diagnostics)
     if not (quiet_when_clean and not shown and fmt in ("text", "github", "xcode")):
-        out = render(shown, fmt, files=files)
-        if out:
-            (stream or sys.stdout).write(out)
+        console.findings(render(shown, fmt, files=files), fmt, err=err)
     return shown
 
 
 def note(text: str) -> None:
     """A line for the person at the terminal (stderr): what was chosen, what happened."""
-    typer.echo(f"note: {text}", err=True)
+    import trtc_privacy.cli.console as console
+
+    console.note(text)

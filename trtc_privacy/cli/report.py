@@ -36,19 +36,21 @@ def report(
         REPORT_FORMATS, ": print the report on stdout (text is the Markdown page)", ""),
 ) -> None:
     """Show the App Store privacy label, required-reason APIs and findings, with their sources."""
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE
     from trtc_privacy.cli.options import document_format
 
     fmt = document_format(format, REPORT_FORMATS) if format is not None else None
     if html is None and markdown is None and fmt is None:
-        typer.echo("report: say where the report goes: --html PATH, --markdown PATH or "
-                   "--format FORMAT", err=True)
+        console.line("report: say where the report goes: --html PATH, --markdown PATH or "
+                     "--format FORMAT", err=True)
         raise typer.Exit(EXIT_USAGE)
     if [html, markdown, "-" if fmt else None].count("-") > 1:
-        typer.echo("report: only one of --html, --markdown and --format can use stdout",
-                   err=True)
+        console.line("report: only one of --html, --markdown and --format can use stdout",
+                     err=True)
         raise typer.Exit(EXIT_USAGE)
     from trtc_privacy.files import write_atomic
+    from trtc_privacy.formatters.inert import shown
     from trtc_privacy.merge import report as core
 
     data = core.build_any(app_manifest, sdk, lockfile, manifest, config)
@@ -58,10 +60,10 @@ def report(
             continue
         text = render(data)
         if path == "-":
-            typer.echo(text, nl=False)
-        else:
-            write_atomic(path, text.encode("utf-8"))
-            typer.echo(f"{path}: written", err=True)
+            console.document(text, json=False)
+        else:  # bytes that were not UTF-8 (a folder's name) are written as U+FFFD
+            write_atomic(path, shown(text).encode("utf-8"))
+            console.line(f"{path}: written", err=True)
     if fmt is not None:
-        shown = {"json": core.to_json, "html": core.render_html}.get(fmt, core.render_markdown)
-        typer.echo(shown(data), nl=False)
+        page = {"json": core.to_json, "html": core.render_html}.get(fmt, core.render_markdown)
+        console.document(page(data), json=fmt == "json")

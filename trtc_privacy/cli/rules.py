@@ -22,6 +22,8 @@ def rules(
     """List every lint rule: name, default severity, App Store code, what it finds."""
     import json
 
+    from trtc_privacy.cli.console import document, lines
+    from trtc_privacy.cli.console import line as say
     from trtc_privacy.cli.options import document_format
     from trtc_privacy.formatters.jsonfmt import envelope
     from trtc_privacy.lint.rules import all_rules, markdown_table
@@ -29,14 +31,14 @@ def rules(
     fmt = document_format(format, RULES_FORMATS)
     rs = all_rules()
     if fmt == "json":
-        typer.echo(json.dumps(envelope(rules=[rule_row(r) for r in rs]), indent=2))
+        document(json.dumps(envelope(rules=[rule_row(r) for r in rs]), indent=2) + "\n")
     elif fmt == "markdown":
-        typer.echo(markdown_table(), nl=False)
+        lines(markdown_table())
     else:
         w = max(len(r.name) for r in rs)
         for r in rs:
             itms = ",".join(c.replace("ITMS-", "") for c in r.itms) or "-"
-            typer.echo(f"{r.name:<{w}}  {r.severity.value:<7}  {itms:<11}  {r.summary}")
+            say(f"{r.name:<{w}}  {r.severity.value:<7}  {itms:<11}  {r.summary}")
 
 
 def rule_row(r: "Rule") -> Dict[str, Any]:

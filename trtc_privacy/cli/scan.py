@@ -20,8 +20,7 @@ def scan(
     config: Optional[str] = config_option(),
 ) -> int:
     """Find the required-reason APIs the code uses and the manifests that fail to declare them."""
-    import sys
-
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import apply_rule_options, chosen_format, note
@@ -38,7 +37,7 @@ def scan(
         for text in result.notes:
             note(text)
         # json: the same document as lint's, plus the per-bundle picture
-        sys.stdout.write(render(result.diagnostics, fmt, files=result.files,
-                                extra={"bundles": result.to_json()}))
+        console.findings(render(result.diagnostics, fmt, files=result.files,
+                                extra={"bundles": result.to_json()}), fmt)
         return exit_code([d.severity for d in result.diagnostics], strict,
                          bad_input=result.bad_input)

@@ -19,6 +19,7 @@ def sdks(format: Optional[str] = document_format_option(
     note wherever it is met)."""
     import json
 
+    from trtc_privacy.cli.console import document, line, lines
     from trtc_privacy.cli.options import document_format
     from trtc_privacy.formatters.jsonfmt import envelope
     from trtc_privacy.knowledge.vendors import catalogue
@@ -27,27 +28,27 @@ def sdks(format: Optional[str] = document_format_option(
     fmt = document_format(format, SDKS_FORMATS)
     if fmt == "markdown":
         for name, table in markdown_tables().items():
-            typer.echo(f"<!-- catalogue-{name} -->\n{table}")
+            lines(f"<!-- catalogue-{name} -->\n{table}\n")
         return
     cat = catalogue()
     products = [{"id": p.id, "name": p.name, "root": p.root} for p in cat.products]
     pods = [pod_row(p) for p in cat.pods]
     if fmt == "json":
-        typer.echo(json.dumps(envelope(products=products, pods=pods), indent=2))
+        document(json.dumps(envelope(products=products, pods=pods), indent=2) + "\n")
         return
     width = max(len(p["id"]) for p in products)
-    typer.echo("PRODUCTS (what `--sdk ID[@VERSION]` resolves: the root pod and what it depends on)")
+    line("PRODUCTS (what `--sdk ID[@VERSION]` resolves: the root pod and what it depends on)")
     for p in products:
-        typer.echo(f"  {p['id']:<{width}}  {p['name']}: {p['root']}")
-    typer.echo("")
+        line(f"  {p['id']:<{width}}  {p['name']}: {p['root']}")
+    line("")
     head = ("POD", "KIND", "FIRST MANIFEST", "NEWEST CHECKED")
     rows = [head] + [(r["pod"], r["kind"], r["first_manifest"],
                       (r["newest_checked"] or "not checked") +
                       (" (last)" if r["last_version"] else "")) for r in pods]
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    typer.echo("  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip())
+    line("  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip())
     for row, r in zip(rows[1:], pods):
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        line("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         also = []
         if r["former_names"]:
             also.append("formerly " + ", ".join(r["former_names"]))
@@ -56,4 +57,4 @@ def sdks(format: Optional[str] = document_format_option(
         if r["swiftpm"]:
             also.append("SwiftPM " + ", ".join(u.split("github.com/")[-1] for u in r["swiftpm"]))
         if also:
-            typer.echo("    " + "; ".join(also))
+            line("    " + "; ".join(also))

@@ -24,8 +24,8 @@ def show(
     findings.
     """
     import json
-    import sys
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.options import chosen_format, emit
     from trtc_privacy.formatters.jsonfmt import envelope, rows
     from trtc_privacy.knowledge.resolve import findings
@@ -41,15 +41,14 @@ def show(
                               adds=f"`trtc-privacy merge APP_MANIFEST --sdk {product}` adds")
         text = union_text(res.pods)
         if fmt == "json":
-            sys.stdout.write(json.dumps(envelope(
+            console.document(json.dumps(envelope(
                 spec=product, product=res.product.id if res.product else None,
                 requested=res.requested, pods=[pod_dict(p) for p in res.pods],
                 manifest=text, diagnostics=rows(found)), indent=2) + "\n")
             return
-        emit(found, fmt, stream=sys.stderr if fmt == "text" else sys.stdout,
-             quiet_when_clean=True)
+        emit(found, fmt, err=fmt == "text", quiet_when_clean=True)
         if fmt == "text":
             for line in pod_lines(res.pods):
-                sys.stderr.write(f"note: {line}\n")
+                console.note(line)
         if fmt != "sarif" and text:
-            sys.stdout.write(text)
+            console.lines(text)

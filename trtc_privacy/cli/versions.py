@@ -24,8 +24,8 @@ def versions(
     xcode the findings only, in the form those tools read.
     """
     import json
-    import sys
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy import config as cfgmod
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import chosen_format, emit
@@ -39,16 +39,16 @@ def versions(
         if not targets:
             targets = [_shown(cfg.resolve(p)) for p in cfg.lockfiles]
         report = check(targets)
+        for text in report.notes:
+            console.note(text)
         diags = Selection.from_config(cfg).apply(report.diagnostics)
         if fmt == "json":
             doc = report.as_dict()
             doc["diagnostics"] = rows(diags)
-            sys.stdout.write(json.dumps(envelope(**doc), indent=2) + "\n")
+            console.document(json.dumps(envelope(**doc), indent=2) + "\n")
         else:
             if fmt == "text":
-                sys.stdout.write(render_table(report))
-                if diags:
-                    sys.stdout.write("\n")
+                console.lines(render_table(report) + ("\n" if diags else ""))
             emit(diags, fmt, files=len(report.files), quiet_when_clean=True)
         # an SDK below its minimum fails the run whatever its finding's configured severity
         return exit_code(out_of_date=report.below_minimum)

@@ -35,32 +35,34 @@ def xcode(
     """Merge the SDKs' manifests in an Xcode build phase; report in Xcode's issue format."""
     import os
 
+    import trtc_privacy.cli.console as console
     from trtc_privacy.cli.exits import EXIT_USAGE, exit_code
     from trtc_privacy.merge import build_phase as X
 
     env = X.BuildEnv.from_environ(os.environ)
     if filelist is not None:
         if filelist not in ("inputs", "outputs"):
-            typer.echo(f"--filelist: expected inputs or outputs, found {filelist!r}", err=True)
+            console.line(f"--filelist: expected inputs or outputs, found {filelist!r}", err=True)
             raise typer.Exit(EXIT_USAGE)
         phase = X.make_phase(env, config, write, fail_on, app_manifest, need_product=False)
         for line in X.filelist(phase, filelist):
-            typer.echo(line)
+            console.line(line)
         return
     if not env.in_xcode:
-        typer.echo("error: trtc-privacy xcode: SRCROOT is not set; this command runs as an Xcode "
-                   "Run Script build phase", err=True)
-        typer.echo("  hint: outside Xcode use `trtc-privacy merge` (or `--filelist inputs` here "
-                   "to print the phase's input file list)", err=True)
+        console.line("error: trtc-privacy xcode: SRCROOT is not set; this command runs as an "
+                     "Xcode Run Script build phase", err=True)
+        console.line("  hint: outside Xcode use `trtc-privacy merge` (or `--filelist inputs` "
+                     "here to print the phase's input file list)", err=True)
         raise typer.Exit(EXIT_USAGE)
     result = X.run(env, config, write, fail_on, app_manifest)
+    console.use_format("xcode")  # Xcode reads every line for issues
     for line in X.lines(result):
-        typer.echo(line, err=True)
+        console.issue(line, err=True)
     if result.plan is not None:
         for note in result.plan.notes:
-            typer.echo(f"trtc-privacy: {note}")
+            console.line(f"trtc-privacy: {note}")
     if result.summary:
-        typer.echo(f"trtc-privacy: {result.summary}")
+        console.line(f"trtc-privacy: {result.summary}")
     # the phase keeps errors only when this build fails on them (xcode-fail-on)
     shown, bad = [d.severity for d in result.diagnostics], result.bad_input
     if audit:
@@ -68,6 +70,6 @@ def xcode(
         lines, found, unreadable = X.audit_product(os.environ, done.fails() if done else True,
                                                    done.output if done else None)
         for line in lines:
-            typer.echo(line, err=True)
+            console.issue(line, err=True)
         shown, bad = shown + [d.severity for d in found], bad or unreadable
     raise typer.Exit(exit_code(shown, bad_input=bad))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Protocol, Sequence
 
 from trtc_privacy.diagnostics import Diagnostic, InputError, Severity, input_error
 from trtc_privacy.formatters.summary import add_counts, counts
@@ -65,7 +65,13 @@ def render(diagnostics: Sequence[Diagnostic], fmt: str, *, files: Optional[int] 
     return str(module.format(ordered, files, color))
 
 
-def stream(batches: Iterable[Sequence[Diagnostic]], fmt: str, out: TextIO, *,
+class Out(Protocol):
+    """Where ``stream`` writes: the CLI's door out (``cli.console.Sink``) or any text stream."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def stream(batches: Iterable[Sequence[Diagnostic]], fmt: str, out: Out, *,
            files: Callable[[], Optional[int]] = lambda: None,
            color: Optional[bool] = None) -> Dict[str, int]:
     """Write diagnostics to ``out`` as they come, batch by batch, and return the counts.

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from trtc_privacy import __version__
 from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.formatters.inert import shown
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
@@ -41,6 +42,7 @@ def _rule_entry(name: str) -> Dict[str, object]:
 
 
 def _uri(path: str) -> Dict[str, str]:
+    path = shown(path)  # bytes that were not UTF-8: U+FFFD, percent-encoded like any other
     if os.path.isabs(path):
         return {"uri": "file://" + quote(path.replace(os.sep, "/"))}
     rel = os.path.normpath(path).replace(os.sep, "/")
@@ -61,7 +63,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
     for d in diagnostics:
         key = f"{d.rule}\0{d.path}\0{d.message}"
         seen[key] = seen.get(key, 0) + 1
-        fp = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8")).hexdigest()[:32]
+        fp = hashlib.sha256(shown(f"{key}\0{seen[key]}").encode("utf-8")).hexdigest()[:32]
         physical: Dict[str, object] = {"artifactLocation": _uri(d.path)}
         if d.line:
             region: Dict[str, int] = {"startLine": d.line}
@@ -81,7 +83,7 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
         if d.itms:
             result["properties"] = {"itms": d.itms}
         results.append(result)
-    cwd = os.getcwd().replace(os.sep, "/").rstrip("/") + "/"
+    cwd = shown(os.getcwd()).replace(os.sep, "/").rstrip("/") + "/"
     run = {
         "tool": {"driver": {
             "name": "trtc-privacy",

@@ -12,6 +12,7 @@ from itertools import groupby
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple
 
 from trtc_privacy.diagnostics import Diagnostic
+from trtc_privacy.formatters.inert import value
 from trtc_privacy.formatters.summary import add_counts, counted, summary_line, summary_of, summary_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -23,8 +24,8 @@ def _rows(diags: Sequence[Diagnostic]) -> List[Row]:
     rows = []
     for d in diags:
         where = f"{d.line}:{d.column}" if d.line and d.column else (str(d.line) if d.line else "-")
-        rows.append((where, d.severity.value, " ".join(d.message.split()), d.rule,
-                     " ".join(d.hint.split()), d.evidence))
+        rows.append((where, d.severity.value, value(" ".join(d.message.split())), value(d.rule),
+                     value(" ".join(d.hint.split())), tuple(value(e) for e in d.evidence)))
     return rows
 
 
@@ -50,7 +51,7 @@ def stream(batches: Iterable[Sequence[Diagnostic]], out: TextIO,
         for path, group in groupby(batch, key=lambda d: d.path):
             if counted(path):
                 paths.add(path)
-            out.write("\n".join([path] + _block(_rows(list(group))) + [""]) + "\n")
+            out.write("\n".join([value(path)] + _block(_rows(list(group))) + [""]) + "\n")
     n = files()
     out.write(summary_text(summary_of(total, len(paths) if n is None else n)) + "\n")
     return total
@@ -60,7 +61,8 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
            color: Optional[bool] = None) -> str:
     colored = use_color(color)
     blocks: List[Tuple[str, List[Row]]] = [
-        (path, _rows(list(group))) for path, group in groupby(diagnostics, key=lambda d: d.path)]
+        (value(path), _rows(list(group)))
+        for path, group in groupby(diagnostics, key=lambda d: d.path)]
     total = summary_line(diagnostics, files)
     if colored:
         return _rich(blocks, total, bool(diagnostics))

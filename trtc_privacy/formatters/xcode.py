@@ -10,11 +10,13 @@ import os
 from typing import List, Optional, Sequence
 
 from trtc_privacy.diagnostics import Diagnostic, place
+from trtc_privacy.formatters.inert import not_an_issue, value, xcode_path
 
 
 def location(d: Diagnostic) -> str:
+    """The place, which Xcode cannot read as another issue (``inert.xcode_path``)."""
     path = os.path.abspath(d.path) if os.path.exists(d.path) else d.path
-    return place(path, d.line, d.column)
+    return place(xcode_path(path), d.line, d.column)
 
 
 def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
@@ -26,7 +28,10 @@ def format(diagnostics: Sequence[Diagnostic], files: Optional[int] = None,
             message += " (at " + "; ".join(d.evidence) + ")"
         if d.hint:
             message += f" ({' '.join(d.hint.split())})"
-        out.append(f"{location(d)}: {d.severity.value}: {message} [{d.rule}]")
+        # one line whatever the fields hold: a line break would start an issue of its own
+        # nor can a field make Xcode read a second place in the line (": error: " escaped)
+        out.append(f"{location(d)}: {d.severity.value}: {not_an_issue(value(message))} "
+                   f"[{value(d.rule)}]")
     return "".join(line + "\n" for line in out)
 
 

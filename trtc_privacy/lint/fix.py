@@ -104,7 +104,7 @@ def fix_file(path: str, kind: str = "auto", cfg: Optional[Config] = None,
                 raise input_error(path, "internal error: the fixed manifest does not parse; "
                                   "nothing was written", rule="internal") from None
             if write:
-                write_atomic(path, doc.encode(after))
+                write_atomic(path, doc.encode(after), locked=True)
                 out.written = True
             lint = engine.diagnose(fixed_doc, engine.walk(fixed_doc, k, table, True), sel)
         else:

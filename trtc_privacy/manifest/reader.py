@@ -403,8 +403,19 @@ def _refuse_entities(tree: etree._ElementTree, text: str, path: str) -> None:
 
 
 def _parse_binary(data: bytes, path: str) -> Document:
+    """A binary plist, measured first (``bplist.check``: cycles, depth, and what it expands to
+    refused before anything is expanded), then converted to XML and read as any manifest."""
     import plistlib
 
+    from trtc_privacy.manifest import bplist
+
+    try:
+        bplist.check(data)
+    except bplist.Refused as exc:
+        raise input_error(path, str(exc) if str(exc).startswith("binary plist") else
+                          f"corrupt binary plist: {exc}", rule="not-a-plist",
+                          hint="regenerate the file with Xcode, or convert it with `plutil "
+                          "-convert xml1` and check the result") from None
     try:
         value = plistlib.loads(data, fmt=plistlib.FMT_BINARY)
         xml = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False)

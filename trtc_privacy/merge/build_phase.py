@@ -109,8 +109,10 @@ def _declared(e: Mapping[str, str], kind: str, srcroot: str) -> List[str]:
 
 
 def _count(e: Mapping[str, str], name: str) -> int:
+    """A count Xcode gives, capped at the number of variables there are: no more of the
+    numbered variables can exist (SCRIPT_INPUT_FILE_COUNT=10^11 looped for ever)."""
     try:
-        return max(0, int(e.get(name, "0") or 0))
+        return min(max(0, int(e.get(name, "0") or 0)), len(e))
     except ValueError:
         return 0
 

@@ -116,18 +116,19 @@ def project_lockfiles(root: str) -> List[str]:
     return out
 
 
-def find_lockfiles(paths: List[str]) -> List[str]:
+def find_lockfiles(paths: List[str], notes: Optional[List[str]] = None) -> List[str]:
     """Every lockfile named or found under the given paths (default: the current directory).
 
     In a directory: ``Podfile.lock`` anywhere, and ``Package.resolved`` where Xcode keeps it
     (``*.xcodeproj/project.xcworkspace/xcshareddata/swiftpm/``, ``*.xcworkspace/xcshareddata/
     swiftpm/``) or beside a ``Package.swift``. Build folders and ``Pods/`` are not entered, nor
-    are links to folders.
+    are links to folders; a link leading out of the folder searched is not read (``discover.LIST``)
+    and ``notes`` says so.
     """
     out: List[str] = []
     for p in paths or ["."]:
         if os.path.isdir(p):
-            found = _search(p)
+            found = _search(p, notes)
             if not found:
                 raise input_error(p, "no Podfile.lock or Package.resolved found in this directory",
                                   rule="no-lockfile",
@@ -144,10 +145,10 @@ def find_lockfiles(paths: List[str]) -> List[str]:
 _SEARCHED_NAMES = frozenset(LOCKFILE_NAMES + (PACKAGE_SWIFT,))
 
 
-def _search(root: str) -> List[str]:
+def _search(root: str, notes: Optional[List[str]] = None) -> List[str]:
     found = []
     for folder in discover.walk(root, discover.LIST, keep=_SEARCHED_NAMES.__contains__,
-                                prune=_PRUNE):
+                                prune=_PRUNE, on_outside=discover.noted(root, notes)):
         found += lockfiles_in(folder.path, {e.name for e in folder if not e.is_dir})
     return found
 
@@ -293,10 +294,46 @@ def _short(s: str, n: int = 60) -> str:
 # Package.resolved: JSON, format 1 ({"object": {"pins": [...]}}) or 2 and 3 ({"pins": [...]}).
 
 
+#: Where a JSON lockfile too deep for the decoder is said to go too deep (it needs 4).
+MAX_JSON_DEPTH = 256
+_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+
+
+def _too_deep(text: str) -> Tuple[int, int]:
+    """(line, column) of the bracket that opens level MAX_JSON_DEPTH + 1 of a JSON text, read
+    without recursion (strings skipped); (1, 1) if none does."""
+    depth, in_string, skip = 0, False, -1
+    for m in _JSON_SPECIAL.finditer(text):
+        at, c = m.start(), m.group()
+        if at == skip:
+            continue
+        if in_string:
+            if c == "\\":
+                skip = at + 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                line = text.count("\n", 0, at) + 1
+                return line, at - (text.rfind("\n", 0, at) + 1) + 1
+        elif c in "]}":
+            depth -= 1
+    return 1, 1
+
+
 def parse_package_resolved(text: str, path: str) -> Lockfile:
     """The packages a Package.resolved pins, each with the line of its repository URL."""
     try:
         data = json.loads(text)
+    except RecursionError:  # nested deeper than the decoder's stack: say where
+        deep_line, deep_col = _too_deep(text)
+        raise input_error(path, f"not a Package.resolved: nested more than {MAX_JSON_DEPTH} "
+                          "levels deep", line=deep_line, column=deep_col, rule="malformed-lockfile",
+                          hint="a Package.resolved is 4 levels deep; resolve the packages "
+                          "again") from None
     except ValueError as exc:
         lineno, col = getattr(exc, "lineno", 1), getattr(exc, "colno", None)
         msg = getattr(exc, "msg", str(exc))

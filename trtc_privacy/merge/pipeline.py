@@ -642,7 +642,7 @@ def write(p: MergePlan, allow_invalid: bool = False) -> Outcome:
                 return Outcome(p)
             if p.errors and not allow_invalid:
                 return Outcome(p, blocked=True)
-        write_atomic(inputs.output, p.data)
+        write_atomic(inputs.output, p.data, locked=True)
     return Outcome(p, written=True)
 
 

@@ -8,7 +8,6 @@ decides where the files go and writes them; the configuration comes from
 
 from __future__ import annotations
 
-import json
 import os
 from typing import List, Optional, Sequence
 
@@ -52,11 +51,16 @@ def default_manifest_path(root: str) -> str:
 
 
 def render_config(app_manifest: str, sdks: Sequence[str], lockfiles: Sequence[str]) -> str:
-    """A starter ``.trtc-privacy.toml`` with every key explained."""
+    """A starter ``.trtc-privacy.toml`` with every key explained.
+
+    Values are written by a TOML writer (tomli-w: JSON's escapes are not TOML's, and a DEL in a
+    path made a file every later command refused). A path that is not UTF-8 cannot be named in
+    TOML at all: that is an InputError here, before ``init`` writes anything.
+    """
     from trtc_privacy.knowledge.resources import jinja_env
 
     env = jinja_env()
-    env.filters["toml"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["toml"] = toml_value
     return str(env.get_template(CONFIG_TEMPLATE).render(
         app_manifest=app_manifest.replace(os.sep, "/"), sdks=list(sdks),
         lockfiles=[p.replace(os.sep, "/") for p in lockfiles]))
@@ -85,6 +89,21 @@ def next_steps(path: str, xcode_write: Optional[str]) -> str:
                 "`trtc-privacy xcode` Run Script phase above that phase (it merges into the "
                 "file in place), and " + lint + "\n")
     return "next: add the file to your app target (Copy Bundle Resources), and " + lint + "\n"
+
+
+def toml_value(v: str) -> str:
+    """One string as a TOML value."""
+    import tomli_w
+
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        from trtc_privacy.formatters.inert import shown
+
+        raise input_error(shown(v), "this path is not UTF-8, so a TOML configuration cannot "
+                          "name it; nothing was written", rule="usage",
+                          hint="rename it, or run init without --write-config") from None
+    return tomli_w.dumps({"v": v})[len("v = "):].rstrip("\n")
 
 
 def refuse_existing(path: str, force: bool) -> None:

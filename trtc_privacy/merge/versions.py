@@ -102,6 +102,8 @@ class VersionReport:
     rows: List[Row]
     diagnostics: List[Diagnostic]
     files: List[str]
+    #: what the search left out and why (links leading out of a folder searched)
+    notes: List[str] = field(default_factory=list)
 
     @property
     def below_minimum(self) -> bool:
@@ -180,7 +182,8 @@ def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionRe
     once, and the installed pods beside them; ``merging`` as for :func:`diagnostics_for`."""
     from trtc_privacy.merge import installed
 
-    files = find_lockfiles(list(paths or []))
+    notes: List[str] = []
+    files = find_lockfiles(list(paths or []), notes)
     rows: List[Row] = []
     for f in files:
         rows += rows_for(read_lockfile(f).entries)
@@ -188,7 +191,7 @@ def check(paths: Optional[List[str]] = None, merging: bool = False) -> VersionRe
     for r in rows:
         r.installed, problems = installed.find(r)
         diagnostics += problems + installed.findings(r, r.installed)
-    return VersionReport(rows, diagnostics, files)
+    return VersionReport(rows, diagnostics, files, notes)
 
 
 def _ships(r: Row) -> str:

@@ -12,13 +12,15 @@ message naming the member, or in a tree: no traceback, no hang, nothing written.
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import os
 import posixpath
 import stat
 import struct
 import zipfile
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 from trtc_privacy.diagnostics import InputError, input_error
 
@@ -39,6 +41,7 @@ class Limits:
     ratio_floor: int = 8 << 20
     depth: int = 64  # folder nesting
     link_hops: int = 16
+    in_memory: int = 16 << 20  # a member read larger than this is decompressed to a mapped file
 
 
 LIMITS = Limits()
@@ -172,7 +175,31 @@ class Tree:
         real = self.real(path)
         return os.path.join(self.source, *real.split("/")) if real is not None else None
 
-    def _read_member(self, e: Member, cap: int) -> bytes:
+    @contextlib.contextmanager
+    def mapped(self, path: str, max_bytes: int) -> Iterator[Union[bytes, mmap.mmap]]:
+        """A member's bytes for a reader that works in place (the Mach-O reader): a small one
+        in memory; a larger one of a zip decompressed a chunk at a time into an unnamed
+        temporary file and mapped, so that memory holds what the reader touches, not the
+        member (a 1 GiB executable cost 2 GB)."""
+        e = self.resolve(path)
+        cap = min(max_bytes, self.limits.read_bytes)
+        if (self._zip is None or e is None or e.info is None or e.kind != "file"
+                or e.size <= self.limits.in_memory or e.size > cap):
+            yield self.read(path, max_bytes)
+            return
+        import tempfile
+
+        with tempfile.TemporaryFile(prefix=".trtc-privacy-member-") as spool:
+            self._read_member(e, cap, spool)
+            spool.flush()
+            if spool.tell() == 0:
+                yield b""
+                return
+            with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                yield view
+
+    def _read_member(self, e: Member, cap: int, spool: Optional[object] = None) -> bytes:
+        """The member's bytes, or (``spool``, a binary file) written there in chunks."""
         assert self._zip is not None and e.info is not None
         chunks: List[bytes] = []
         got = 0
@@ -185,7 +212,10 @@ class Tree:
                     got += len(chunk)
                     if got > cap:
                         raise self.error(e.path, f"decompresses to more than {cap:,} bytes")
-                    chunks.append(chunk)
+                    if spool is not None:
+                        spool.write(chunk)  # type: ignore[attr-defined]
+                    else:
+                        chunks.append(chunk)
         except InputError:
             raise
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError,
@@ -419,6 +449,8 @@ def _check_directory(tree: Tree, path: str, file_size: int) -> None:
             fh.seek(file_size - tail_len)
             tail = fh.read(tail_len)
             at = tail.rfind(_EOCD)
+            eocd_at = file_size - tail_len + at
+            directory_end = eocd_at  # where zipfile takes the directory to end
             if at < 0 or len(tail) - at < 22:
                 raise input_error(path, "not a zip archive, or truncated: no end-of-archive "
                                   "record", rule=RULE,
@@ -434,6 +466,7 @@ def _check_directory(tree: Tree, path: str, file_size: int) -> None:
                     rec = fh.read(56)
                     if rec[:4] == _EOCD64:
                         count, cd_size, cd_offset = struct.unpack("<QQQ", rec[32:56])
+                        directory_end = eocd_at - 20 - 56
     except InputError:
         raise
     except OSError as exc:
@@ -446,10 +479,43 @@ def _check_directory(tree: Tree, path: str, file_size: int) -> None:
     if cd_size > lim.central_directory:
         raise input_error(path, f"the archive's directory is {cd_size:,} bytes; more than "
                           f"{lim.central_directory:,} is refused", rule=RULE)
-    if cd_offset + cd_size > file_size:
+    if cd_offset + cd_size > file_size or directory_end - cd_size < 0:
         raise input_error(path, "the archive's directory lies past the end of the file "
                           "(truncated)", rule=RULE,
                           hint="the .ipa is incomplete; download or export it again")
+    found = _count_directory(path, directory_end - cd_size, cd_size, min(count, lim.members))
+    if found > min(count, lim.members):
+        why = (f"more entries than the {count:,} its end record declares" if count <= lim.members
+               else f"more than {lim.members:,} entries")
+        raise input_error(path, f"the archive's directory holds {why}; refused before reading "
+                          "them", rule=RULE,
+                          hint="the archive was not made by Xcode (an App Store app has far "
+                          "fewer files); do not unzip it")
+
+
+def _count_directory(path: str, start: int, size: int, most: int) -> int:
+    """How many entries the central directory at ``start`` holds, up to ``most`` + 1: zipfile
+    reads every entry within its declared size whatever count the end record declares, so the
+    entries are counted here first, a header at a time, holding one chunk of the file."""
+    found = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        buf = b""
+        pos = 0  # of buf[0] within the directory
+        at = 0  # the next header, within the directory
+        while at + 46 <= size and found <= most:
+            if at + 46 > pos + len(buf):
+                fh.seek(start + at)
+                buf, pos = fh.read(min(1 << 20, size - at)), at
+                if len(buf) < 46:
+                    break
+            i = at - pos
+            if buf[i:i + 4] != b"PK\x01\x02":
+                break  # not a directory entry: zipfile says what is wrong
+            name_len, extra_len, comment_len = struct.unpack_from("<HHH", buf, i + 28)
+            at += 46 + name_len + extra_len + comment_len
+            found += 1
+    return found
 
 
 def _member_name(tree: Tree, raw: str) -> str:

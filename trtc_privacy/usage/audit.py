@@ -191,7 +191,8 @@ def _executable(tree: Tree, v: BundleView) -> List[Diagnostic]:
         if local is not None:
             images = macho.read_file(local, MAX_EXECUTABLE)
         else:
-            images = macho.read(tree.read(b.executable, MAX_EXECUTABLE), b.executable_shown)
+            with tree.mapped(b.executable, MAX_EXECUTABLE) as data:
+                images = macho.read(data, b.executable_shown)
     except macho.MachOError as exc:
         from trtc_privacy.diagnostics import input_error
 

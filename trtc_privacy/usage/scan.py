@@ -170,11 +170,11 @@ def find_inputs(paths: Sequence[str], cfg: Optional["Config"] = None) -> _Found:
             elif p.endswith(".framework"):
                 add(found.frameworks, p)
             else:
-                _walk(p, found, add, visited, cfg, own=True)
+                _walk(p, found, add, visited, cfg, p, own=True)
                 for parts in DEPENDENCY_DIRS:
                     dep = os.path.join(p, *parts)
                     if os.path.isdir(dep) and not excluded(dep, cfg):
-                        _walk(dep, found, add, visited, cfg, own=True, namers=False)
+                        _walk(dep, found, add, visited, cfg, p, own=True, namers=False)
         elif os.path.lexists(p):
             if p.endswith(".a"):
                 add(found.archives, p)
@@ -232,16 +232,17 @@ def _follow_local(found: _Found, add: _Add, visited: Set[int], cfg: Optional["Co
             continue
         found.owners.add(local.path, local.label)
         if not (cfg is not None and cfg.exclude and excluded(local.path, cfg)):
-            _walk(local.path, found, add, visited, cfg, own=False, namers=False)
+            _walk(local.path, found, add, visited, cfg, local.path, own=False, namers=False)
 
 
 def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
-          cfg: Optional["Config"], own: bool, namers: bool = True) -> None:
-    """Search a folder, following links into folders and entering each folder once (the
-    walk's ``visited`` is shared by the walks of one scan). ``own``: the app's folders, where
-    its manifest is looked for (a development pod's folder is searched for code only);
-    ``namers``: where what names development pods and local packages is looked for (the
-    folders given, not the dependencies' checkouts)."""
+          cfg: Optional["Config"], tree: str, own: bool, namers: bool = True) -> None:
+    """Search a folder, following links that stay inside ``tree`` (the project named, or the
+    development pod's folder a lockfile names) and entering each folder once (the walk's
+    ``visited`` is shared by the walks of one scan); a link leading out of it is noted, not
+    followed. ``own``: the app's folders, where its manifest is looked for (a development pod's
+    folder is searched for code only); ``namers``: where what names development pods and local
+    packages is looked for (the folders given, not the dependencies' checkouts)."""
     namers = own and namers
     from trtc_privacy.usage.sourcescan import is_source
 
@@ -249,8 +250,9 @@ def _walk(top: str, found: _Found, add: _Add, visited: Set[int],
         return is_source(name) or name.endswith(".a") or name == MANIFEST_NAME or (
             namers and name in _NAMERS)
 
-    for folder in discover.walk(top, discover.FOLLOW, keep=read_by_name, prune=_PRUNE,
-                                seen=visited):
+    for folder in discover.walk(top, discover.STAY, keep=read_by_name, prune=_PRUNE,
+                                seen=visited, on_outside=discover.noted(top, found.notes),
+                                tree=tree):
         root = folder.path
         parent = os.path.basename(os.path.normpath(root))
         enter = []

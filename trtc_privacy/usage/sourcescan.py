@@ -18,13 +18,12 @@ jumps from one interesting character to the next with compiled patterns, and fil
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import stat as statmod
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Optional, Pattern, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Pattern, Set, Tuple
 
 from trtc_privacy.knowledge.apis import ApiForm, catalogue
 from trtc_privacy.usage.uses import Evidence, Use
@@ -102,31 +101,77 @@ def read_source(path: str, max_bytes: int = MAX_SOURCE_BYTES) -> str:
 
 # -- blanking comments and strings -------------------------------------------------------------
 
-#: One pattern per language matches each comment or literal whole, so the engine (in C) finds
-#: where it ends; Python only handles the rare cases a pattern cannot: nested Swift comments, a
-#: ``#include`` not at a line's start, an ``R"`` that ends an identifier.
+#: One pattern per language finds where each comment or literal starts and, for most kinds,
+#: where it ends (the engine, in C, scans the text). Cost stays linear in the text whatever its
+#: shape: no alternative is tried again from a later character of a candidate it refused (the
+#: raw-string ``R"`` wants no identifier before it, ``(?<![\w$])``; a directive's line is checked
+#: in Python, once), and no alternative repeats a group per character, which the engine pays for
+#: with memory (a 28 MB string literal cost 1.7 GB): ordinary string literals are matched by
+#: their opening quote only, and their end is found by ``_string_end`` in bounded steps.
 _SWIFT_TOKEN = re.compile(
     r'//[^\n]*'
     r'|/\*.*?(?:\*/|\Z)'
     r'|(?<!#)(?P<rh>#+)"""(?:.*?)(?:"""(?P=rh)|\Z)'  # raw multi-line #"""..."""#
     r'|(?<!#)(?P<sh>#+)"(?:.*?)(?:"(?P=sh)|$)'  # raw #"..."# (one line); (?<!#): a long run
     # of # is tried from its start only, not from each of its characters (quadratic)
-    r'|"""(?:[^\\]|\\.)*?(?:"""|\Z)'  # multi-line
-    r'|"(?:[^"\\\n]|\\.)*(?:"|$)', re.S | re.M)
+    r'|(?P<ml>""")'  # multi-line: its end is _string_end's
+    r'|"', re.S | re.M)  # one line: its end is _string_end's
 _C_TOKEN = re.compile(
     r'//[^\n]*'
     r'|/\*.*?(?:\*/|\Z)'
-    r'|"(?:[^"\\\n]|\\.)*(?:"|$)'
+    r'|"'  # its end is _string_end's
     r"|'(?:[^'\\\n]|\\.){1,8}'"
-    r'|R"(?P<d>[^()\\\s"]{0,16})\((?:.*?)(?:\)(?P=d)"|\Z)'  # C++ raw string R"d(...)d"
-    r'|#[ \t]*(?:include|import)\b[^\n]*', re.S | re.M)
+    r'|(?<![\w$])R"(?P<d>[^()\\\s"]{0,16})\((?:.*?)(?:\)(?P=d)"|\Z)'  # C++ raw R"d(...)d"
+    r'|#[ \t]*(?:include|import)\b', re.S | re.M)  # a directive only at a line's start
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
+#: The body of a one-line literal (runs of plain characters, escapes) and of a multi-line one
+#: (the same, and quotes that do not close it), at most _STEP items a match: the engine keeps a
+#: little state per item of a repeated group, so a match must not span a whole huge literal.
+_STEP = 4096
+_LINE_BODY = re.compile(r'(?:[^"\\\n]+|\\.){0,%d}' % _STEP, re.S)
+_MULTI_BODY = re.compile(r'(?:[^\\"]+|\\.|"(?!"")){0,%d}' % _STEP, re.S)
+
+
+def _string_end(text: str, at: int, multi: bool) -> int:
+    """Where the literal whose body starts at ``at`` ends: after its closing quote (three for a
+    multi-line one); a one-line literal left open ends before its line break, a multi-line one
+    at the end of the text; -1 when it cannot end (a lone backslash ends the text). This is
+    what the old whole-literal patterns matched (a quote, then plain characters or escapes,
+    then the close), found a bounded step at a time."""
+    body = _MULTI_BODY if multi else _LINE_BODY
+    n = len(text)
+    p = at
+    while True:
+        p = body.match(text, p).end()  # type: ignore[union-attr]  # {0,N}: always matches
+        if p >= n:
+            return n
+        c = text[p]
+        if c == "\\" and p + 1 >= n:
+            return -1
+        if multi:
+            if text.startswith('"""', p):
+                return p + 3
+        elif c == '"':
+            return p + 1
+        elif c == "\n":
+            return p
+        # else the step's item limit stopped it: go on from there
+
+
+class _Spaces(Dict[int, str]):
+    """``str.translate`` table: every character a space but the line break."""
+
+    def __missing__(self, key: int) -> str:
+        return " "
+
+
+_TO_SPACES = _Spaces({10: "\n"})
 
 
 def _blank(seg: str) -> str:
     if "\n" not in seg:
         return " " * len(seg)
-    return "\n".join(" " * len(part) for part in seg.split("\n"))
+    return seg.translate(_TO_SPACES)
 
 
 def blank(text: str, swift: bool) -> Tuple[str, Set[int]]:
@@ -139,41 +184,55 @@ def blank(text: str, swift: bool) -> Tuple[str, Set[int]]:
     end of its line (a multi-line one at the end of the file), an unterminated comment at the
     end of the file.
     """
+    import io
+
     token = _SWIFT_TOKEN if swift else _C_TOKEN
-    out: List[str] = []
+    out = io.StringIO()  # one growing buffer: no list of pieces (a piece per literal) is held
     marks: Set[int] = set()
     pos = 0
     n = len(text)
+    blank_line = True  # text[start of pos's line:pos] is only whitespace
     while pos < n:
         m = token.search(text, pos)
         if m is None:
             break
         s, e = m.span()
         first = text[s]
-        if not swift and (
-                (first == "#" and text[text.rfind("\n", 0, s) + 1:s].strip())
-                or (first == "R" and s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_$"))):
-            out.append(text[pos:s + 1])  # not a directive / not a raw string: go on after it
-            pos = s + 1
-            continue
+        if first == '"' and m.lastgroup in (None, "ml"):  # an ordinary literal: find its end
+            e = _string_end(text, s + 3, True) if m.lastgroup == "ml" else -1
+            if e < 0:  # not a multi-line literal after all: a one-line one from the same quote
+                e = _string_end(text, s + 1, False)
+            if e < 0:  # no literal can start here (the text ends in a lone backslash)
+                out.write(text[pos:s + 1])
+                pos, blank_line = s + 1, False
+                continue
+        elif first == "#" and not swift:
+            nl = text.rfind("\n", pos, s)
+            before = text[nl + 1:s] if nl >= 0 else text[pos:s]
+            if before.strip() or (nl < 0 and not blank_line):
+                out.write(text[pos:s + 1])  # not at a line's start: not a directive
+                pos, blank_line = s + 1, False
+                continue
+            e = text.find("\n", s)
+            e = n if e < 0 else e
         if first == "/":
             if swift and text[s + 1] == "*" and "/*" in text[s + 2:e]:
                 e = _nested_end(text, s)
             if IGNORE_MARK in text[s:e]:
                 marks.add(s)
                 marks.add(max(s, e - 1))
-        out.append(text[pos:s])
+        out.write(text[pos:s])
         if first == "#" and not swift:  # keep the directive, blank its operand
             k = s + 1
             while text[k] in " \t":
                 k += 1
             k += 7 if text.startswith("include", k) else 6
-            out.append(text[s:k] + _blank(text[k:e]))
+            out.write(text[s:k] + _blank(text[k:e]))
         else:
-            out.append(_blank(text[s:e]))
-        pos = e
-    out.append(text[pos:])
-    return "".join(out), marks
+            out.write(_blank(text[s:e]))
+        pos, blank_line = e, False
+    out.write(text[pos:])
+    return out.getvalue(), marks
 
 
 def _nested_end(text: str, s: int) -> int:
@@ -304,15 +363,28 @@ def scan_text(text: str, path: str, swift: Optional[bool] = None) -> List[Hit]:
                 break
     if not found:
         return []
-    starts = [0] + [nl.end() for nl in re.finditer("\n", text)]
-    quiet = {bisect.bisect_right(starts, off) for off in marks}
+    quiet = {line for line, _ in _places(text, sorted(marks))}
     hits: List[Hit] = []
-    for at, word, e in found:
-        line = bisect.bisect_right(starts, at)
+    for (_at, word, e), (line, column) in zip(found, _places(text, [f[0] for f in found])):
         if line not in quiet:
-            hits.append(Hit(path, line, at - starts[line - 1] + 1, word, e))
+            hits.append(Hit(path, line, column, word, e))
     hits.sort(key=lambda h: (h.line, h.column, h.text))
     return hits
+
+
+def _places(text: str, offsets: List[int]) -> Iterator[Tuple[int, int]]:
+    """(1-based line, 1-based column in characters) of each offset, given in ascending order:
+    one pass over the text, holding no table of line starts (a file of 20 million empty lines
+    would make one of 20 million numbers)."""
+    line, last, start = 1, 0, 0
+    for off in offsets:
+        if off > last:
+            k = text.count("\n", last, off)
+            if k:
+                line += k
+                start = text.rfind("\n", last, off) + 1
+            last = off
+        yield line, off - start + 1
 
 
 def _before(code: str, at: int) -> Tuple[str, str, int]:
