@@ -123,10 +123,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         code = _main(argv)
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # typer met a closed pipe (exit 1)
-            return _pipe_closed()
-        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
-        return code
+        import trtc_privacy.cli.console as console
+
+        return code if console.flush() else _pipe_closed()
     except BrokenPipeError:
         return _pipe_closed()
     except KeyboardInterrupt:
@@ -161,8 +160,8 @@ def _pipe_closed() -> int:
 
 def _main(argv: Optional[List[str]]) -> int:
     """``main`` without its guards: parse, run the command, turn how it ended into a code."""
-    from trtc_privacy.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
     import trtc_privacy.cli.console as console
+    from trtc_privacy.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
     from trtc_privacy.diagnostics import InputError
 
     console.use_format(None)  # a new run: no format chosen yet (main may run many times)

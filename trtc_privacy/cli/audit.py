@@ -34,7 +34,7 @@ def audit(
             if fmt in ("json", "sarif"):  # the document a reader waits for, with the error
                 from trtc_privacy.usage.artifact import kind_of
 
-                sys.stdout.write(render([exc.diagnostic], fmt, files=0, extra={"artifact": {
+                console.document(render(exc.diagnostics, fmt, files=0, extra={"artifact": {
                     "path": artifact, "kind": kind_of(artifact) or None, "signatures": None,
                     "bundles": []}}))
             raise  # main says it on stderr (and in github and xcode formats), and exits 2

@@ -149,3 +149,12 @@ class Sink:
     def write(self, text: str) -> int:
         findings(text, self.fmt, self.err)
         return len(text)
+
+
+def flush() -> bool:
+    """Flush stdout; False when its reader has gone away (``| head``): typer then has put its
+    own wrapper in place of stdout, and what is buffered has nowhere to go."""
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return False
+    sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
+    return True

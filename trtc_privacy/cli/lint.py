@@ -28,7 +28,7 @@ def lint(
 ) -> int:
     """Check PrivacyInfo.xcprivacy files against Apple's rules, with line and column."""
     from trtc_privacy import config as cfgmod
-    from trtc_privacy.cli.console import Sink
+    from trtc_privacy.cli.console import Sink, note
     from trtc_privacy.cli.exits import exit_code
     from trtc_privacy.cli.options import apply_rule_options, chosen_format
     from trtc_privacy.diagnostics import Severity, input_error

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-import typer
-
 from trtc_privacy.cli.options import document_format_option
 
 if TYPE_CHECKING:

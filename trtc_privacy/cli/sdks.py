@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import typer
-
 from trtc_privacy.cli.options import document_format_option
 
 #: What ``sdks`` prints: a list, so the CI and Xcode formats of diagnostics do not apply.

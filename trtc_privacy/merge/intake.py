@@ -112,16 +112,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--write", action="store_true",
                         help="write the new manifest contents under manifests/pods/")
     args = parser.parse_args(argv)
+    import trtc_privacy.cli.console as console  # what leaves the program goes through the door
+
     if catalogue().pod(args.pod) is None:
-        sys.stderr.write(f"note: {args.pod} is not in the catalogue yet: add a pod entry too\n")
+        console.note(f"{args.pod} is not in the catalogue yet: add a pod entry too")
     if args.source not in catalogue().sources:
-        sys.stderr.write(f"note: source \"{args.source}\" is not in 'sources' yet: add it\n")
+        console.note(f"source \"{args.source}\" is not in 'sources' yet: add it")
     found = intake(args.path, args.pod, args.version, args.source)
     written = write_new(found) if args.write else []
     shown = {k: v for k, v in found.items() if not k.startswith("_")}
-    sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+    console.document(json.dumps(shown, indent=2) + "\n")
     for p in written:
-        sys.stderr.write(f"{p}: written\n")
+        console.line(f"{p}: written", err=True)
     return 0
 
 
