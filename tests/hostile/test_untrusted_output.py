@@ -242,3 +242,25 @@ def test_a_hostile_diff_stays_a_diff_inside_a_stop_commands_window(tmp_path: Pat
     check(out, "github", "diff")
     plain = invoke(args + ["--format", "text"], cwd=tmp_path)  # outside Actions: as it is
     assert "::stop-commands::" not in plain.stdout and f"::add-mask::{MARK}" in plain.stdout
+
+
+@pytest.mark.parametrize("actions", [False, True])
+def test_the_xcode_phase_prints_no_forged_issue(actions: bool, tmp_path: Path) -> None:
+    """The Xcode build phase (Xcode reads both streams for issues) on an app manifest in a
+    folder with a hostile name, and with hostile values in a Package.resolved."""
+    bad = tmp_path / NAME
+    bad.mkdir()
+    (bad / "PrivacyInfo.xcprivacy").write_text(APP_MANIFEST)
+    lockfile_input(tmp_path)
+    (tmp_path / "build" / "Demo.app").mkdir(parents=True)
+    env = {"SRCROOT": str(tmp_path), "TARGET_BUILD_DIR": str(tmp_path / "build"),
+           "UNLOCALIZED_RESOURCES_FOLDER_PATH": "Demo.app", "CONFIGURATION": "Debug",
+           "XCODE_VERSION_ACTUAL": "1600", "SCRIPT_INPUT_FILE_COUNT": "1",
+           "SCRIPT_INPUT_FILE_0": str(tmp_path / "Package.resolved")}
+    if actions:
+        env["GITHUB_ACTIONS"] = "true"
+    out = invoke(["xcode", "--app-manifest", str(bad / "PrivacyInfo.xcprivacy")], cwd=tmp_path,
+                 env=env)
+    assert out.returncode in (0, 1, 2), out.stderr
+    assert MARK in out.stdout + out.stderr  # the hostile text is shown, escaped
+    check(out, "xcode", "xcode phase", actions)
